@@ -1,0 +1,65 @@
+# stvit-bench — build with `make`, test with `make test`.
+# Sources are found by wildcard, so a new kernel file or test needs no edit here.
+# Files named *__avx2.c / *__avx512.c are the only ones built with those ISA flags;
+# the backends pick them at run time from the CPU's features.
+
+CC      ?= gcc
+BUILD   ?= build
+OPT     ?= -O3
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -MMD -MP \
+           -I. $(shell pkg-config --cflags openblas libpng 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs openblas libpng 2>/dev/null || echo -lopenblas -lpng16) -ljpeg -lm -fopenmp
+TEST_LDLIBS = -lcmocka
+
+AVX2_FLAGS   = -mavx2 -mfma -mf16c
+AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
+
+LIB_SRC  := $(sort $(wildcard kernels/*.c kernels/*/*.c variants/*.c viz/*.c harness/*.c))
+CMD_SRC  := $(sort $(wildcard harness/cmd_*.c))
+LIB_SRC  := $(filter-out harness/main.c $(CMD_SRC),$(LIB_SRC))
+CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_COMMON := $(sort $(wildcard tests/common/*.c))
+TEST_COMMON_OBJ := $(TEST_COMMON:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all test deps clean run plots sanitize fuzz peers bench-full
+all: $(BUILD)/stvit
+
+$(BUILD)/obj/%__avx2.o: %__avx2.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AVX2_FLAGS) -c $< -o $@
+$(BUILD)/obj/%__avx512.o: %__avx512.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AVX512_FLAGS) -c $< -o $@
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libstvit.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Commands are linked as objects (not from the archive) so main's table finds them.
+$(BUILD)/stvit: $(BUILD)/obj/harness/main.o $(CMD_OBJ) $(BUILD)/libstvit.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_COMMON_OBJ) $(BUILD)/libstvit.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
+
+# Installs the Debian packages the build needs when one is missing (as root).
+deps:
+	@sh harness/install-deps.sh
+
+# Every cmocka test binary; each runs from the project root so tests/data is found.
+test: deps
+	@$(MAKE) --no-print-directory $(BUILD)/stvit $(TEST_BIN)
+	@sh tests/run-tests.sh $(TEST_BIN)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/obj/harness/main.d $(TEST_SRC:tests/%.c=$(BUILD)/obj/tests/%.d)

@@ -1,0 +1,57 @@
+#include <string.h>
+#include "harness/model_opts.h"
+#include "variants/safetensors.h"
+#include "variants/st_error.h"
+
+int hx_backend_pick(const char *name, const kn_backend **out) {
+    if (!name || !*name) { *out = kn_backend_default(); return ST_OK; }
+    const kn_backend *b = kn_backend_find(name);
+    if (!b) {
+        char known[256] = "";
+        for (int i = 0; i < kn_backend_count(); i++) {
+            strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+            strncat(known, kn_backend_at(i)->name, sizeof known - strlen(known) - 1);
+        }
+        return st_fail(ST_ERR_ARG, "unknown backend '%s' (known: %s)", name, known);
+    }
+    if (!b->supported()) return st_fail(ST_ERR_ARG, "backend '%s' is not supported on this CPU", name);
+    *out = b;
+    return ST_OK;
+}
+
+int hx_model_config(const hx_model_opts *o, st_config *cfg) {
+    int rc;
+    if (o->weights) {
+        sft_file f;
+        if ((rc = sft_open(&f, o->weights))) return rc;
+        if (f.config_json) rc = st_config_from_json(f.config_json, o->weights, cfg);
+        else if (o->variant) rc = st_config_named(o->variant, cfg);
+        else rc = st_fail(ST_ERR_FORMAT, "%s: no configuration in the metadata; give --variant", o->weights);
+        sft_close(&f);
+        if (rc) return rc;
+    } else if ((rc = st_config_named(o->variant ? o->variant : "S", cfg))) {
+        return rc;
+    }
+    for (int i = 0; i < ST_STAGES; i++) {
+        if (o->n_iter.n) cfg->n_iter[i] = (int)o->n_iter.v[i < o->n_iter.n ? i : o->n_iter.n - 1];
+        if (o->stoken.n) cfg->stoken[i][0] = cfg->stoken[i][1] = (int)o->stoken.v[i < o->stoken.n ? i : o->stoken.n - 1];
+    }
+    if (o->attn) {
+        if (!strcmp(o->attn, "sta")) cfg->attn = ST_ATTN_STA;
+        else if (!strcmp(o->attn, "global")) cfg->attn = ST_ATTN_GLOBAL;
+        else if (!strcmp(o->attn, "window")) cfg->attn = ST_ATTN_WINDOW;
+        else return st_fail(ST_ERR_ARG, "--attn: '%s' is not sta, global or window", o->attn);
+    }
+    return st_config_validate(cfg);
+}
+
+int hx_model_open(const hx_model_opts *o, st_model **out) {
+    const kn_backend *b;
+    st_config cfg;
+    int rc = hx_backend_pick(o->backend, &b);
+    if (!rc) rc = hx_model_config(o, &cfg);
+    if (rc) return rc;
+    kn_set_threads((int)o->threads);
+    st_model_allow_nonfinite(o->allow_nonfinite);
+    return st_model_create(out, &cfg, o->weights, (uint64_t)o->seed, b);
+}

@@ -1,0 +1,25 @@
+/* progress.h — one line per sweep point on stderr:
+ *   [3/12] variant S 224x224 backend omp batch 8 threads 2 — ETA 1m20s
+ * only when stderr is a terminal and the user did not ask for --quiet. */
+#ifndef HX_PROGRESS_H
+#define HX_PROGRESS_H
+#include <stddef.h>
+
+typedef struct {
+    int total;      /* points in this run */
+    int done;       /* points finished */
+    double start;   /* hx_now() at init */
+    int enabled;
+} hx_progress;
+
+void hx_progress_init(hx_progress *p, int total, int quiet);
+/* Announces point k (1-based) about to run; desc is its configuration. */
+void hx_progress_start(hx_progress *p, int k, const char *desc);
+/* Marks one point finished (feeds the ETA). */
+void hx_progress_done(hx_progress *p);
+
+/* "45s", "1m20s", "2h05m"; "?" for a negative (unknown) duration. */
+void hx_format_duration(double seconds, char *buf, size_t cap);
+/* The line without newline; eta < 0 means not yet known. */
+void hx_progress_format(char *buf, size_t cap, int k, int total, const char *desc, double eta);
+#endif

@@ -1,0 +1,100 @@
+/* Super token attention pieces of the reference backend, written as the spec states
+ * them: pooled initial tokens, 3x3 association softmax, aggregation and upsampling. */
+#include <math.h>
+#include <string.h>
+#include "kernels/naive/naive.h"
+
+void kn_sta_pool__naive(const kn_sta_shape *g, const float *x, float *s) {
+    int hh = g->h / g->sh, ww = g->w / g->sw, m = hh * ww;
+    for (int b = 0; b < g->batch; b++)
+        for (int c = 0; c < g->c; c++) {
+            const float *xc = x + ((size_t)b * g->c + c) * g->h * g->w;
+            for (int cy = 0; cy < hh; cy++)
+                for (int cx = 0; cx < ww; cx++) {
+                    double sum = 0;
+                    for (int y = 0; y < g->sh; y++)
+                        for (int xx = 0; xx < g->sw; xx++)
+                            sum += xc[(size_t)(cy * g->sh + y) * g->w + cx * g->sw + xx];
+                    s[((size_t)b * g->c + c) * m + cy * ww + cx] = (float)(sum / (g->sh * g->sw));
+                }
+        }
+}
+
+void kn_sta_associate__naive(const kn_sta_shape *g, const float *x, const float *s,
+                             float scale, float *a) {
+    int hh = g->h / g->sh, ww = g->w / g->sw, m = hh * ww, n = g->h * g->w;
+    for (int b = 0; b < g->batch; b++) {
+        const float *xb = x + (size_t)b * g->c * n;
+        const float *sb = s + (size_t)b * g->c * m;
+        float *ab = a + (size_t)b * 9 * n;
+        for (int py = 0; py < g->h; py++)
+            for (int px = 0; px < g->w; px++) {
+                int p = py * g->w + px, cy = py / g->sh, cx = px / g->sw;
+                double logit[9], mx = -INFINITY, sum = 0;
+                for (int k = 0; k < 9; k++) {
+                    int t = kn_sta_neighbour(cy, cx, k, hh, ww);
+                    double d = 0; /* an outside neighbour is a zero vector */
+                    if (t >= 0)
+                        for (int c = 0; c < g->c; c++)
+                            d += (double)xb[(size_t)c * n + p] * sb[(size_t)c * m + t];
+                    logit[k] = d * scale;
+                    if (logit[k] > mx) mx = logit[k];
+                }
+                for (int k = 0; k < 9; k++) sum += (logit[k] = exp(logit[k] - mx));
+                for (int k = 0; k < 9; k++) ab[(size_t)k * n + p] = (float)(logit[k] / sum);
+            }
+    }
+}
+
+void kn_sta_aggregate__naive(const kn_sta_shape *g, const float *x, const float *a,
+                             float *s, float *z) {
+    int hh = g->h / g->sh, ww = g->w / g->sw, m = hh * ww, n = g->h * g->w;
+    for (int b = 0; b < g->batch; b++) {
+        const float *xb = x + (size_t)b * g->c * n;
+        const float *ab = a + (size_t)b * 9 * n;
+        float *sb = s + (size_t)b * g->c * m;
+        float *zb = z + (size_t)b * m;
+        for (int t = 0; t < m; t++) {
+            int ty = t / ww, tx = t % ww;
+            double zt = 0;
+            /* pixels that see t: those in cells within one step of t, neighbour k = t - cell */
+            for (int c = -1; c <= g->c - 1; c++) {
+                double acc = 0;
+                for (int cy = ty - 1; cy <= ty + 1; cy++)
+                    for (int cx = tx - 1; cx <= tx + 1; cx++) {
+                        if (cy < 0 || cy >= hh || cx < 0 || cx >= ww) continue;
+                        int k = (ty - cy + 1) * 3 + (tx - cx + 1);
+                        for (int y = 0; y < g->sh; y++)
+                            for (int xx = 0; xx < g->sw; xx++) {
+                                int p = (cy * g->sh + y) * g->w + cx * g->sw + xx;
+                                double w = ab[(size_t)k * n + p];
+                                acc += c < 0 ? w : w * xb[(size_t)c * n + p];
+                            }
+                    }
+                if (c < 0) zt = acc; /* pass c = -1 sums the weights themselves */
+                else sb[(size_t)c * m + t] = (float)(acc / (zt + 1e-12));
+            }
+            zb[t] = (float)zt;
+        }
+    }
+}
+
+void kn_sta_upsample__naive(const kn_sta_shape *g, const float *a, const float *s, float *y) {
+    int hh = g->h / g->sh, ww = g->w / g->sw, m = hh * ww, n = g->h * g->w;
+    for (int b = 0; b < g->batch; b++) {
+        const float *ab = a + (size_t)b * 9 * n;
+        const float *sb = s + (size_t)b * g->c * m;
+        float *yb = y + (size_t)b * g->c * n;
+        for (int p = 0; p < n; p++) {
+            int cy = (p / g->w) / g->sh, cx = (p % g->w) / g->sw;
+            for (int c = 0; c < g->c; c++) {
+                double acc = 0;
+                for (int k = 0; k < 9; k++) {
+                    int t = kn_sta_neighbour(cy, cx, k, hh, ww);
+                    if (t >= 0) acc += (double)ab[(size_t)k * n + p] * sb[(size_t)c * m + t];
+                }
+                yb[(size_t)c * n + p] = (float)acc;
+            }
+        }
+    }
+}

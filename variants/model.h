@@ -1,0 +1,66 @@
+/* model.h — the STViT network: build from a config, load or seed weights, plan one
+ * workspace for a batch and input size, run forward passes through kernels.h. */
+#ifndef ST_MODEL_H
+#define ST_MODEL_H
+#include <stdint.h>
+#include "kernels/kernels.h"
+#include "variants/config.h"
+
+typedef struct st_model st_model;
+
+/* What the super-token / attention capture hook sees for one block (viz reads this;
+ * pointers are valid only during the call). */
+typedef struct {
+    int stage, block;
+    st_attn_kind kind;          /* STA (with super tokens), GLOBAL (stoken 1 or attn=global), WINDOW */
+    int batch, c, heads;
+    int h0, w0;                 /* the block's token grid */
+    int h, w;                   /* padded to the stoken grid (STA) or to windows */
+    int sh, sw, hh, ww;         /* STA cells and grid; for GLOBAL sh=sw=1, hh=h0, ww=w0 */
+    int window;                 /* WINDOW: window side; windows are row-major, (h/window)*(w/window) */
+    const float *assoc;         /* STA: [batch][9][h*w] the final association A, else NULL */
+    const float *z;             /* STA: [batch][hh*ww] association sums Z, else NULL */
+    const float *attn;          /* refine attention softmax (query, key):
+                                   STA/GLOBAL [batch][heads][m][m] over m = hh*ww tokens;
+                                   WINDOW [batch][nwin][heads][ws*ws][ws*ws]; NULL if refine != attention */
+} st_attn_capture;
+
+typedef struct {
+    /* Every named intermediate: "stem", "stageK.blockJ.attn" (attention branch before
+     * its residual), "stageK.blockJ", "stageK" (after downsampling), "features"
+     * (pooled), "logits". c x h x w per image (features/logits: h = w = 1). */
+    void (*tensor)(void *ud, const char *name, const float *x, int batch, int c, int h, int w);
+    /* Called after each attention when the plan asked for ST_CAPTURE_ATTN. */
+    void (*attention)(void *ud, const st_attn_capture *cap);
+    /* Called when the forward pass enters a part: "stem", "stage0".."stage3", "head". */
+    void (*scope)(void *ud, const char *part);
+    void *ud;
+} st_hooks;
+
+enum { ST_CAPTURE_ATTN = 1 << 0 };
+
+/* Creates a model. cfg may be NULL when weights_path holds a config. weights_path NULL:
+ * deterministic seeded weights. backend NULL: the default backend. Returns ST_OK or an
+ * ST_ERR_* code with st_last_error() naming the file/tensor and the problem. */
+int st_model_create(st_model **out, const st_config *cfg, const char *weights_path,
+                    uint64_t seed, const kn_backend *backend);
+void st_model_free(st_model *m);
+const st_config *st_model_config(const st_model *m);
+const kn_backend *st_model_backend(const st_model *m);
+/* Replace the op table (e.g. a profiling wrapper around the backend's ops). */
+void st_model_set_ops(st_model *m, const kn_ops *ops);
+const kn_ops *st_model_ops(const st_model *m);
+void st_model_set_hooks(st_model *m, const st_hooks *hooks);
+/* Refuses weights with NaN/Inf unless allowed (checked at create time). */
+void st_model_allow_nonfinite(int allow);
+
+/* Sizes and allocates the one workspace for this batch and input size. No
+ * allocation happens in forward afterwards. capture: ST_CAPTURE_* flags. */
+int st_model_plan(st_model *m, int batch, int h, int w, unsigned capture);
+/* input [batch][3][h][w] -> logits [batch][num_classes]. Returns ST_ERR_NUMERIC
+ * naming the layer if a non-finite value appears (checked per stage). */
+int st_model_forward(st_model *m, const float *input, float *logits);
+size_t st_model_workspace_bytes(const st_model *m);
+/* Saves the model's weights (with its config in the metadata) as safetensors. */
+int st_model_save(const st_model *m, const char *path);
+#endif

@@ -1,0 +1,108 @@
+/* model_internal.h — the model's plain structs (llama2.c style): weights as raw
+ * pointers with their shapes, and the run state planned once per input size. */
+#ifndef ST_MODEL_INTERNAL_H
+#define ST_MODEL_INTERNAL_H
+#include <stdint.h>
+#include "variants/model.h"
+#include "variants/geometry.h"
+
+typedef struct {
+    float *w, *b;                  /* conv [cout][cin][k][k], [cout] */
+    float *bn_w, *bn_b, *bn_mean, *bn_var; /* BatchNorm [cout], or NULL */
+    float *fold_scale, *fold_shift; /* derived: the BN as y = x*scale + shift */
+    float *fold_w, *fold_b;        /* derived (KN_FOLD_BN, conv then BN): BN folded into w, b */
+} st_conv_bn;
+
+typedef struct {
+    float *cpe_w, *cpe_b;          /* [c][3][3], [c]            pos == CPE */
+    float *ln_w, *ln_b;            /* [c] norm1 */
+    float *qkv_w, *qkv_b;          /* [3c][c], [3c] (head-major) refine == ATTN */
+    float *proj_w, *proj_b;        /* [c][c], [c] */
+    float *rpe_table;              /* [(2gh-1)*(2gw-1)][heads] pos == RPE */
+    float *ref_w[3], *ref_b[3];    /* refine == CONV: [c][c], [c][5][5], [c][c] and [c] biases */
+    float *gamma1, *gamma2;        /* [c] layer scale, or NULL */
+    float *bn_w, *bn_b, *bn_mean, *bn_var; /* norm2 [c] */
+    float *fc1_w, *fc1_b;          /* [hid][c], [hid] */
+    float *dw_w, *dw_b;            /* [hid][3][3], [hid]        ffn != PLAIN */
+    float *fc2_w, *fc2_b;          /* [c][hid], [c] */
+    float *fc1f_w, *fc1f_b;        /* derived (KN_FOLD_BN): norm2 folded into fc1 */
+    int rpe_gh, rpe_gw;            /* token grid the RPE table was built for */
+} st_block;
+
+typedef struct {
+    st_block *blocks;              /* [depth] */
+    st_conv_bn down;               /* downsampling conv 3x3/2 + BN (not after the last stage) */
+} st_stage;
+
+/* One declared tensor: the reference name, its shape, where its pointer goes. */
+typedef enum {
+    TK_WEIGHT, TK_BIAS, TK_ONES, TK_ZEROS, TK_BN_MEAN, TK_BN_VAR, TK_GAMMA, TK_TABLE, TK_FIXED_IDENTITY
+} st_tensor_kind;
+
+typedef struct {
+    char name[96];
+    int ndim;
+    int64_t shape[4];
+    int64_t numel;
+    int64_t fan_in;
+    st_tensor_kind kind;
+    int learned;                   /* counts as a parameter */
+    float **slot;                  /* NULL for fixed tensors we only accept */
+    size_t offset;                 /* floats into the weight arena */
+} st_tensor_decl;
+
+struct st_model {
+    st_config cfg;
+    const kn_backend *backend;
+    kn_ops ops;
+    st_hooks hooks;
+    int fold_bn;
+
+    /* weights */
+    float *arena;                  /* every learned tensor, float32 */
+    size_t arena_floats;
+    st_tensor_decl *decls;
+    int ndecls, cap_decls;
+    int64_t params;
+
+    st_conv_bn stem[4];            /* conv stem (4 x conv,GELU,BN) or stem[0] = patchify conv */
+    float *ape;                    /* [c0][ph][pw] absolute position embedding, pos == APE */
+    int ape_h, ape_w;
+    st_stage stages[ST_STAGES];
+    st_conv_bn head_proj;          /* proj 1x1 + norm (projection > 0) */
+    float *head_bn_w, *head_bn_b, *head_bn_mean, *head_bn_var; /* norm (projection == 0): [c3] */
+    float *head_bn_scale, *head_bn_shift; /* derived */
+    float *head_w, *head_b;        /* [classes][feat], [classes] */
+    float *derived;                /* arena of derived (folded) weights */
+
+    /* run state, sized by st_model_plan */
+    st_geometry geo;
+    int batch;
+    unsigned capture;
+    float *work;                   /* the one workspace */
+    size_t work_floats;
+    float *x0, *x1;                /* [batch][act]: main activations, ping-pong */
+    float *t0;                     /* [batch][act]: normalised input of a branch */
+    float *br;                     /* [batch][act]: branch output */
+    float *h0, *h1;                /* [batch][hid]: FFN hidden */
+    float *pad;                    /* [batch][c][hp][wp]: padded / window-gathered tokens */
+    float *up;                     /* [batch][c][hp][wp]: upsampled / window-scattered tokens */
+    float *assoc;                  /* [batch][9][hp*wp] */
+    float *stok, *stok2;           /* [batch][c][m] super tokens */
+    float *zsum;                   /* [batch][m] */
+    float *qkv;                    /* [batch][3c][tokens] */
+    float *ao, *ao2;               /* [batch][c][tokens] */
+    float *attn_scratch;
+    float *probs;                  /* capture only: [batch][heads][tokens][tokens] */
+    float *pooled;                 /* [batch][feat] */
+    float *ape_run;                /* [c0][stem_h][stem_w] APE at the run size */
+    float **rpe_bias;              /* per block (flattened): [heads][m][m] at the run size */
+};
+
+/* weights.c */
+int st_weights_declare(st_model *m);                  /* fills decls, params, arena size */
+int st_weights_seed(st_model *m, uint64_t seed);
+int st_weights_load(st_model *m, const char *path);   /* file already validated */
+int st_weights_derive(st_model *m);                   /* BN folding etc. */
+int st_weights_check_finite(const st_model *m);
+#endif
