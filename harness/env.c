@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <cblas.h>
 #include "harness/env.h"
+#include "variants/st_error.h"
 
 /* The Makefile passes the build's flags; a build without it says so. */
 #ifndef HX_CFLAGS
@@ -112,5 +113,6 @@ int hx_env_to_row(const hx_env *e, hx_row *row) {
     hx_row_str(row, "env_compiler", e->compiler);
     hx_row_str(row, "env_cflags", e->cflags);
     hx_row_str(row, "env_blas", e->blas);
-    return hx_row_str(row, "env_blas_threading", e->blas_threading);
+    hx_row_str(row, "env_blas_threading", e->blas_threading);
+    return row->failed ? ST_ERR_NOMEM : ST_OK;
 }

@@ -87,7 +87,7 @@ static int read_tensor(const char *path, const char *name, const js_value *v, si
     t->ndim = sh->count;
     for (int i = 0; i < sh->count; i++)
         if (!js_to_int64(&sh->items[i], &t->shape[i]) || t->shape[i] < 0)
-            return st_fail(ST_ERR_FORMAT, "%s: tensor '%s': shape entry %d is not a non-negative integer", path,
+            return st_fail(ST_ERR_FORMAT, "%s: tensor '%s': shape entry %d is not an integer in [0, 2^53]", path,
                            name, i);
     char shape_txt[200];
     format_shape(shape_txt, sizeof shape_txt, t->ndim, t->shape);

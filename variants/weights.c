@@ -339,44 +339,36 @@ static void fold_conv_then_bn(st_conv_bn *cb, int cout, int per_out, float *w_ou
     cb->fold_b = b_out;
 }
 
-int st_weights_derive(st_model *m) {
+/* Carves 64-byte aligned pieces from one block; with base NULL it only measures. */
+typedef struct { float *base; size_t used; } carver;
+static float *carve(carver *cv, size_t n) {
+    float *p = cv->base ? cv->base + cv->used : NULL;
+    cv->used += (n + 15) / 16 * 16;
+    return p;
+}
+
+/* One pass over every derived tensor; computes them when cv->base is set. */
+static void derive_pass(st_model *m, carver *cv) {
     const st_config *c = &m->cfg;
-    /* size: scale+shift for every BN, plus folded copies */
-    size_t need = 0;
-#define ADD(n) (need += ((size_t)(n) + 15) / 16 * 16)
-    for (int i = 0; i < 4; i++) ADD(2 * (c->embed_dim[0]));
-    for (int i = 0; i < ST_STAGES; i++) {
-        int C = c->embed_dim[i], hid = C * c->mlp_ratio;
-        for (int j = 0; j < c->depths[i]; j++) { ADD((size_t)hid * C); ADD(hid); }
-        if (i < 3) { ADD(2 * c->embed_dim[i + 1]); ADD((size_t)c->embed_dim[i + 1] * C * 9); ADD(c->embed_dim[i + 1]); }
-    }
-    int c3 = c->embed_dim[3];
-    ADD(2 * (c->projection ? c->projection : c3));
-    ADD((size_t)(c->projection ? c->projection : 1) * c3);
-    ADD(c->projection ? c->projection : 1);
-#undef ADD
-    free(m->derived);
-    m->derived = aligned_alloc(64, need * sizeof(float));
-    if (!m->derived) return st_fail(ST_ERR_NOMEM, "out of memory for derived weights");
-    float *p = m->derived;
-#define TAKE(n) (p += ((size_t)(n) + 15) / 16 * 16, p - ((size_t)(n) + 15) / 16 * 16)
+    int fill = cv->base != NULL;
     for (int i = 0; i < 4; i++) {
         st_conv_bn *s = &m->stem[i];
         if (!s->bn_w) continue;
         int cout = i < 2 ? c->embed_dim[0] / 2 : c->embed_dim[0];
-        s->fold_scale = TAKE(cout);
-        s->fold_shift = TAKE(cout);
-        bn_scale_shift(s->bn_w, s->bn_b, s->bn_mean, s->bn_var, cout, s->fold_scale, s->fold_shift);
+        s->fold_scale = carve(cv, cout);
+        s->fold_shift = carve(cv, cout);
+        if (fill) bn_scale_shift(s->bn_w, s->bn_b, s->bn_mean, s->bn_var, cout, s->fold_scale, s->fold_shift);
     }
     for (int i = 0; i < ST_STAGES; i++) {
         int C = c->embed_dim[i], hid = C * c->mlp_ratio;
         for (int j = 0; j < c->depths[i]; j++) {
             st_block *b = &m->stages[i].blocks[j];
             /* fc1(BN(x)) = fc1 (s x + t) = (fc1 diag s) x + (fc1 t + b): exact, a 1x1 conv has no padding */
+            b->fc1f_w = carve(cv, (size_t)hid * C);
+            b->fc1f_b = carve(cv, hid);
+            if (!fill) continue;
             float sc[C], sh[C];
             bn_scale_shift(b->bn_w, b->bn_b, b->bn_mean, b->bn_var, C, sc, sh);
-            b->fc1f_w = TAKE((size_t)hid * C);
-            b->fc1f_b = TAKE(hid);
             for (int o = 0; o < hid; o++) {
                 double acc = b->fc1_b[o];
                 for (int k = 0; k < C; k++) {
@@ -389,26 +381,39 @@ int st_weights_derive(st_model *m) {
         if (i < 3) {
             st_conv_bn *d = &m->stages[i].down;
             int co = c->embed_dim[i + 1];
-            d->fold_scale = TAKE(co);
-            d->fold_shift = TAKE(co);
+            d->fold_scale = carve(cv, co);
+            d->fold_shift = carve(cv, co);
+            float *w = carve(cv, (size_t)co * C * 9), *bb = carve(cv, co);
+            if (!fill) continue;
             bn_scale_shift(d->bn_w, d->bn_b, d->bn_mean, d->bn_var, co, d->fold_scale, d->fold_shift);
-            float *w = TAKE((size_t)co * C * 9), *bb = TAKE(co);
             fold_conv_then_bn(d, co, C * 9, w, bb);
         }
     }
+    int c3 = c->embed_dim[3];
     if (c->projection) {
         st_conv_bn *h = &m->head_proj;
-        h->fold_scale = TAKE(c->projection);
-        h->fold_shift = TAKE(c->projection);
+        h->fold_scale = carve(cv, c->projection);
+        h->fold_shift = carve(cv, c->projection);
+        float *w = carve(cv, (size_t)c->projection * c3), *bb = carve(cv, c->projection);
+        if (!fill) return;
         bn_scale_shift(h->bn_w, h->bn_b, h->bn_mean, h->bn_var, c->projection, h->fold_scale, h->fold_shift);
-        float *w = TAKE((size_t)c->projection * c3), *bb = TAKE(c->projection);
         fold_conv_then_bn(h, c->projection, c3, w, bb);
     } else {
-        m->head_bn_scale = TAKE(c3);
-        m->head_bn_shift = TAKE(c3);
-        bn_scale_shift(m->head_bn_w, m->head_bn_b, m->head_bn_mean, m->head_bn_var, c3, m->head_bn_scale,
-                       m->head_bn_shift);
+        m->head_bn_scale = carve(cv, c3);
+        m->head_bn_shift = carve(cv, c3);
+        if (fill)
+            bn_scale_shift(m->head_bn_w, m->head_bn_b, m->head_bn_mean, m->head_bn_var, c3, m->head_bn_scale,
+                           m->head_bn_shift);
     }
-#undef TAKE
+}
+
+int st_weights_derive(st_model *m) {
+    carver measure = {0};
+    derive_pass(m, &measure);
+    free(m->derived);
+    m->derived = aligned_alloc(64, (measure.used ? measure.used : 16) * sizeof(float));
+    if (!m->derived) return st_fail(ST_ERR_NOMEM, "out of memory for derived weights");
+    carver fill = {.base = m->derived};
+    derive_pass(m, &fill);
     return ST_OK;
 }

@@ -93,6 +93,8 @@ int vz_png_read(const char *path, unsigned char **rgb, int *w, int *h) {
     int rc = job.info ? decode(&job, file, path, &err, w, h)
                       : st_fail(ST_ERR_NOMEM, "%s: cannot set up libpng", path);
     png_destroy_read_struct(&job.png, &job.info, NULL);
+    if (rc == ST_ERR_FORMAT && feof(file)) /* libpng only says "Read Error" */
+        rc = st_fail(ST_ERR_FORMAT, "%s: truncated PNG (the file ends early)", path);
     fclose(file);
     free(job.rows);
     if (rc) {

@@ -46,35 +46,34 @@ void kn_sta_associate__naive(const kn_sta_shape *g, const float *x, const float 
     }
 }
 
+/* sum over the pixels p that see super token t (those in the 3x3 cells around t, with
+ * k the position of t in their neighbourhood) of A[k][p] * (xc ? xc[p] : 1). */
+static double sum_into_token(const kn_sta_shape *g, const float *ab, const float *xc, int t) {
+    int hh = g->h / g->sh, ww = g->w / g->sw, n = g->h * g->w, ty = t / ww, tx = t % ww;
+    double acc = 0;
+    for (int cy = ty - 1; cy <= ty + 1; cy++)
+        for (int cx = tx - 1; cx <= tx + 1; cx++) {
+            if (cy < 0 || cy >= hh || cx < 0 || cx >= ww) continue;
+            int k = (ty - cy + 1) * 3 + (tx - cx + 1);
+            for (int y = 0; y < g->sh; y++)
+                for (int x = 0; x < g->sw; x++) {
+                    int p = (cy * g->sh + y) * g->w + cx * g->sw + x;
+                    acc += (double)ab[(size_t)k * n + p] * (xc ? xc[p] : 1.0f);
+                }
+        }
+    return acc;
+}
+
 void kn_sta_aggregate__naive(const kn_sta_shape *g, const float *x, const float *a,
                              float *s, float *z) {
-    int hh = g->h / g->sh, ww = g->w / g->sw, m = hh * ww, n = g->h * g->w;
+    int m = (g->h / g->sh) * (g->w / g->sw), n = g->h * g->w;
     for (int b = 0; b < g->batch; b++) {
-        const float *xb = x + (size_t)b * g->c * n;
-        const float *ab = a + (size_t)b * 9 * n;
-        float *sb = s + (size_t)b * g->c * m;
-        float *zb = z + (size_t)b * m;
+        const float *xb = x + (size_t)b * g->c * n, *ab = a + (size_t)b * 9 * n;
         for (int t = 0; t < m; t++) {
-            int ty = t / ww, tx = t % ww;
-            double zt = 0;
-            /* pixels that see t: those in cells within one step of t, neighbour k = t - cell */
-            for (int c = -1; c <= g->c - 1; c++) {
-                double acc = 0;
-                for (int cy = ty - 1; cy <= ty + 1; cy++)
-                    for (int cx = tx - 1; cx <= tx + 1; cx++) {
-                        if (cy < 0 || cy >= hh || cx < 0 || cx >= ww) continue;
-                        int k = (ty - cy + 1) * 3 + (tx - cx + 1);
-                        for (int y = 0; y < g->sh; y++)
-                            for (int xx = 0; xx < g->sw; xx++) {
-                                int p = (cy * g->sh + y) * g->w + cx * g->sw + xx;
-                                double w = ab[(size_t)k * n + p];
-                                acc += c < 0 ? w : w * xb[(size_t)c * n + p];
-                            }
-                    }
-                if (c < 0) zt = acc; /* pass c = -1 sums the weights themselves */
-                else sb[(size_t)c * m + t] = (float)(acc / (zt + 1e-12));
-            }
-            zb[t] = (float)zt;
+            double zt = sum_into_token(g, ab, NULL, t);
+            z[(size_t)b * m + t] = (float)zt;
+            for (int c = 0; c < g->c; c++)
+                s[((size_t)b * g->c + c) * m + t] = (float)(sum_into_token(g, ab, xb + (size_t)c * n, t) / (zt + 1e-12));
         }
     }
 }

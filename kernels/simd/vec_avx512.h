@@ -1,0 +1,40 @@
+/* vec_avx512.h — the vector vocabulary the templates are written in, for AVX-512F
+ * (16 floats). Included only by files built with the AVX-512 flags. */
+#include <immintrin.h>
+
+typedef __m512 vf;
+#define VW 16
+#define KN_ISA(name) name##__avx512
+
+static inline vf v_zero(void) { return _mm512_setzero_ps(); }
+static inline vf v_set1(float a) { return _mm512_set1_ps(a); }
+static inline vf v_ld(const float *p) { return _mm512_loadu_ps(p); }
+static inline void v_st(float *p, vf v) { _mm512_storeu_ps(p, v); }
+static inline __mmask16 v_tail_mask(int n) { return (__mmask16)((1u << n) - 1u); }
+/* First n < VW lanes; the others read as 0 / are not written. */
+static inline vf v_ld_n(const float *p, int n) { return _mm512_maskz_loadu_ps(v_tail_mask(n), p); }
+static inline void v_st_n(float *p, vf v, int n) { _mm512_mask_storeu_ps(p, v_tail_mask(n), v); }
+static inline vf v_add(vf a, vf b) { return _mm512_add_ps(a, b); }
+static inline vf v_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+static inline vf v_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+static inline vf v_div(vf a, vf b) { return _mm512_div_ps(a, b); }
+static inline vf v_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }   /* a*b + c */
+static inline vf v_fnma(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); } /* c - a*b */
+static inline vf v_fms(vf a, vf b, vf c) { return _mm512_fmsub_ps(a, b, c); }   /* a*b - c */
+static inline vf v_max(vf a, vf b) { return _mm512_max_ps(a, b); }
+static inline vf v_min(vf a, vf b) { return _mm512_min_ps(a, b); }
+static inline vf v_abs(vf a) { return _mm512_abs_ps(a); }
+static inline vf v_sqrt(vf a) { return _mm512_sqrt_ps(a); }
+static inline vf v_round(vf a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+/* a * 2^n for integral n (n within exponent range after the caller's clamping) */
+static inline vf v_ldexp(vf a, vf n) { return _mm512_scalef_ps(a, n); }
+/* lanes where x < 0 take a, the others b */
+static inline vf v_sel_neg(vf x, vf a, vf b) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), b, a);
+}
+/* lanes where x > t take a, the others b */
+static inline vf v_sel_gt(vf x, vf t, vf a, vf b) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, t, _CMP_GT_OQ), b, a);
+}
+static inline float v_hsum(vf a) { return _mm512_reduce_add_ps(a); }
+static inline float v_hmax(vf a) { return _mm512_reduce_max_ps(a); }

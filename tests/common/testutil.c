@@ -1,0 +1,45 @@
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "tests/common/testutil.h"
+#include "variants/safetensors.h"
+
+double tu_rel_l2(const float *a, const float *b, size_t n) {
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)a[i] - b[i];
+        num += d * d;
+        den += (double)b[i] * b[i];
+    }
+    if (den == 0) return sqrt(num);
+    return sqrt(num / den);
+}
+
+float *tu_load_tensor(const char *path, const char *name, size_t *count) {
+    sft_file f;
+    if (sft_open(&f, path)) return NULL;
+    const sft_tensor *t = sft_find(&f, name);
+    float *x = t ? malloc(sizeof(float) * (t->numel ? t->numel : 1)) : NULL;
+    if (x && sft_read_f32(&f, t, x)) { free(x); x = NULL; }
+    if (x && count) *count = (size_t)t->numel;
+    sft_close(&f);
+    return x;
+}
+
+void tu_fill_random(float *x, size_t n, unsigned seed) {
+    uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1;
+    for (size_t i = 0; i < n; i++) {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        x[i] = (float)((s >> 11) * (1.0 / 9007199254740992.0)) * 2.0f - 1.0f;
+    }
+}
+
+int tu_tensor_shape(const char *path, const char *name, long long shape[8]) {
+    sft_file f;
+    if (sft_open(&f, path)) return -1;
+    const sft_tensor *t = sft_find(&f, name);
+    int ndim = t ? t->ndim : -1;
+    for (int i = 0; t && i < t->ndim; i++) shape[i] = t->shape[i];
+    sft_close(&f);
+    return ndim;
+}
