@@ -44,7 +44,7 @@ void st_resize_bicubic(const float *src, int c, int sh, int sw, int dh, int dw, 
 void st_rpe_expand(const float *table, int gh, int gw, int heads, int hh, int ww, float *bias) {
     int th = 2 * gh - 1, tw = 2 * gw - 1, rh = 2 * hh - 1, rw = 2 * ww - 1, m = hh * ww;
     /* planes [heads][th][tw] from the [th*tw][heads] table, resized to [heads][rh][rw] */
-    float *planes = malloc(sizeof(float) * ((size_t)heads * th * tw + (size_t)heads * rh * rw));
+    float *planes = calloc((size_t)heads * th * tw + (size_t)heads * rh * rw, sizeof(float));
     if (!planes) { memset(bias, 0, sizeof(float) * heads * m * m); return; }
     float *resized = planes + (size_t)heads * th * tw;
     for (int r = 0; r < th * tw; r++)

@@ -1,0 +1,23 @@
+#!/bin/sh
+# The main job (`make run`): the default sweep, plots, the ablation table and the
+# pictures for the bundled photos, all written under results/ (or $OUT).
+# Takes a few minutes on 2 cores.
+set -e
+BIN=${BIN:-build/stvit}
+OUT=${OUT:-results}
+mkdir -p "$OUT"
+echo "== machine peak (OpenBLAS sgemm)"
+$BIN peak --threads 2
+echo "== sweep: STViT-S at 224, every backend, batch 1 and 8, 2 threads"
+$BIN bench --variant S --res 224 --batch 1,8 --threads 2 --profile --out "$OUT/bench"
+echo "== plots"
+$BIN plot "$OUT/bench.csv" --out "$OUT/plots"
+if $BIN --help | grep -q "^  ablate"; then
+  echo "== ablation table"
+  $BIN ablate --res 224 --out "$OUT"
+fi
+if $BIN --help | grep -q "^  viz"; then
+  echo "== super tokens and attention maps of the bundled photos"
+  $BIN viz harness/images/chelsea.png harness/images/coffee.png --out "$OUT/viz"
+fi
+echo "done: see $OUT/README.md"
