@@ -11,6 +11,8 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -
            -I. $(shell pkg-config --cflags openblas libpng 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs openblas libpng 2>/dev/null || echo -lopenblas -lpng16) -ljpeg -lm -fopenmp
 TEST_LDLIBS = -lcmocka
+# The flags that matter for speed, recorded by harness/env.c with every result row.
+HX_BUILD_FLAGS := $(filter -O% -g -f% -m% -std=%,$(CFLAGS))
 
 AVX2_FLAGS   = -mavx2 -mfma -mf16c
 AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
@@ -38,6 +40,8 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/obj/harness/env.o: CFLAGS += -DHX_CFLAGS='"$(HX_BUILD_FLAGS)"'
+
 $(BUILD)/libstvit.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -58,6 +62,20 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/stvit $(TEST_BIN)
 	@sh tests/run-tests.sh $(TEST_BIN)
+
+# PNG figures of the committed bench results, into results/plots/.
+plots: $(BUILD)/stvit
+	$(BUILD)/stvit plot results/bench.csv
+
+# The main job on the bundled defaults: sweep, plots, ablation table, pictures.
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/stvit
+	BIN=$(BUILD)/stvit sh harness/main-job.sh
+
+# Peers (not part of test): a venv with torch/ONNX Runtime/OpenVINO, the cross-check against
+# an independent PyTorch STViT, and peer timings into results/peers.csv.
+peers: $(BUILD)/stvit
+	@sh harness/peers/run_peers.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -24,8 +24,11 @@ static volatile sig_atomic_t interrupted = 0;
 
 /* First Ctrl-C: finish the current point, then stop. A second one kills. */
 static void on_sigint(int sig) {
+    static const char msg[] = "\nbench: stopping after this point (Ctrl-C again to abort)\n";
     interrupted = 1;
     signal(sig, SIG_DFL);
+    ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);   /* async-signal-safe */
+    (void)ignored;
 }
 
 typedef struct {
@@ -124,8 +127,10 @@ static void print_point(const hx_point *p, const hx_row *row) {
 
 int hx_cmd_bench(int argc, char **argv) {
     bench_args a = {.warmup = 2, .min_runs = 5, .min_time = 1.0, .seed = 1};
+    char variant_help[256];
+    snprintf(variant_help, sizeof variant_help, "variants (default S; known: %s)", st_config_names());
     const hx_option opts[] = {
-        {"--variant", HX_OPT_STRINGS, &a.spec.variants, 0, 0, "LIST", "variants (default S; known: S, B, L)"},
+        {"--variant", HX_OPT_STRINGS, &a.spec.variants, 0, 0, "LIST", variant_help},
         {"--attn", HX_OPT_STRINGS, &a.spec.attns, 0, 0, "LIST", "attention kinds: sta, global, window (default sta)"},
         {"--res", HX_OPT_SIZES, &a.spec.sizes, ST_MIN_INPUT, ST_MAX_INPUT, "LIST", "input sizes N (NxN) or HxW (default 224)"},
         {"--size", HX_OPT_SIZES, &a.spec.sizes, ST_MIN_INPUT, ST_MAX_INPUT, "LIST", "same as --res (both add to one list)"},
@@ -230,7 +235,7 @@ int hx_cmd_bench(int argc, char **argv) {
             hx_row_write_json(stdout, &row);
             putchar('\n');
             fflush(stdout);
-        } else if (!a.quiet || prc) {
+        } else {
             print_point(p, &row);
             fflush(stdout);
         }

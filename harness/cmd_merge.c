@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include "harness/cli.h"
 #include "harness/commands.h"
+#include "harness/eval.h"
 #include "harness/merge.h"
 #include "variants/st_error.h"
 
@@ -32,6 +33,13 @@ int hx_cmd_merge(int argc, char **argv) {
         return 1;
     }
     printf("merged %d rows from %d files into %s (and its .csv/.jsonl sibling)\n", t.n, npos - 1, pos[0]);
+    if (hx_eval_is_predictions(&t)) {   /* stvit eval shards: the accuracy of the whole */
+        hx_accuracy a;
+        long failed;
+        if (!hx_eval_table_accuracy(&t, &a, &failed)) hx_eval_print_accuracy(stdout, &a);
+        else fprintf(stderr, "stvit merge: %s: %s\n", pos[0], st_last_error());
+        if (failed) fprintf(stderr, "stvit merge: %ld pictures could not be read (rows with an error)\n", failed);
+    }
     if (missing) {
         int idx[10], shown = hx_merge_missing(&t, idx, 10);
         fprintf(stderr, "stvit merge: warning: %d points of the sweep are in no file:", missing);

@@ -22,7 +22,8 @@ typedef struct {
  *   <filename><blanks><class index>
  * The class index is the last blank-separated field (a decimal integer >= 0), the
  * filename is everything before it (so it may contain spaces); blanks are spaces and
- * tabs; a trailing "\r" is ignored, as are empty lines and lines starting with '#'.
+ * tabs; a trailing "\r" is ignored, as are a UTF-8 byte order mark, empty lines and
+ * lines starting with '#'.
  * The filename is a path relative to the image folder or just the file's basename.
  * Errors name source:line: a line without a class index, a bad index, a name listed
  * twice (both lines). */

@@ -49,14 +49,17 @@ int hx_merge_files(const char *const *paths, int n, hx_table *out, int *missing)
     if (n < 1) return st_fail(ST_ERR_ARG, "merge: no input files");
     hx_table *in = calloc((size_t)n, sizeof *in);
     if (!in) return st_fail(ST_ERR_NOMEM, "merge: out of memory");
-    int rc = ST_OK, total = 0;
+    int rc = ST_OK, total = 0, first = -1;   /* first: the first file with columns */
     for (int i = 0; i < n && !rc; i++) {
         rc = hx_table_read(paths[i], &in[i]);
-        if (!rc && hx_table_col(&in[i], HX_POINT_COLUMN) < 0)
+        if (rc || in[i].ncols == 0) continue;   /* an empty file (a shard stopped early) adds nothing */
+        if (hx_table_col(&in[i], HX_POINT_COLUMN) < 0)
             rc = st_fail(ST_ERR_FORMAT, "%s: no '%s' column to order the rows by", paths[i], HX_POINT_COLUMN);
-        if (!rc && i > 0) rc = same_columns(&in[0], paths[0], &in[i], paths[i]);
-        if (!rc) total += in[i].n;
+        else if (first >= 0) rc = same_columns(&in[first], paths[first], &in[i], paths[i]);
+        else first = i;
+        total += in[i].n;
     }
+    if (!rc && first < 0) rc = st_fail(ST_ERR_FORMAT, "merge: every input file is empty");
     keyed_row *keyed = rc ? NULL : malloc((size_t)(total ? total : 1) * sizeof *keyed);
     if (!rc && !keyed) rc = st_fail(ST_ERR_NOMEM, "merge: out of memory");
     int k = 0;
@@ -73,11 +76,11 @@ int hx_merge_files(const char *const *paths, int n, hx_table *out, int *missing)
         if (keyed[j].point == keyed[j - 1].point)
             rc = st_fail(ST_ERR_FORMAT, "point %.0f appears in %s and in %s", keyed[j].point,
                          paths[keyed[j - 1].file], paths[keyed[j].file]);
-    if (!rc) {   /* the first file's columns (an empty file still has its header) */
-        out->cols = in[0].cols;
-        out->ncols = in[0].ncols;
-        in[0].cols = NULL;
-        in[0].ncols = 0;
+    if (!rc) {   /* the first file's columns (a file with a header and no rows has them too) */
+        out->cols = in[first].cols;
+        out->ncols = in[first].ncols;
+        in[first].cols = NULL;
+        in[first].ncols = 0;
     }
     for (int j = 0; j < k && !rc; j++) rc = hx_table_add(out, keyed[j].row);   /* moves the row */
     free(keyed);

@@ -57,7 +57,7 @@ void hx_format_number(double v, char *buf, size_t cap) {
     if (v == floor(v) && fabs(v) < 1e15)
         snprintf(buf, cap, "%.0f", v);
     else
-        snprintf(buf, cap, "%.10g", v);
+        snprintf(buf, cap, "%.7g", v);
 }
 
 int hx_row_str(hx_row *r, const char *key, const char *value) { return row_set(r, key, value, 0); }
@@ -230,14 +230,15 @@ static int writer_flush(hx_writer *w) {
     return ST_OK;
 }
 
-int hx_writer_open(hx_writer **out, const char *path, int append) {
+/* fmt is explicit so that a temporary file ("x.jsonl.tmp.123") keeps its target's format. */
+static int writer_open(hx_writer **out, const char *path, hx_format fmt, int append) {
     *out = NULL;
     hx_writer *w = calloc(1, sizeof *w);
     if (!w || !(w->path = strdup(path))) {
         free(w);
         return st_fail(ST_ERR_NOMEM, "%s: out of memory", path);
     }
-    w->fmt = hx_format_of(path);
+    w->fmt = fmt;
     if (append && w->fmt == HX_CSV) {
         /* Appending to a CSV continues its header: later rows must fit it. */
         hx_table old;
@@ -260,6 +261,10 @@ int hx_writer_open(hx_writer **out, const char *path, int append) {
     }
     *out = w;
     return ST_OK;
+}
+
+int hx_writer_open(hx_writer **out, const char *path, int append) {
+    return writer_open(out, path, hx_format_of(path), append);
 }
 
 int hx_writer_write(hx_writer *w, const hx_row *row) {
@@ -290,6 +295,9 @@ int hx_writer_write(hx_writer *w, const hx_row *row) {
         const hx_field *fl = row_field(row, w->cols[c]);
         if (fl) write_csv_cell(w->f, fl->text, fl->is_num);
     }
+    /* A one-column row that is missing would be a blank line, which readers skip. */
+    if (w->ncols == 1 && !(row_field(row, w->cols[0]) && row_field(row, w->cols[0])->text[0]))
+        fputs("\"\"", w->f);
     fputc('\n', w->f);
     return writer_flush(w);
 }
@@ -359,7 +367,7 @@ int hx_table_save(const char *path, const hx_table *t) {
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return st_fail(ST_ERR_ARG, "%s: path too long", path);
     hx_writer *w;
-    int rc = hx_writer_open(&w, tmp, 0);
+    int rc = writer_open(&w, tmp, hx_format_of(path), 0);
     if (rc) return rc;
     if (w->fmt == HX_CSV && t->ncols) {
         /* The table's own columns, so an empty table still gets its header. */
@@ -442,13 +450,14 @@ static int csv_record(const char *path, char *text, size_t len, size_t *pos, int
                 *out++ = text[i++];
             }
         }
+        /* Read the separator before cutting the cell: the NUL may land on it. */
         char sep = i < len ? text[i] : '\n';
         *out = 0;   /* safe: out <= text + i, and text[len] is the NUL */
         cells[n] = cell;
         quoted[n++] = q;
-        if (sep == ',') { i++; continue; }
-        if (sep == '\r') i++;
-        if (i < len && text[i] == '\n') i++;
+        if (i < len) i++;   /* past ',', '\n' or '\r' */
+        if (sep == ',') continue;
+        if (sep == '\r' && i < len && text[i] == '\n') i++;
         (*line)++;
         break;
     }
@@ -464,8 +473,7 @@ static int read_csv(const char *path, char *text, size_t len, hx_table *t) {
     int line = 1;
     int n = rc ? 0 : csv_record(path, text, len, &pos, &line, cells, quoted, MAX_COLS);
     if (n < 0) rc = n;
-    if (!rc && n == 0) rc = st_fail(ST_ERR_FORMAT, "%s: empty file (no CSV header)", path);
-    if (!rc) {
+    if (!rc && n > 0) {   /* an empty file is an empty table (a sweep stopped before its first row) */
         hx_row header;
         hx_row_init(&header);
         for (int c = 0; c < n && !rc; c++) {
@@ -477,7 +485,7 @@ static int read_csv(const char *path, char *text, size_t len, hx_table *t) {
         if (!rc) rc = table_set_cols_from_row(t, &header);
         hx_row_free(&header);
     }
-    while (!rc) {
+    while (!rc && t->ncols) {
         /* Skip blank lines (a trailing newline, or an editor's). */
         while (pos < len && (text[pos] == '\n' || text[pos] == '\r')) {
             if (text[pos] == '\n') line++;
@@ -518,8 +526,9 @@ static int read_jsonl(const char *path, char *text, size_t len, hx_table *t) {
                 snprintf(why, sizeof why, "%s", st_last_error());
                 return st_fail(ST_ERR_FORMAT, "%s:%d: %s", path, line, why);
             }
-            int rc = v.type == JS_OBJECT ? ST_OK
-                     : st_fail(ST_ERR_FORMAT, "%s:%d: not a JSON object", path, line);
+            int rc = v.type == JS_OBJECT && v.count > 0
+                         ? ST_OK
+                         : st_fail(ST_ERR_FORMAT, "%s:%d: not a JSON object with keys", path, line);
             hx_row row;
             hx_row_init(&row);
             for (int i = 0; i < v.count && !rc; i++) {
@@ -542,8 +551,8 @@ static int read_jsonl(const char *path, char *text, size_t len, hx_table *t) {
 
 int hx_table_read(const char *path, hx_table *t) {
     hx_table_init(t);
-    char *text;
-    size_t len;
+    char *text = NULL;
+    size_t len = 0;
     int rc = read_file(path, &text, &len);
     if (rc) return rc;
     rc = hx_format_of(path) == HX_JSONL ? read_jsonl(path, text, len, t) : read_csv(path, text, len, t);

@@ -44,7 +44,7 @@ const char *hx_row_get(const hx_row *r, const char *key);
 /* 0 and *out when the key holds a number; ST_ERR_ARG otherwise. */
 int hx_row_get_num(const hx_row *r, const char *key, double *out);
 
-/* Canonical text of a number: integers exactly ("4366546504"), others with 10
+/* Canonical text of a number: integers exactly ("4366546504"), others with 7
  * significant digits. cap >= 32. */
 void hx_format_number(double v, char *buf, size_t cap);
 
@@ -76,7 +76,8 @@ typedef struct {
 
 void hx_table_init(hx_table *t);
 void hx_table_free(hx_table *t);
-/* Reads a CSV or JSON-lines file; errors name the file and line. */
+/* Reads a CSV or JSON-lines file; errors name the file and line. An empty file is
+ * an empty table without columns. */
 int hx_table_read(const char *path, hx_table *t);
 /* Appends the row, taking ownership of its contents (row is left empty). The first
  * row of an empty table sets the columns. */

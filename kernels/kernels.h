@@ -146,6 +146,6 @@ void kn_set_threads(int n);
 int kn_get_threads(void);
 
 /* Backends built in, referenced by the registry. */
-extern const kn_backend kn_backend_naive;
+extern const kn_backend kn_backend_naive, kn_backend_simd, kn_backend_omp, kn_backend_blas;
 
 #endif

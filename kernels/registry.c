@@ -2,10 +2,14 @@
  * under kernels/ plus one line here. Order: slowest to fastest. */
 #include <string.h>
 #include <omp.h>
+#include <cblas.h>
 #include "kernels/kernels.h"
 
 static const kn_backend *const backends[] = {
     &kn_backend_naive,
+    &kn_backend_simd,
+    &kn_backend_omp,
+    &kn_backend_blas,
 };
 
 int kn_backend_count(void) { return (int)(sizeof backends / sizeof backends[0]); }
@@ -38,5 +42,6 @@ static int kn_threads = 0;
 void kn_set_threads(int n) {
     kn_threads = n > 0 ? n : omp_get_num_procs();
     omp_set_num_threads(kn_threads);
+    openblas_set_num_threads(kn_threads); /* the blas backend's sgemm threads */
 }
 int kn_get_threads(void) { return kn_threads > 0 ? kn_threads : omp_get_num_procs(); }

@@ -1,5 +1,7 @@
 /* config.c — the named configurations (the spec's variant table) and config JSON. */
 #include <ctype.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -68,7 +70,11 @@ int st_config_validate(const st_config *c) {
                 return st_fail(ST_ERR_RANGE, "stoken_size[%d] = %d is outside 1..256", i, c->stoken[i][d]);
         if (c->n_iter[i] < 1 || c->n_iter[i] > 64)
             return st_fail(ST_ERR_RANGE, "n_iter[%d] = %d is outside 1..64", i, c->n_iter[i]);
+        if (c->layerscale[i] != 0 && c->layerscale[i] != 1)
+            return st_fail(ST_ERR_RANGE, "layerscale[%d] = %d is not true or false", i, c->layerscale[i]);
     }
+    if (c->qkv_bias != 0 && c->qkv_bias != 1)
+        return st_fail(ST_ERR_RANGE, "qkv_bias = %d is not true or false", c->qkv_bias);
     if (c->embed_dim[0] % 2 != 0 && c->stem == ST_STEM_CONV4)
         return st_fail(ST_ERR_RANGE, "embed_dim[0] = %d must be even for the conv stem", c->embed_dim[0]);
     if (c->projection < 0 || c->projection > 65536)
@@ -91,11 +97,24 @@ int st_config_validate(const st_config *c) {
 
 /* ---- JSON ---------------------------------------------------------------- */
 
+/* 1 and *out set if e is a number (or bool) with an integral value in [-1e6, 1e6]. The
+ * range is checked first: converting 1e300 to int would be undefined behaviour. */
+static int small_int(const js_value *e, int *out) {
+    if ((e->type != JS_NUMBER && e->type != JS_BOOL) || !(e->number >= -1e6 && e->number <= 1e6) ||
+        e->number != (int)e->number)
+        return 0;
+    *out = (int)e->number;
+    return 1;
+}
+
 static int json_int4(const js_value *root, const char *key, const char *source, int out[4], int required) {
     const js_value *v = js_get(root, key);
     if (!v) return required ? st_fail(ST_ERR_FORMAT, "%s: config has no '%s'", source, key) : ST_OK;
     if (v->type == JS_NUMBER) { /* one value for every stage */
-        for (int i = 0; i < 4; i++) out[i] = (int)v->number;
+        int x;
+        if (!small_int(v, &x))
+            return st_fail(ST_ERR_FORMAT, "%s: config '%s' = %g is not a sane integer", source, key, v->number);
+        for (int i = 0; i < 4; i++) out[i] = x;
         return ST_OK;
     }
     if (v->type != JS_ARRAY || v->count != 4)
@@ -103,12 +122,13 @@ static int json_int4(const js_value *root, const char *key, const char *source, 
     for (int i = 0; i < 4; i++) {
         const js_value *e = &v->items[i];
         if (e->type == JS_BOOL || e->type == JS_NUMBER) {
-            if (e->number < -1e6 || e->number > 1e6 || e->number != (int)e->number)
+            if (!small_int(e, &out[i]))
                 return st_fail(ST_ERR_FORMAT, "%s: config '%s'[%d] = %g is not a sane integer", source, key, i,
                                e->number);
-            out[i] = (int)e->number;
         } else if (e->type == JS_ARRAY && e->count == 2 && e->items[0].type == JS_NUMBER) {
-            out[i] = (int)e->items[0].number; /* [sh, sw]: caller reads both via stoken path */
+            /* [sh, sw]: caller reads both via stoken path */
+            if (!small_int(&e->items[0], &out[i]))
+                return st_fail(ST_ERR_FORMAT, "%s: config '%s'[%d][0] is not a sane integer", source, key, i);
         } else {
             return st_fail(ST_ERR_FORMAT, "%s: config '%s'[%d] is not a number", source, key, i);
         }
@@ -168,8 +188,10 @@ int st_config_from_json(const char *json, const char *source, st_config *out) {
     for (int i = 0; i < 4; i++) {
         out->stoken[i][0] = out->stoken[i][1] = stoken[i];
         if (st && st->type == JS_ARRAY && st->count == 4 && st->items[i].type == JS_ARRAY &&
-            st->items[i].count == 2 && st->items[i].items[1].type == JS_NUMBER)
-            out->stoken[i][1] = (int)st->items[i].items[1].number;
+            st->items[i].count == 2 && !small_int(&st->items[i].items[1], &out->stoken[i][1])) {
+            rc = st_fail(ST_ERR_FORMAT, "%s: config 'stoken_size'[%d][1] is not a sane integer", source, i);
+            goto done;
+        }
     }
     if ((rc = json_int(&root, "projection", source, &out->projection))) goto done;
     if ((rc = json_int(&root, "mlp_ratio", source, &out->mlp_ratio))) goto done;
@@ -177,7 +199,13 @@ int st_config_from_json(const char *json, const char *source, st_config *out) {
     if ((rc = json_int(&root, "num_classes", source, &out->num_classes))) goto done;
     if ((rc = json_int(&root, "window", source, &out->window))) goto done;
     const js_value *iv = js_get(&root, "init_values");
-    if (iv && iv->type == JS_NUMBER) out->init_values = (float)iv->number;
+    if (iv && iv->type == JS_NUMBER) {
+        if (!(fabs(iv->number) <= FLT_MAX)) { /* a float of inf would not even write back as JSON */
+            rc = st_fail(ST_ERR_FORMAT, "%s: config 'init_values' = %g does not fit a float", source, iv->number);
+            goto done;
+        }
+        out->init_values = (float)iv->number;
+    }
     const js_value *ph = js_get(&root, "pos_size");
     if (ph && ph->type == JS_ARRAY && ph->count == 2 && ph->items[0].type == JS_NUMBER &&
         ph->items[1].type == JS_NUMBER && ph->items[0].number >= 0 && ph->items[0].number <= ST_MAX_INPUT &&

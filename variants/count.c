@@ -114,7 +114,7 @@ int st_count(const st_config *cfg, int h, int w, st_counts *out) {
     const st_stage_geo *s3 = &g.s[3];
     int64_t n3 = (int64_t)s3->h * s3->w, feat = cfg->projection ? cfg->projection : s3->c;
     if (cfg->projection) add(out, 5, "conv1x1", feat * s3->c * n3);
-    add(out, 5, "norm", 2 * feat * n3);
+    add(out, 5, "norm", (cfg->projection ? 2 : 5) * feat * n3); /* BatchNorm, or LayerNorm without projection */
     add(out, 5, "pool", feat * n3);
     add(out, 5, "linear", feat * cfg->num_classes);
     return ST_OK;

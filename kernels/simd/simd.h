@@ -26,38 +26,64 @@ typedef struct {
     int load_c;
 } kn_gemm_epi;
 
-/* C[mr x nr] (row stride ldc) from a packed A panel (kc x MR, k-major, MR values per k)
- * and a packed B panel (kc x NR, NR values per k); mr <= MR, nr <= NR. */
-typedef void (*kn_gemm_ukernel)(int mr, int nr, int kc, const float *a, const float *b,
-                                float *c, size_t ldc, const kn_gemm_epi *e);
+/* C[mr x nr] (row stride ldc) += mr rows of A (kc floats each, row stride lda: the
+ * weights in place, or a packed transpose) times a B panel of kc rows of NR floats
+ * (row stride ldb: NR when packed; a full panel of a plain B is used in place);
+ * mr <= MR, nr <= NR. */
+typedef void (*kn_gemm_ukernel)(int mr, int nr, int kc, const float *a, size_t lda,
+                                const float *b, size_t ldb, float *c, size_t ldc,
+                                const kn_gemm_epi *e);
 
-/* One instruction set's kernels. Element ops work on rows of contiguous floats. */
+/* Widest padded image row the super-token kernels take (their row buffers are on
+ * the stack); wider images use the naive loops. */
+#define KN_STA_WMAX 1024
+
+/* Scratch floats of dwconv_planes: k 0/1 column masks, the plane and its halos. */
+#define KN_DW_BUF_FLOATS(h, w, k) ((size_t)((k) + 1) * (h) * (w) + 2 * (size_t)((k) / 2 * ((w) + 1)) + 64)
+
+/* One instruction set's kernels. Element ops work on rows of contiguous floats;
+ * image ops on one image (pointers at that image), over the given range. */
 typedef struct kn_simd_isa {
     const char *name;
     int mr, nr;                 /* GEMM micro-tile */
     kn_gemm_ukernel gemm;
     /* y[i] = act(x[i] * scale + shift) for i < n (in-place allowed) */
     void (*affine_row)(int n, const float *x, float scale, float shift, kn_act act, float *y);
+    /* y[i] = (accumulate ? y[i] : 0) + gamma * act(t[i] + bias); t may be y if !accumulate */
+    void (*epilogue_row)(int n, const float *t, float bias, kn_act act, float gamma,
+                         int accumulate, float *y);
     /* y[i] += g * x[i] */
     void (*axpy_row)(int n, float g, const float *x, float *y);
     float (*sum_row)(int n, const float *x);
-    /* LayerNorm over c channels (stride n) of pixels [p0, p1) of one image */
+    float (*dot_row)(int n, const float *x, const float *y);
+    /* LayerNorm over c channels (stride n) of pixels [p0, p1) */
     void (*layernorm_cols)(int c, int n, int p0, int p1, const float *x, const float *gamma,
                            const float *beta, float eps, float *y);
-    /* Depthwise k x k (stride 1, pad k/2) on one h x w plane: y = [x] + dw(x) + bias */
+    /* Depthwise k x k (k <= 7, stride 1, pad k/2): y = [x] + dw(x) + bias, on one h x w
+     * plane through padded row copies (any size), or on `planes` consecutive planes
+     * (weights wt + i*k*k, bias[i]) flattened, with buf of KN_DW_BUF_FLOATS floats */
     void (*dwconv_plane)(int h, int w, int k, const float *x, const float *wt, float bias,
                          int add_input, float *y);
-    /* Softmax of `rows` rows of n floats (row stride ld), in place, after scaling by s */
-    void (*softmax_rows)(int rows, int n, float s, float *x, size_t ld);
-    /* STA association of pixel rows [y0, y1) of one image (see kernels.h) */
-    void (*sta_associate_rows)(const kn_sta_shape *g, int y0, int y1, const float *x,
+    void (*dwconv_planes)(int h, int w, int k, int planes, const float *x, const float *wt,
+                          const float *bias, int add_input, float *y, float *buf);
+    /* x = softmax(x + bias) over each of `rows` rows of n floats (row strides ld, ldb;
+     * bias may be NULL), in place */
+    void (*softmax_rows)(int rows, int n, float *x, size_t ld, const float *bias, size_t ldb);
+    /* each of `cols` columns of an n x cols block (row stride ld) = its softmax, in place */
+    void (*softmax_cols)(int n, int cols, float *x, size_t ld);
+    /* STA (kernels.h), w <= KN_STA_WMAX: pooling of channels [c0, c1); association of
+     * cell rows [cy0, cy1); z; aggregation and upsampling of channels [c0, c1). */
+    void (*sta_pool_chans)(const kn_sta_shape *g, int c0, int c1, const float *x, float *s);
+    void (*sta_associate_rows)(const kn_sta_shape *g, int cy0, int cy1, const float *x,
                                const float *s, float scale, float *a);
-    /* STA upsampling of channels [c0, c1) of one image */
+    void (*sta_z)(const kn_sta_shape *g, const float *a, float *z);
+    void (*sta_aggregate_chans)(const kn_sta_shape *g, int c0, int c1, const float *x,
+                                const float *a, const float *z, float *s);
     void (*sta_upsample_chans)(const kn_sta_shape *g, int c0, int c1, const float *a,
                                const float *s, float *y);
 } kn_simd_isa;
 
-extern const kn_simd_isa kn_simd_isa_avx512, kn_simd_isa_avx2, kn_simd_isa_generic;
+extern const kn_simd_isa kn_simd_isa__avx512, kn_simd_isa__avx2, kn_simd_isa__generic;
 
 /* The table in use (picked once; see isa.c). */
 const kn_simd_isa *kn_simd_isa_active(void);
@@ -74,35 +100,37 @@ static inline void kn_split(int n, int part, int nparts, int *lo, int *hi) {
 
 /* --- GEMM driver (gemm.c) ------------------------------------------------------- */
 
-/* Fills a packed A block (rows [i0, i0+mc) in MR-row panels, k in [k0, k0+kc)) or
- * a packed B block (columns [j0, j0+nc) in NR-column panels); panels are zero-padded. */
-typedef void (*kn_pack_fn)(const void *src, int mr_or_nr, int i0, int n, int k0, int kc,
-                           float *dst);
-
-/* A GEMM C[M x N] = A[M x K] B[K x N] with an epilogue whose bias/gamma index rows. */
-typedef struct {
-    int M, N, K;
-    kn_pack_fn pack_a, pack_b;
-    const void *a_src, *b_src;
-    float *c;
-    size_t ldc;
+/* A batch of GEMMs C_b[M x N] = alpha A[M x K] B_b[K x N] with an epilogue (bias and
+ * gamma index rows; see kn_gemm_epi), A shared by every image b. B is either a plain
+ * matrix (b_ptr, ldb, trans_b; image b at b_ptr + b*b_stride) or packed by a callback
+ * (pack_b; e.g. im2col for convolutions). */
+typedef struct kn_gemm_problem kn_gemm_problem;
+/* Fills columns [j0, j0+nc) x k in [k0, k0+kc) of image b as NR-column panels
+ * (panel p at dst + p*kc*NR, NR floats per k), zero-padded past nc. */
+typedef void (*kn_pack_b_fn)(const kn_gemm_problem *p, int b, int nr, int j0, int nc, int k0,
+                             int kc, float *dst);
+struct kn_gemm_problem {
+    int batch, M, N, K;
+    const float *a; int lda, trans_a;
+    const float *b_ptr; int ldb, trans_b; size_t b_stride;
+    kn_pack_b_fn pack_b;        /* NULL: B is the plain matrix above */
+    const void *pack_ctx;       /* for pack_b */
+    float *c; size_t ldc, c_stride;
     float alpha, beta;
     const float *bias, *gamma;
     kn_act act;
-} kn_gemm_problem;
+};
 
-/* Sources for plain matrices (pack_a/pack_b given by kn_pack_a_matrix / _b_matrix). */
-typedef struct {
-    const float *p;
-    int ld, trans;
-} kn_matrix_src;
-void kn_pack_a_matrix(const void *src, int mr, int i0, int mc, int k0, int kc, float *dst);
-void kn_pack_b_matrix(const void *src, int nr, int j0, int nc, int k0, int kc, float *dst);
-
-/* Runs rows [m0, m1) x columns [n0, n1) of the problem on this thread. */
-void kn_gemm_run(const kn_gemm_problem *p, int m0, int m1, int n0, int n1);
-/* Runs part `part` of nparts: splits C along the dimension that balances best. */
+/* Largest K a GEMM with an activation and beta != 0 takes (it cannot split K). */
+int kn_gemm_k_cap(void);
+/* Images [b0, b1), rows [m0, m1), columns [n0, n1) of the problem, on this thread. */
+void kn_gemm_run(const kn_gemm_problem *p, int b0, int b1, int m0, int m1, int n0, int n1);
+/* Part `part` of nparts: splits along images, rows or columns, whichever balances best. */
 void kn_gemm_run_part(const kn_gemm_problem *p, int part, int nparts);
+
+/* Row kg = (ci, ky, kx) of the im2col matrix of image x (cin x h x w), output pixels
+ * [j0, j0+cols): dst[j] = x[ci][oy*s - pad + ky][ox*s - pad + kx], 0 in the padding. */
+void kn_im2col_row(const kn_conv_args *cv, const float *x, int kg, int j0, int cols, float *dst);
 
 /* --- ops, each doing part `part` of nparts -------------------------------------- */
 void kn_simd_gemm_part(int trans_a, int trans_b, int M, int N, int K, float alpha,

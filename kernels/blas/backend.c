@@ -1,0 +1,172 @@
+/* backend.c — the blas backend: GEMM-shaped work (gemm, 1x1 conv, dense conv via
+ * im2col, Linear, the two attention matmuls) through OpenBLAS cblas_sgemm, their
+ * epilogues (bias, activation, layer scale, residual) in a vectorised pass after, and
+ * every other op from `omp`. OpenBLAS threads itself (kn_set_threads sets its count);
+ * the passes use OpenMP.
+ *
+ * cblas has no per-row epilogue, so a 1x1 conv that adds an activated or scaled
+ * result into y, and im2col, go through a fixed-size thread-local buffer
+ * (KN_BLAS_TMP floats, allocated with the thread, never grown) one column block at a
+ * time; shapes too large for one 16-column block use the omp kernels instead. */
+#include <cblas.h>
+#include "kernels/omp/parallel.h"
+#include "kernels/simd/simd.h"
+
+#define KN_BLAS_TMP (256 * 1024) /* floats: 1 MB */
+static _Thread_local float blas_tmp[KN_BLAS_TMP] __attribute__((aligned(64)));
+
+/* Columns per block when a block holds `rows` rows: a multiple of 16, or 0 if even
+ * 16 columns do not fit. */
+static int block_cols(int rows, int n) {
+    int nb = rows > 0 ? (KN_BLAS_TMP / rows) / 16 * 16 : n;
+    return nb < n ? nb : n;
+}
+
+static void blas_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                      const float *B, int ldb, float beta, float *C, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha,
+                A, lda, B, ldb, beta, C, ldc);
+}
+
+/* Part of: rows r of batch*c rows (channel r % c), y[r][j0 .. j0+cols) (row stride ld) =
+ * (accumulate ? y : 0) + gamma[ch] * act(t[r][..] + bias[ch]) with t rows of stride ldt. */
+typedef struct {
+    int rows, c, cols;
+    const float *t; size_t ldt;
+    float *y; size_t ldy;
+    const float *bias, *gamma;
+    kn_act act;
+    int accumulate;
+} epilogue_pass;
+
+static void epilogue_part(const epilogue_pass *e, int part, int nparts) {
+    const kn_simd_isa *isa = kn_simd_isa_active();
+    int lo, hi;
+    kn_split(e->rows, part, nparts, &lo, &hi);
+    for (int r = lo; r < hi; r++) {
+        int ch = r % e->c;
+        isa->epilogue_row(e->cols, e->t + (size_t)r * e->ldt, e->bias ? e->bias[ch] : 0.0f, e->act,
+                          e->gamma ? e->gamma[ch] : 1.0f, e->accumulate, e->y + (size_t)r * e->ldy);
+    }
+}
+
+static void epilogue(const epilogue_pass *e) {
+    if (!e->bias && !e->gamma && e->act == KN_ACT_NONE && !e->accumulate && e->t == e->y) return;
+    KN_PARALLEL(epilogue_part(e, part, nparts));
+}
+
+static void blas_pointwise(const kn_pointwise_args *a) {
+    int n = a->n;
+    if (!a->accumulate) { /* y = W x, then the epilogue in place */
+        for (int b = 0; b < a->batch; b++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, n, a->cin, 1.0f, a->w, a->cin,
+                        a->x + (size_t)b * a->cin * n, n, 0.0f, a->y + (size_t)b * a->cout * n, n);
+        epilogue(&(epilogue_pass){.rows = a->batch * a->cout, .c = a->cout, .cols = n, .t = a->y, .ldt = (size_t)n,
+                                  .y = a->y, .ldy = (size_t)n, .bias = a->bias, .gamma = a->gamma, .act = a->act});
+        return;
+    }
+    if (a->act == KN_ACT_NONE && !a->gamma) { /* y += bias, then y += W x */
+        if (a->bias)
+            epilogue(&(epilogue_pass){.rows = a->batch * a->cout, .c = a->cout, .cols = n, .t = a->y,
+                                      .ldt = (size_t)n, .y = a->y, .ldy = (size_t)n, .bias = a->bias});
+        for (int b = 0; b < a->batch; b++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, n, a->cin, 1.0f, a->w, a->cin,
+                        a->x + (size_t)b * a->cin * n, n, 1.0f, a->y + (size_t)b * a->cout * n, n);
+        return;
+    }
+    /* y += gamma act(W x + bias): W x one column block at a time into the buffer */
+    int nb = block_cols(a->cout, n);
+    if (nb == 0) {
+        KN_PARALLEL(kn_simd_pointwise_part(a, part, nparts));
+        return;
+    }
+    for (int b = 0; b < a->batch; b++)
+        for (int j0 = 0; j0 < n; j0 += nb) {
+            int cols = n - j0 < nb ? n - j0 : nb;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, cols, a->cin, 1.0f, a->w, a->cin,
+                        a->x + (size_t)b * a->cin * n + j0, n, 0.0f, blas_tmp, cols);
+            epilogue(&(epilogue_pass){.rows = a->cout, .c = a->cout, .cols = cols, .t = blas_tmp,
+                                      .ldt = (size_t)cols, .y = a->y + (size_t)b * a->cout * n + j0,
+                                      .ldy = (size_t)n, .bias = a->bias, .gamma = a->gamma, .act = a->act,
+                                      .accumulate = 1});
+        }
+}
+
+/* im2col rows [0, K) x output pixels [j0, j0+cols) of image b into dst (row stride cols). */
+static void im2col_part(const kn_conv_args *cv, int b, int K, int j0, int cols, float *dst, int part,
+                        int nparts) {
+    const float *x = cv->x + (size_t)b * cv->cin * cv->h * cv->w;
+    int lo, hi;
+    kn_split(K, part, nparts, &lo, &hi);
+    for (int k = lo; k < hi; k++) kn_im2col_row(cv, x, k, j0, cols, dst + (size_t)k * cols);
+}
+
+static void blas_conv(const kn_conv_args *a) {
+    int oh = (a->h + 2 * a->pad - a->k) / a->stride + 1, ow = (a->w + 2 * a->pad - a->k) / a->stride + 1;
+    int N = oh * ow, K = a->cin * a->k * a->k, nb = block_cols(K, N);
+    if (nb == 0) {
+        KN_PARALLEL(kn_simd_conv_part(a, part, nparts));
+        return;
+    }
+    float *tmp = blas_tmp; /* the OpenMP team fills the calling thread's buffer */
+    for (int b = 0; b < a->batch; b++) {
+        float *y = a->y + (size_t)b * a->cout * N;
+        for (int j0 = 0; j0 < N; j0 += nb) {
+            int cols = N - j0 < nb ? N - j0 : nb;
+            KN_PARALLEL(im2col_part(a, b, K, j0, cols, tmp, part, nparts));
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, cols, K, 1.0f, a->wt, K, tmp, cols,
+                        0.0f, y + j0, N);
+        }
+        epilogue(&(epilogue_pass){.rows = a->cout, .c = a->cout, .cols = N, .t = y, .ldt = (size_t)N, .y = y,
+                                  .ldy = (size_t)N, .bias = a->bias, .act = a->act});
+    }
+}
+
+static void blas_linear(int batch, int in, int out, const float *x, const float *w, const float *bias,
+                        float *y) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, out, in, 1.0f, x, in, w, in, 0.0f, y, out);
+    if (bias) {
+        const kn_simd_isa *isa = kn_simd_isa_active();
+        for (int b = 0; b < batch; b++) isa->axpy_row(out, 1.0f, bias, y + (size_t)b * out);
+    }
+}
+
+/* Per head: S = scale q^T k (into probs when captured), row softmax, out = v S^T. */
+static void blas_attention(const kn_attention_args *a) {
+    const kn_simd_isa *isa = kn_simd_isa_active();
+    int m = a->m, hd = a->hd, C = a->heads * hd;
+    for (int b = 0; b < a->batch; b++)
+        for (int h = 0; h < a->heads; h++) {
+            const float *q = a->qkv + ((size_t)b * 3 * C + (size_t)h * 3 * hd) * m;
+            const float *k = q + (size_t)hd * m, *v = k + (size_t)hd * m;
+            float *S = a->probs ? a->probs + ((size_t)b * a->heads + h) * m * m : a->scratch;
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, m, hd, a->scale, q, m, k, m, 0.0f, S, m);
+            isa->softmax_rows(m, m, S, (size_t)m, a->bias ? a->bias + (size_t)h * m * m : NULL, (size_t)m);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hd, m, m, 1.0f, v, m, S, m, 0.0f,
+                        a->out + ((size_t)b * C + (size_t)h * hd) * m, m);
+        }
+}
+static size_t blas_attention_scratch(int batch, int heads, int hd, int m, int threads) {
+    return (size_t)m * m; /* one head's logits; OpenBLAS threads inside each matmul */
+}
+
+static int blas_supported(void) { return 1; }
+
+static void blas_init(kn_ops *o) {
+    o->gemm = blas_gemm;
+    o->pointwise = blas_pointwise;
+    o->conv = blas_conv;
+    o->linear = blas_linear;
+    o->attention = blas_attention;
+    o->attention_scratch = blas_attention_scratch;
+}
+
+const kn_backend kn_backend_blas = {
+    .name = "blas",
+    .uses = "OpenBLAS sgemm for GEMM-shaped ops (epilogues in a vectorised pass), the rest from omp",
+    .base = "omp",
+    .flags = KN_FOLD_BN,
+    .supported = blas_supported,
+    .init = blas_init,
+};

@@ -1,0 +1,176 @@
+/* gemm.c — the blocked GEMM driver of the simd backend (BLIS-style loops around the
+ * ISA's register-tile micro-kernel) and its packing.
+ *
+ * Loops, outer to inner: MC rows of A -> K blocks of kc -> images -> NC columns ->
+ * NR-column B panels (kc x NR, kept in L1) -> MR-row strips of A (MC x kc, kept in
+ * L2) -> micro-kernel. The micro-kernel reads A rows in place (the weights need no
+ * packing; a transposed A is packed row-major), and a plain row-major B in place
+ * too, except for a ragged last panel, which is packed zero-padded. im2col B is
+ * packed by its callback.
+ *
+ * K is split into blocks of at most KN_KC; the partial sums live in C: linear
+ * epilogues apply per block (bias and beta with the first), an activation waits for
+ * the last block (later blocks add C before it). An activation with beta != 0 cannot
+ * be split, so such a GEMM runs K in one block and must have K <= kn_gemm_k_cap().
+ *
+ * Packing buffers are fixed-size and thread-local (static, allocated with the thread,
+ * never grown): KN_PACK_A floats for a transposed A block, KN_PACK_B for B panels. */
+#include <string.h>
+#include "kernels/simd/simd.h"
+
+#ifndef KN_KC
+#define KN_KC 256 /* K block: a kc x 32 B panel is 32 KB, in L1 with the A rows */
+#endif
+#define KN_PACK_A (96 * 1024)    /* floats: 384 KB A block, half of L2 with B */
+#define KN_PACK_B (64 * 1024)    /* floats: 256 KB of packed B panels */
+
+static _Thread_local float pack_a_buf[KN_PACK_A] __attribute__((aligned(64)));
+static _Thread_local float pack_b_buf[KN_PACK_B] __attribute__((aligned(64)));
+
+static inline int imin(int a, int b) { return a < b ? a : b; }
+
+int kn_gemm_k_cap(void) {
+    const kn_simd_isa *isa = kn_simd_isa_active();
+    return imin(KN_PACK_A / isa->mr, KN_PACK_B / isa->nr);
+}
+
+/* Transposed A (A(i, k) = a[k][i]) rows [i0, i0+mc) x k [k0, k0+kc) into row-major
+ * [mc][kc], the layout the micro-kernel reads (plain A is read in place). */
+static void pack_a_trans(const kn_gemm_problem *p, int i0, int mc, int k0, int kc, float *dst) {
+    for (int k = 0; k < kc; k++) {
+        const float *src = p->a + (size_t)(k0 + k) * p->lda + i0;
+        for (int r = 0; r < mc; r++) dst[(size_t)r * kc + k] = src[r];
+    }
+}
+
+/* Plain-matrix B (image b) columns [j0, j0+nc) as NR-column panels. */
+static void pack_b_matrix(const kn_gemm_problem *p, int b, int nr_max, int j0, int nc, int k0,
+                          int kc, float *dst) {
+    const float *B = p->b_ptr + (size_t)b * p->b_stride;
+    for (int q = 0; q < nc; q += nr_max, dst += (size_t)kc * nr_max) {
+        int cols = imin(nr_max, nc - q);
+        if (!p->trans_b) {
+            for (int k = 0; k < kc; k++) {
+                const float *src = B + (size_t)(k0 + k) * p->ldb + j0 + q;
+                float *d = dst + (size_t)k * nr_max;
+                memcpy(d, src, sizeof(float) * cols);
+                for (int j = cols; j < nr_max; j++) d[j] = 0.0f;
+            }
+        } else { /* B(k, j) = b[j][k] */
+            for (int j = 0; j < cols; j++) {
+                const float *src = B + (size_t)(j0 + q + j) * p->ldb + k0;
+                for (int k = 0; k < kc; k++) dst[(size_t)k * nr_max + j] = src[k];
+            }
+            for (int j = cols; j < nr_max; j++)
+                for (int k = 0; k < kc; k++) dst[(size_t)k * nr_max + j] = 0.0f;
+        }
+    }
+}
+
+/* The epilogue of K block `blk` of nblk (see the top comment). */
+static kn_gemm_epi block_epilogue(const kn_gemm_problem *p, int blk, int nblk) {
+    kn_gemm_epi e = {.alpha = p->alpha, .beta = p->beta, .bias = p->bias, .gamma = p->gamma, .act = p->act};
+    if (nblk == 1) return e;
+    if (p->act == KN_ACT_NONE) { /* C = beta C + g (alpha P0 + bias), then C += g alpha Pi */
+        if (blk > 0) e.beta = 1.0f, e.bias = NULL;
+        return e;
+    }
+    /* activation (beta == 0): raw partial sums until the last block */
+    e.load_c = blk > 0;
+    if (blk < nblk - 1) e.bias = NULL, e.gamma = NULL, e.act = KN_ACT_NONE;
+    return e;
+}
+
+void kn_gemm_run(const kn_gemm_problem *p, int b0, int b1, int m0, int m1, int n0, int n1) {
+    if (b0 >= b1 || m0 >= m1 || n0 >= n1) return;
+    const kn_simd_isa *isa = kn_simd_isa_active();
+    const int MR = isa->mr, NR = isa->nr, K = p->K;
+    int nblk = K <= KN_KC ? 1 : (K + KN_KC - 1) / KN_KC;
+    if (p->act != KN_ACT_NONE && p->beta != 0.0f) nblk = 1; /* callers keep K <= kn_gemm_k_cap() */
+    int kc_max = K == 0 ? 1 : (K + nblk - 1) / nblk;
+    int mc_max = (KN_PACK_A / (kc_max * MR)) * MR, nc_max = (KN_PACK_B / (kc_max * NR)) * NR;
+    if (mc_max < MR) mc_max = MR;
+    if (nc_max < NR) nc_max = NR;
+    int direct_b = !p->pack_b && !p->trans_b;
+
+    for (int ic = m0; ic < m1; ic += mc_max) {
+        int mc = imin(mc_max, m1 - ic), strips = (mc + MR - 1) / MR;
+        for (int blk = 0; blk < nblk; blk++) {
+            int k0 = (int)((long long)K * blk / nblk), kc = (int)((long long)K * (blk + 1) / nblk) - k0;
+            const float *A;
+            size_t lda;
+            if (p->trans_a) {
+                pack_a_trans(p, ic, mc, k0, kc, pack_a_buf);
+                A = pack_a_buf, lda = (size_t)kc;
+            } else {
+                A = p->a + (size_t)ic * p->lda + k0, lda = (size_t)p->lda;
+            }
+            kn_gemm_epi epi = block_epilogue(p, blk, nblk);
+            for (int b = b0; b < b1; b++) {
+                float *C = p->c + (size_t)b * p->c_stride;
+                for (int jc = n0; jc < n1; jc += nc_max) {
+                    int nc = imin(nc_max, n1 - jc);
+                    const float *bdirect = NULL;
+                    if (direct_b) {
+                        bdirect = p->b_ptr + (size_t)b * p->b_stride + (size_t)k0 * p->ldb + jc;
+                        if (nc % NR) /* only the ragged last panel is packed */
+                            pack_b_matrix(p, b, NR, jc + nc - nc % NR, nc % NR, k0, kc, pack_b_buf);
+                    } else if (p->pack_b) {
+                        p->pack_b(p, b, NR, jc, nc, k0, kc, pack_b_buf);
+                    } else {
+                        pack_b_matrix(p, b, NR, jc, nc, k0, kc, pack_b_buf);
+                    }
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = imin(NR, nc - jr);
+                        const float *bp;
+                        size_t ldb;
+                        if (bdirect && nr == NR) bp = bdirect + jr, ldb = (size_t)p->ldb;
+                        else bp = pack_b_buf + (bdirect ? 0 : (size_t)jr * kc), ldb = (size_t)NR;
+                        /* ceil(mc/MR) strips of nearly equal height: 32 rows go as
+                         * 11+11+10, not 14+14+4 (a thin strip wastes the B loads) */
+                        for (int s = 0, ir = 0; s < strips; s++) {
+                            int rows = (mc - ir + strips - s - 1) / (strips - s);
+                            kn_gemm_epi e = epi;
+                            int row = ic + ir;
+                            if (e.bias) e.bias += row;
+                            if (e.gamma) e.gamma += row;
+                            isa->gemm(rows, nr, kc, A + ir * lda, lda, bp, ldb,
+                                      C + (size_t)row * p->ldc + jc + jr, p->ldc, &e);
+                            ir += rows;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* Cost share of the largest of nparts parts when `units` equal units are dealt out. */
+static double imbalance(int units, int nparts) {
+    int per = (units + nparts - 1) / nparts;
+    return units <= 0 ? 1e9 : (double)per * nparts / units;
+}
+
+void kn_gemm_run_part(const kn_gemm_problem *p, int part, int nparts) {
+    if (nparts <= 1) {
+        kn_gemm_run(p, 0, p->batch, 0, p->M, 0, p->N);
+        return;
+    }
+    const kn_simd_isa *isa = kn_simd_isa_active();
+    int mu = (p->M + isa->mr - 1) / isa->mr, nu = (p->N + isa->nr - 1) / isa->nr;
+    /* rows first (each part packs only its rows of A), then images, then columns
+     * (every part packs all of A); small margins favour the cheaper packing */
+    double by_m = imbalance(mu, nparts), by_b = imbalance(p->batch, nparts) + 0.02,
+           by_n = imbalance(nu, nparts) + 0.04;
+    int lo, hi;
+    if (by_m <= by_b && by_m <= by_n) {
+        kn_split(mu, part, nparts, &lo, &hi);
+        kn_gemm_run(p, 0, p->batch, imin(lo * isa->mr, p->M), imin(hi * isa->mr, p->M), 0, p->N);
+    } else if (by_b <= by_n) {
+        kn_split(p->batch, part, nparts, &lo, &hi);
+        kn_gemm_run(p, lo, hi, 0, p->M, 0, p->N);
+    } else {
+        kn_split(nu, part, nparts, &lo, &hi);
+        kn_gemm_run(p, 0, p->batch, 0, p->M, imin(lo * isa->nr, p->N), imin(hi * isa->nr, p->N));
+    }
+}

@@ -1,0 +1,6 @@
+/* isa__avx512.c — the simd kernels for AVX-512F: 14x32 GEMM tile (28 zmm accumulators). */
+#include "kernels/simd/vec_avx512.h"
+#define KN_ISA_NAME "avx512"
+#define UK_MR 14
+#define UK_NAME kn_gemm_f32_14x32__avx512
+#include "kernels/simd/isa_body.h"

@@ -1,0 +1,57 @@
+/* isa_body.h — compiles the templates for one instruction set into its kernel table
+ * (kn_simd_isa__<isa>). Included by isa__avx512.c, isa__avx2.c and isa_generic.c after
+ * their vec_*.h, UK_MR and UK_NAME (the exported micro-kernel), which is made from
+ * template_gemm.h unless UK_OWN_KERNEL (then the file defines it and UK_NR). */
+#include <math.h>
+#include "kernels/simd/simd.h"
+#include "kernels/simd/template_vmath.h"
+#include "kernels/simd/template_ops.h"
+
+#ifndef UK_OWN_KERNEL
+#define UK_NV 2
+#define UK_NR (UK_NV * VW)
+#include "kernels/simd/template_gemm.h"
+
+/* C tile from packed panels: picks the instantiation for mr rows and ceil(nr/VW) vectors. */
+void UK_NAME(int mr, int nr, int kc, const float *a, size_t lda, const float *b, size_t ldb,
+             float *c, size_t ldc, const kn_gemm_epi *e) {
+#define UK_CASE(R)                                                           \
+    case R * 4 + 1: KN_ISA(gemm_tile)(R, 1, nr, kc, a, lda, b, ldb, c, ldc, e); return; \
+    case R * 4 + 2: KN_ISA(gemm_tile)(R, 2, nr, kc, a, lda, b, ldb, c, ldc, e); return;
+    switch (mr * 4 + (nr + VW - 1) / VW) {
+        UK_CASE(1) UK_CASE(2) UK_CASE(3) UK_CASE(4) UK_CASE(5) UK_CASE(6)
+#if UK_MR >= 14
+        UK_CASE(7) UK_CASE(8) UK_CASE(9) UK_CASE(10) UK_CASE(11) UK_CASE(12) UK_CASE(13) UK_CASE(14)
+#endif
+    default: return;
+    }
+#undef UK_CASE
+}
+#endif
+
+static void KN_ISA(layernorm_cols_)(int c, int n, int p0, int p1, const float *x, const float *gamma,
+                                    const float *beta, float eps, float *y) {
+    KN_ISA(layernorm_cols)(c, n, p0, p1, x, gamma, beta, eps, y);
+}
+
+const kn_simd_isa KN_ISA(kn_simd_isa) = {
+    .name = KN_ISA_NAME,
+    .mr = UK_MR,
+    .nr = UK_NR,
+    .gemm = UK_NAME,
+    .affine_row = KN_ISA(affine_row),
+    .axpy_row = KN_ISA(axpy_row),
+    .epilogue_row = KN_ISA(epilogue_row),
+    .sum_row = KN_ISA(sum_row),
+    .dot_row = KN_ISA(dot_row),
+    .layernorm_cols = KN_ISA(layernorm_cols_),
+    .dwconv_plane = KN_ISA(dwconv_plane),
+    .dwconv_planes = KN_ISA(dwconv_planes),
+    .softmax_rows = KN_ISA(softmax_rows),
+    .softmax_cols = KN_ISA(softmax_cols),
+    .sta_pool_chans = KN_ISA(sta_pool_chans),
+    .sta_associate_rows = KN_ISA(sta_associate_rows),
+    .sta_z = KN_ISA(sta_z),
+    .sta_aggregate_chans = KN_ISA(sta_aggregate_chans),
+    .sta_upsample_chans = KN_ISA(sta_upsample_chans),
+};

@@ -1,0 +1,33 @@
+/* isa_generic.c — the simd kernels as portable C (width-1 vectors), for CPUs without
+ * AVX2. The GEMM tile is plain C the compiler may vectorise with the baseline ISA. */
+#include "kernels/simd/vec_generic.h"
+#include "kernels/simd/simd.h"
+#define KN_ISA_NAME "generic"
+#define UK_MR 4
+#define UK_NR 16
+#define UK_NAME kn_gemm_f32_4x16__generic
+#define UK_OWN_KERNEL
+
+void kn_gemm_f32_4x16__generic(int mr, int nr, int kc, const float *a, size_t lda, const float *b,
+                               size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e);
+
+#include "kernels/simd/isa_body.h"
+
+void kn_gemm_f32_4x16__generic(int mr, int nr, int kc, const float *a, size_t lda, const float *b,
+                               size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e) {
+    float acc[UK_MR][UK_NR] = {{0}};
+    for (int k = 0; k < kc; k++, b += ldb)
+        for (int r = 0; r < mr; r++)
+            for (int j = 0; j < nr; j++) acc[r][j] += a[r * lda + k] * b[j];
+    for (int r = 0; r < mr; r++) {
+        float *cr = c + (size_t)r * ldc;
+        for (int j = 0; j < nr; j++) {
+            float t = e->alpha * acc[r][j];
+            if (e->load_c) t += cr[j];
+            if (e->bias) t += e->bias[r];
+            t = v_act(e->act, t);
+            if (e->gamma) t *= e->gamma[r];
+            cr[j] = e->beta != 0.0f ? e->beta * cr[j] + t : t;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+/* ops_gemm.c — the GEMM-shaped ops of the simd backend on the blocked driver:
+ * gemm, 1x1 conv (fused epilogue), dense conv (implicit GEMM: im2col packed straight
+ * into the B panels, no workspace), attention (two GEMMs and a column softmax per
+ * head) and Linear (a dot product per output: batch is tiny). */
+#include <math.h>
+#include <string.h>
+#include "kernels/simd/simd.h"
+#include "kernels/naive/naive.h"
+
+void kn_simd_gemm_part(int trans_a, int trans_b, int M, int N, int K, float alpha,
+                       const float *A, int lda, const float *B, int ldb, float beta,
+                       float *C, int ldc, int part, int nparts) {
+    if (M <= 0 || N <= 0) return;
+    kn_gemm_problem p = {
+        .batch = 1, .M = M, .N = N, .K = K,
+        .a = A, .lda = lda, .trans_a = trans_a,
+        .b_ptr = B, .ldb = ldb, .trans_b = trans_b,
+        .c = C, .ldc = (size_t)ldc,
+        .alpha = alpha, .beta = beta, .act = KN_ACT_NONE,
+    };
+    kn_gemm_run_part(&p, part, nparts);
+}
+
+void kn_simd_pointwise_part(const kn_pointwise_args *a, int part, int nparts) {
+    if (a->act != KN_ACT_NONE && a->accumulate && a->cin > kn_gemm_k_cap()) {
+        /* cannot split K here and no room to pack it whole: the reference loop */
+        if (part == 0) kn_pointwise__naive(a);
+        return;
+    }
+    kn_gemm_problem p = {
+        .batch = a->batch, .M = a->cout, .N = a->n, .K = a->cin,
+        .a = a->w, .lda = a->cin,
+        .b_ptr = a->x, .ldb = a->n, .b_stride = (size_t)a->cin * a->n,
+        .c = a->y, .ldc = (size_t)a->n, .c_stride = (size_t)a->cout * a->n,
+        .alpha = 1.0f, .beta = a->accumulate ? 1.0f : 0.0f,
+        .bias = a->bias, .gamma = a->gamma, .act = a->act,
+    };
+    kn_gemm_run_part(&p, part, nparts);
+}
+
+void kn_im2col_row(const kn_conv_args *cv, const float *x, int kg, int j0, int cols, float *d) {
+    int kk = cv->k * cv->k, ow = (cv->w + 2 * cv->pad - cv->k) / cv->stride + 1, s = cv->stride;
+    int ci = kg / kk, ky = (kg % kk) / cv->k, kx = kg % cv->k;
+    const float *xc = x + (size_t)ci * cv->h * cv->w;
+    int j = 0, oy = j0 / ow, ox = j0 % ow;
+    while (j < cols) { /* one run of pixels along an output row at a time */
+        int run = ow - ox < cols - j ? ow - ox : cols - j;
+        int iy = oy * s - cv->pad + ky;
+        if (iy < 0 || iy >= cv->h) {
+            memset(d + j, 0, sizeof(float) * run);
+        } else {
+            const float *xr = xc + (size_t)iy * cv->w;
+            int ix0 = ox * s - cv->pad + kx; /* input column of the run's first pixel */
+            /* the run's pixels whose input column is inside [0, w): t in [tlo, thi) */
+            int tlo = ix0 >= 0 ? 0 : (-ix0 + s - 1) / s;
+            int thi = ix0 >= cv->w ? 0 : (cv->w - 1 - ix0) / s + 1;
+            if (thi > run) thi = run;
+            if (tlo > thi) tlo = thi;
+            for (int t = 0; t < tlo; t++) d[j + t] = 0.0f;
+            if (s == 1) memcpy(d + j + tlo, xr + ix0 + tlo, sizeof(float) * (thi - tlo));
+            else
+                for (int t = tlo; t < thi; t++) d[j + t] = xr[ix0 + t * s];
+            for (int t = thi; t < run; t++) d[j + t] = 0.0f;
+        }
+        j += run;
+        ox = 0, oy++;
+    }
+}
+
+/* im2col of output pixels [j0, j0+nc) x rows k in [k0, k0+kc) as NR-column panels
+ * (panel q at dst + q*kc*NR, NR floats per k, zero past nc). Per k row it walks the
+ * output pixels once, in runs along output rows cut at panel edges: no divisions or
+ * calls per element. */
+static void pack_im2col(const kn_gemm_problem *p, int b, int nr_max, int j0, int nc, int k0,
+                        int kc, float *dst) {
+    const kn_conv_args *cv = p->pack_ctx;
+    const float *x = cv->x + (size_t)b * cv->cin * cv->h * cv->w;
+    int kk = cv->k * cv->k, ow = (cv->w + 2 * cv->pad - cv->k) / cv->stride + 1, s = cv->stride;
+    size_t panel = (size_t)kc * nr_max;
+    for (int k = 0; k < kc; k++) {
+        int kg = k0 + k, ci = kg / kk, ky = (kg % kk) / cv->k, kx = kg % cv->k;
+        const float *xc = x + (size_t)ci * cv->h * cv->w;
+        float *drow = dst + (size_t)k * nr_max; /* this k's row in panel 0 */
+        int oy = j0 / ow, ox = j0 % ow;
+        for (int j = 0; j < nc;) {
+            int q = j / nr_max, off = j - q * nr_max;
+            int run = ow - ox; /* up to the end of the output row and of the panel */
+            if (run > nr_max - off) run = nr_max - off;
+            if (run > nc - j) run = nc - j;
+            float *d = drow + q * panel + off;
+            int iy = oy * s - cv->pad + ky, ix0 = ox * s - cv->pad + kx;
+            if (iy < 0 || iy >= cv->h) {
+                for (int t = 0; t < run; t++) d[t] = 0.0f;
+            } else {
+                const float *xr = xc + (size_t)iy * cv->w;
+                int tlo, thi; /* the run's pixels with input column inside [0, w) */
+                if (s == 1) {
+                    tlo = ix0 >= 0 ? 0 : -ix0;
+                    thi = cv->w - ix0;
+                } else {
+                    tlo = ix0 >= 0 ? 0 : (-ix0 + s - 1) / s;
+                    thi = ix0 >= cv->w ? 0 : (cv->w - 1 - ix0) / s + 1;
+                }
+                if (thi > run) thi = run;
+                if (tlo > thi) tlo = thi;
+                for (int t = 0; t < tlo; t++) d[t] = 0.0f;
+                if (s == 1)
+                    for (int t = tlo; t < thi; t++) d[t] = xr[ix0 + t];
+                else
+                    for (int t = tlo; t < thi; t++) d[t] = xr[ix0 + t * s];
+                for (int t = thi; t < run; t++) d[t] = 0.0f;
+            }
+            j += run, ox += run;
+            if (ox == ow) ox = 0, oy++;
+        }
+        int tail = nc % nr_max; /* zero the last panel past nc */
+        if (tail)
+            for (int t = tail; t < nr_max; t++) drow[(size_t)(nc / nr_max) * panel + t] = 0.0f;
+    }
+}
+
+void kn_simd_conv_part(const kn_conv_args *a, int part, int nparts) {
+    int oh = (a->h + 2 * a->pad - a->k) / a->stride + 1, ow = (a->w + 2 * a->pad - a->k) / a->stride + 1;
+    int K = a->cin * a->k * a->k;
+    kn_gemm_problem p = {
+        .batch = a->batch, .M = a->cout, .N = oh * ow, .K = K,
+        .a = a->wt, .lda = K,
+        .pack_b = pack_im2col, .pack_ctx = a,
+        .c = a->y, .ldc = (size_t)oh * ow, .c_stride = (size_t)a->cout * oh * ow,
+        .alpha = 1.0f, .beta = 0.0f, .bias = a->bias, .act = a->act,
+    };
+    kn_gemm_run_part(&p, part, nparts);
+}
+
+void kn_simd_linear_part(int batch, int in, int out, const float *x, const float *w,
+                         const float *bias, float *y, int part, int nparts) {
+    const kn_simd_isa *isa = kn_simd_isa_active();
+    int o0, o1;
+    kn_split(out, part, nparts, &o0, &o1);
+    for (int o = o0; o < o1; o++)
+        for (int b = 0; b < batch; b++)
+            y[(size_t)b * out + o] = isa->dot_row(in, w + (size_t)o * in, x + (size_t)b * in) +
+                                     (bias ? bias[o] : 0.0f);
+}
+
+/* Logits of one part: keys x its queries, at most m x m. */
+size_t kn_simd_attention_scratch(int batch, int heads, int hd, int m, int threads) {
+    return (size_t)(threads > 0 ? threads : 1) * m * m;
+}
+
+/* Head (b, h), queries [i0, i1), computed transposed so that both matmuls read their
+ * operands in place: St = scale k^T q (keys x queries), a softmax down each column,
+ * out = v St. St holds the probabilities P^T; a capture gets them transposed back. */
+static void attention_rows(const kn_attention_args *a, int b, int h, int i0, int i1, float *St) {
+    const kn_simd_isa *isa = kn_simd_isa_active();
+    int m = a->m, hd = a->hd, C = a->heads * hd, rows = i1 - i0;
+    const float *q = a->qkv + ((size_t)b * 3 * C + (size_t)h * 3 * hd) * m;
+    const float *k = q + (size_t)hd * m, *v = k + (size_t)hd * m;
+    float *out = a->out + ((size_t)b * C + (size_t)h * hd) * m;
+    kn_gemm_problem s = {
+        .batch = 1, .M = m, .N = rows, .K = hd,
+        .a = k, .lda = m, .trans_a = 1,
+        .b_ptr = q + i0, .ldb = m,
+        .c = St, .ldc = (size_t)rows,
+        .alpha = a->scale, .beta = 0.0f, .act = KN_ACT_NONE,
+    };
+    kn_gemm_run(&s, 0, 1, 0, m, 0, rows);
+    if (a->bias) { /* bias[h][query][key] */
+        const float *bh = a->bias + ((size_t)h * m + i0) * m;
+        for (int j = 0; j < m; j++)
+            for (int i = 0; i < rows; i++) St[(size_t)j * rows + i] += bh[(size_t)i * m + j];
+    }
+    isa->softmax_cols(m, rows, St, (size_t)rows);
+    if (a->probs) {
+        float *P = a->probs + (((size_t)b * a->heads + h) * m + i0) * m;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < m; j++) P[(size_t)i * m + j] = St[(size_t)j * rows + i];
+    }
+    kn_gemm_problem o = {
+        .batch = 1, .M = hd, .N = rows, .K = m,
+        .a = v, .lda = m,
+        .b_ptr = St, .ldb = rows,
+        .c = out + i0, .ldc = (size_t)m,
+        .alpha = 1.0f, .beta = 0.0f, .act = KN_ACT_NONE,
+    };
+    kn_gemm_run(&o, 0, 1, 0, hd, 0, rows);
+}
+
+void kn_simd_attention_part(const kn_attention_args *a, int part, int nparts) {
+    int units = a->batch * a->heads;
+    float *S = a->scratch + (size_t)part * a->m * a->m;
+    if (units % nparts == 0 || units >= 4 * nparts) { /* whole heads per part */
+        int u0, u1;
+        kn_split(units, part, nparts, &u0, &u1);
+        for (int u = u0; u < u1; u++) attention_rows(a, u / a->heads, u % a->heads, 0, a->m, S);
+    } else { /* few heads: every part takes a share of the query rows of each */
+        int i0, i1;
+        kn_split(a->m, part, nparts, &i0, &i1);
+        if (i0 < i1)
+            for (int u = 0; u < units; u++) attention_rows(a, u / a->heads, u % a->heads, i0, i1, S);
+    }
+}

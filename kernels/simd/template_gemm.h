@@ -1,0 +1,106 @@
+/* template_gemm.h — the GEMM micro-kernel on the vector vocabulary (vec_*.h).
+ *
+ * Needs UK_MR (rows, broadcast from the packed A panel) and UK_NV (vectors per row;
+ * NR = UK_NV * VW columns, loaded from the packed B panel). The accumulators
+ * acc[UK_MR][UK_NV] stay in registers: 14 x 2 zmm (+2 B vectors, 1 broadcast) on
+ * AVX-512, 6 x 2 ymm on AVX2. One instantiation per row count 1..UK_MR and per
+ * vector count 1..UK_NV, so edge tiles do no wasted FMAs along M and store with
+ * masks along N. */
+
+/* The epilogue beyond bias: act, gamma, beta*C, on a tile spilled to the stack
+ * (rare paths: not worth unrolling per instantiation). The tile's rows are NR
+ * floats (whole vectors, the dead columns of a ragged tile are never stored); two
+ * rows at a time give the long activation chains independent neighbours. */
+static __attribute__((noinline)) void KN_ISA(gemm_epilogue_rows)(int mr, int nr, const float *t, int ldt, float *c,
+                                                              size_t ldc, const kn_gemm_epi *e) {
+    const vf beta = v_set1(e->beta);
+    const int nq = (nr + VW - 1) / VW; /* vectors per row */
+    for (int r = 0; r < mr; r += 2) {
+        int rows = mr - r < 2 ? mr - r : 2;
+        vf v[2][UK_NV];
+        for (int i = 0; i < rows; i++)
+            for (int q = 0; q < nq; q++) v[i][q] = v_act(e->act, v_ld(t + (size_t)(r + i) * ldt + q * VW));
+        for (int i = 0; i < rows; i++) {
+            vf g = v_set1(e->gamma ? e->gamma[r + i] : 1.0f);
+            float *cr = c + (size_t)(r + i) * ldc;
+            for (int q = 0; q < nq; q++) {
+                int n = nr - q * VW < VW ? nr - q * VW : VW;
+                vf o = v_mul(v[i][q], g);
+                if (e->beta != 0.0f) o = v_fma(beta, n == VW ? v_ld(cr + q * VW) : v_ld_n(cr + q * VW, n), o);
+                if (n == VW) v_st(cr + q * VW, o);
+                else v_st_n(cr + q * VW, o, n);
+            }
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void
+KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restrict a,
+                  size_t lda, const float *restrict b, size_t ldb, float *restrict c, size_t ldc,
+                  const kn_gemm_epi *e) {
+    vf acc[UK_MR][UK_NV];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) acc[r][v] = v_zero();
+
+    const float *ar[UK_MR];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) ar[r] = a + r * lda;
+    for (int k = 0; k < kc; k++) {
+        vf bv[UK_NV];
+        /* an in-place B panel is kc rows far apart: fetch the same rows of the next
+         * panel (the hardware cannot track that many streams) */
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) __builtin_prefetch(b + (NV + v) * VW);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) bv[v] = v_ld(b + v * VW);
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            vf av = v_set1(ar[r][k]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) acc[r][v] = v_fma(av, bv[v], acc[r][v]);
+        }
+        b += ldb;
+    }
+
+    /* t = alpha*acc (+ C) + bias, in registers */
+    int tail = nr - (NV - 1) * VW; /* lanes of the last vector, 1..VW */
+    vf alpha = v_set1(e->alpha);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+        vf bias = v_set1(e->bias ? e->bias[r] : 0.0f);
+        float *cr = c + (size_t)r * ldc;
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) {
+            vf t = e->alpha == 1.0f ? acc[r][v] : v_mul(alpha, acc[r][v]);
+            if (e->load_c) t = v_add(t, v == NV - 1 ? v_ld_n(cr + v * VW, tail) : v_ld(cr + v * VW));
+            acc[r][v] = v_add(t, bias);
+        }
+    }
+    if (e->act != KN_ACT_NONE || e->gamma || (e->beta != 0.0f && e->beta != 1.0f)) {
+        float t[UK_MR * UK_NV * VW] __attribute__((aligned(64)));
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) v_st(t + (r * NV + v) * VW, acc[r][v]);
+        KN_ISA(gemm_epilogue_rows)(MR, nr, t, NV * VW, c, ldc, e);
+        return;
+    }
+    /* plain store, or C += t */
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+        float *cr = c + (size_t)r * ldc;
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) {
+            vf t = acc[r][v];
+            if (v < NV - 1 || tail == VW) {
+                if (e->beta != 0.0f) t = v_add(t, v_ld(cr + v * VW));
+                v_st(cr + v * VW, t);
+            } else {
+                if (e->beta != 0.0f) t = v_add(t, v_ld_n(cr + v * VW, tail));
+                v_st_n(cr + v * VW, t, tail);
+            }
+        }
+    }
+}
