@@ -59,9 +59,23 @@ deps:
 	@sh harness/install-deps.sh
 
 # Every cmocka test binary; each runs from the project root so tests/data is found.
+# tests/test_faults.c runs $(STVIT_BIN), the command-line program of this build.
+test: export STVIT_BIN ?= $(BUILD)/stvit
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/stvit $(TEST_BIN)
 	@sh tests/run-tests.sh $(TEST_BIN)
+
+# The whole test suite built with ASan + UBSan (gcc) into build-san/, then every fuzz
+# target for FUZZ_SECONDS each (clang + libFuzzer). See tests/ROBUSTNESS.md.
+FUZZ_SECONDS ?= 60
+SAN_OPT = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+sanitize: deps
+	@ASAN_OPTIONS=detect_leaks=1:suppressions=$(CURDIR)/tests/sanitize.supp UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(MAKE) --no-print-directory BUILD=build-san OPT="$(SAN_OPT)" test
+	@$(MAKE) --no-print-directory fuzz
+fuzz:
+	@sh harness/install-deps.sh --fuzz
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # PNG figures of the committed bench results, into results/plots/.
 plots: $(BUILD)/stvit

@@ -104,6 +104,20 @@ static int measure_peaks(const bench_args *a, const hx_point *pts, int n, double
     return ST_OK;
 }
 
+/* --out, or results/bench.csv (results/bench.shardKofN.csv for a shard), and the
+ * .jsonl beside it (or the .csv beside a --out x.jsonl). */
+static void result_paths(const bench_args *a, char *csv, char *jsonl, size_t cap) {
+    if (a->out) snprintf(csv, cap, "%s", a->out);
+    else if (a->shard.n) snprintf(csv, cap, "results/bench.shard%dof%d.csv", a->shard.k, a->shard.n);
+    else snprintf(csv, cap, "%s", DEFAULT_OUT);
+    if (hx_format_of(csv) == HX_JSONL) {
+        snprintf(jsonl, cap, "%s", csv);
+        hx_sibling_path(jsonl, ".csv", csv, cap);
+    } else {
+        hx_sibling_path(csv, ".jsonl", jsonl, cap);
+    }
+}
+
 static void print_point(const hx_point *p, const hx_row *row) {
     char desc[256];
     hx_point_describe(p, desc, sizeof desc);
@@ -168,15 +182,7 @@ int hx_cmd_bench(int argc, char **argv) {
 
     char csv_path[4096], jsonl_path[4096], shard_text[32] = "";
     if (a.shard.n) snprintf(shard_text, sizeof shard_text, "%d/%d", a.shard.k, a.shard.n);
-    if (a.out) snprintf(csv_path, sizeof csv_path, "%s", a.out);
-    else if (a.shard.n) snprintf(csv_path, sizeof csv_path, "results/bench.shard%dof%d.csv", a.shard.k, a.shard.n);
-    else snprintf(csv_path, sizeof csv_path, "%s", DEFAULT_OUT);
-    if (hx_format_of(csv_path) == HX_JSONL) {   /* --out x.jsonl: the CSV is the sibling */
-        snprintf(jsonl_path, sizeof jsonl_path, "%s", csv_path);
-        hx_sibling_path(jsonl_path, ".csv", csv_path, sizeof csv_path);
-    } else {
-        hx_sibling_path(csv_path, ".jsonl", jsonl_path, sizeof jsonl_path);
-    }
+    result_paths(&a, csv_path, jsonl_path, sizeof csv_path);
 
     hx_env env;
     hx_env_collect(&env);
@@ -223,9 +229,10 @@ int hx_cmd_bench(int argc, char **argv) {
         if (prc || mismatch) {
             failed += prc != 0;
             mismatched += mismatch;
-            if (why)
-                snprintf(why[i], sizeof why[i], "%s", prc ? hx_row_get(&row, "error")
-                                                          : "logits differ from the naive backend");
+            if (why && prc) snprintf(why[i], sizeof why[i], "%s", hx_row_get(&row, "error"));
+            else if (why)
+                snprintf(why[i], sizeof why[i], "logits differ from the naive backend (relative L2 %s > %g)",
+                         hx_row_get(&row, "rel_l2_vs_naive"), HX_MATCH_TOLERANCE);
         }
         if ((rc = hx_writer_write(csv, &row)) || (rc = hx_writer_write(jsonl, &row))) {
             fprintf(stderr, "stvit bench: %s\n", st_last_error());

@@ -77,9 +77,12 @@ int hx_cmd_infer(int argc, char **argv) {
     }
     x = malloc(sizeof(float) * t->numel);
     if (!x) { fprintf(stderr, "stvit infer: out of memory\n"); goto done; }
-    if ((rc = sft_read_f32(&in, t, x)) || (rc = hx_model_open(&mo, &m)) ||
-        (rc = st_model_plan(m, B, H, W, 0))) {
+    if ((rc = sft_read_f32(&in, t, x)) || (rc = hx_model_open(&mo, &m))) {
         fprintf(stderr, "stvit infer: %s\n", st_last_error());
+        goto done;
+    }
+    if ((rc = st_model_plan(m, B, H, W, 0))) { /* a size the network cannot take: the input's fault */
+        fprintf(stderr, "stvit infer: %s: %s\n", input, st_last_error());
         goto done;
     }
     int classes = st_model_config(m)->num_classes;

@@ -27,7 +27,7 @@ int hx_cmd_merge(int argc, char **argv) {
     hx_table t;
     int missing;
     rc = hx_merge_files(pos + 1, npos - 1, &t, &missing);
-    if (!rc) rc = hx_merge_save(pos[0], &t);
+    if (!rc && (rc = hx_merge_save(pos[0], &t))) hx_table_free(&t);
     if (rc) {
         fprintf(stderr, "stvit merge: %s\n", st_last_error());
         return 1;

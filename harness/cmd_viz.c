@@ -42,6 +42,7 @@ typedef struct {
     int res;
     const char *out;
     int nimages, nanchors, nlayers;
+    int quiet;                   /* no progress lines on stderr */
     viz_image img[MAX_IMAGES];
     int anchor[MAX_ANCHORS][2];  /* y, x in input pixels */
     int layer[HX_LIST_MAX];      /* block indices */
@@ -187,7 +188,7 @@ static int run_kind(viz_run *v, int k) {
     for (int l = 0; !rc && l < v->nlayers; l++) rc = vz_recorder_keep(&rec, v->layer[l]);
     st_model_set_hooks(m, &(st_hooks){.attention = vz_record_attention, .ud = &rec});
     for (int i = 0; !rc && i < v->nimages; i++) {
-        fprintf(stderr, "stvit viz: %s attention, %s\n", kind_names[k], v->img[i].path);
+        if (!v->quiet) fprintf(stderr, "stvit viz: %s attention, %s\n", kind_names[k], v->img[i].path);
         vz_recorder_clear(&rec);
         if ((rc = st_model_forward(m, v->img[i].input, logits)) || (rc = rec.rc)) break;
         if (kinds[k] == ST_ATTN_STA) rc = draw_supertokens(v, &rec, i);
@@ -432,6 +433,7 @@ int hx_cmd_viz(int argc, char **argv) {
          "anchor tokens in input pixels (default: centre and quarter points)"},
         {"--layers", HX_OPT_STRINGS, &layers, 0, 0, "LIST",
          "blocks for the attention maps: indices or stageK.blockJ (default 2)"},
+        {"--quiet", HX_OPT_FLAG, &v.quiet, 0, 0, NULL, "no progress on stderr"},
         HX_MODEL_OPTIONS(v.mo),
     };
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), paths, MAX_IMAGES, &v.nimages);
@@ -456,7 +458,7 @@ int hx_cmd_viz(int argc, char **argv) {
     for (int k = 0; k < NKINDS; k++)
         if ((rc = run_kind(&v, k))) goto done;
     if ((rc = write_montages(&v)) || (rc = write_index(&v, argc, argv))) goto done;
-    fprintf(stderr, "stvit viz: wrote %s/index.html\n", v.out);
+    if (!v.quiet) fprintf(stderr, "stvit viz: wrote %s/index.html\n", v.out);
     status = 0;
 done:
     if (rc) fprintf(stderr, "stvit viz: %s\n", st_last_error());

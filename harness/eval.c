@@ -174,6 +174,7 @@ int hx_eval_run(st_model *m, const hx_eval_set *set, const hx_eval_opts *o, hx_e
     if (w) {
         int crc = hx_writer_close(w);
         if (!rc) rc = crc;
+        if (rc && r->acc.images + r->failed == 0) remove(o->out); /* failed before any row: leave no file */
     }
     for (int i = 0; paths && i < set->nwork; i++) free(paths[i]);
     free(paths);

@@ -290,26 +290,28 @@ int hx_plot_profile(const hx_table *t, FILE *f, char *note, size_t cap) {
             fprintf(f, ",%s", label);
         }
     fputc('\n', f);
+    /* Shares of each row's time, so a slow backend's bar does not flatten the others;
+     * the label carries the absolute total. */
     for (int i = 0; i < t->n; i++) {
         const hx_row *r = &t->rows[i];
         if (!usable(r)) continue;
-        int any = 0;
-        for (int c = 0; c < t->ncols && !any; c++) any = use[c] && !isnan(num(r, t->cols[c]));
-        if (!any) continue;
+        double sum = 0;
+        for (int c = 0; c < t->ncols; c++)
+            if (use[c] && num(r, t->cols[c]) > 0) sum += num(r, t->cols[c]);
+        if (!(sum > 0)) continue;
         char config[256], label[320];
         config_label(t, r, multi_attn, config, sizeof config);
-        snprintf(label, sizeof label, "%s %s", str(r, "backend"), config);
+        snprintf(label, sizeof label, "%s %s (%.*f ms)", str(r, "backend"), config, sum < 10 ? 2 : sum < 100 ? 1 : 0, sum);
         clean(label);
         fputs(label, f);
         for (int c = 0; c < t->ncols; c++)
             if (use[c]) {
-                double v = num(r, t->cols[c]);
-                if (isnan(v)) fputs(",0", f);
-                else fprintf(f, ",%.6g", v < 0 ? 0 : v);   /* glue can dip below 0 by clock noise */
+                double v = num(r, t->cols[c]);   /* glue can dip below 0 by clock noise */
+                fprintf(f, ",%.4g", v > 0 ? 100 * v / sum : 0);
             }
         fputc('\n', f);
     }
     free(use);
-    snprintf(note, cap, "ms per image by op");
+    snprintf(note, cap, "share of the time per image by op (total in the label)");
     return 0;
 }

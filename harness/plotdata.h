@@ -25,8 +25,9 @@ int hx_plot_flops_speed(const hx_table *t, FILE *f, char *note, size_t cap);
 /* Speed-up (img/s ratio) of each backend over naive at the same variant, attn,
  * size, batch and threads. Wide: one line per configuration, a column per backend. */
 int hx_plot_speedup(const hx_table *t, FILE *f, char *note, size_t cap);
-/* Per-op ms per image from the prof_<op>_ms columns (bench --profile), a bar per
- * row. Wide: one line per row, a column per op that took time. */
+/* Per-op share (%) of the time per image from the prof_<op>_ms columns (bench
+ * --profile), a bar per row labelled with its total ms. Wide: one line per row, a
+ * column per op that took time. */
 int hx_plot_profile(const hx_table *t, FILE *f, char *note, size_t cap);
 /* ms per image vs input side (sqrt(h*w)), one series per attention kind (and per
  * variant / backend when several); at the smallest batch and largest thread count.

@@ -126,13 +126,13 @@ void hx_profile_print(FILE *f, const hx_profile *p, int batch, const char *title
     int images = p->forwards * batch;
     double total = images > 0 ? 1e3 * p->wall / images : 0;
     fprintf(f, "profile: %s — ms per image over %d forward passes\n", title, p->forwards);
-    fprintf(f, "%-20s %9s %6s %9s", "op", "ms", "%", "calls");
+    fprintf(f, "%-20s %9s %6s %10s", "op", "ms", "%", "calls/pass");
     for (int s = 0; s < HX_PROF_SCOPES; s++) fprintf(f, " %8s", hx_prof_scope_names[s]);
     fputc('\n', f);
     for (int k = 0; k < HX_PROF_SLOTS; k++) {
         if (!p->calls[k]) continue;
         double ms = hx_profile_slot_ms(p, k, images);
-        fprintf(f, "%-20s %9.3f %5.1f%% %9.0f", hx_prof_slot_labels[k], ms,
+        fprintf(f, "%-20s %9.3f %5.1f%% %10.0f", hx_prof_slot_labels[k], ms,
                 total > 0 ? 100 * ms / total : 0, p->forwards ? (double)p->calls[k] / p->forwards : 0);
         for (int s = 0; s < HX_PROF_SCOPES; s++)
             fprintf(f, " %8.3f", images ? 1e3 * p->seconds[k][s] / images : 0);
@@ -140,7 +140,7 @@ void hx_profile_print(FILE *f, const hx_profile *p, int batch, const char *title
     }
     double glue = total - ops_ms(p, images);
     fprintf(f, "%-20s %9.3f %5.1f%%\n", "outside ops", glue, total > 0 ? 100 * glue / total : 0);
-    fprintf(f, "%-20s %9.3f %5.1f%% %9s", "total", total, total > 0 ? 100.0 : 0, "");
+    fprintf(f, "%-20s %9.3f %5.1f%% %10s", "total", total, total > 0 ? 100.0 : 0, "");
     for (int s = 0; s < HX_PROF_SCOPES; s++) fprintf(f, " %8.3f", hx_profile_scope_ms(p, s, images));
     fputc('\n', f);
 }

@@ -757,7 +757,7 @@ static void test_plot_data(void **state) {
     hx_row_num(&r, "prof_scope_stem_ms", 1);
     assert_int_equal(hx_table_add(&t, &r), 0);
     text = run_prep(hx_plot_profile, &t, 0, note);
-    assert_string_equal(text, "run,conv 1x1,outside ops\nomp S 224x224 b1 t2,3,0.5\n");
+    assert_string_equal(text, "run,conv 1x1,outside ops\nomp S 224x224 b1 t2 (3.50 ms),85.71,14.29\n");
     hx_table_free(&t);
 }
 

@@ -1,9 +1,11 @@
 /* model.c — create a model (declare, load or seed, derive), plan its workspace. The
  * forward pass itself is in forward.c. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "variants/interp.h"
 #include "variants/model_internal.h"
 #include "variants/safetensors.h"
@@ -20,6 +22,21 @@ static int config_from_file(const char *path, st_config *cfg) {
     else rc = st_config_from_json(f.config_json, path, cfg);
     sft_close(&f);
     return rc;
+}
+
+/* A config in a file may declare sizes that need terabytes. A file that really holds
+ * those weights has at least 2 bytes per weight (F16/BF16), so a smaller one cannot
+ * match: refuse it here, before allocating for them. */
+static int check_file_holds_weights(const st_model *m, const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return st_fail(ST_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
+    uint64_t weights = 0;
+    for (int i = 0; i < m->ndecls; i++)
+        if (m->decls[i].slot) weights += (uint64_t)m->decls[i].numel;
+    if ((uint64_t)st.st_size / 2 < weights)
+        return st_fail(ST_ERR_SHAPE, "%s: its configuration has %llu weights, more than its %lld bytes can hold", path,
+                       (unsigned long long)weights, (long long)st.st_size);
+    return ST_OK;
 }
 
 int st_model_create(st_model **out, const st_config *cfg, const char *weights_path, uint64_t seed,
@@ -40,6 +57,7 @@ int st_model_create(st_model **out, const st_config *cfg, const char *weights_pa
     }
     m->fold_bn = (m->backend->flags & KN_FOLD_BN) != 0;
     if ((rc = st_weights_declare(m))) goto fail;
+    if (weights_path && (rc = check_file_holds_weights(m, weights_path))) goto fail;
     m->arena = aligned_alloc(64, (m->arena_floats ? m->arena_floats : 16) * sizeof(float));
     if (!m->arena) { rc = st_fail(ST_ERR_NOMEM, "out of memory for %zu weights", m->arena_floats); goto fail; }
     rc = weights_path ? st_weights_load(m, weights_path) : st_weights_seed(m, seed);

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 
 
 def parse_args():
@@ -62,6 +63,11 @@ for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
+# jit.script/trace/freeze and the TorchScript ONNX exporter are deprecated: say it once, not per call.
+warnings.filterwarnings("ignore", category=FutureWarning)
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crosscheck as xc  # noqa: E402
@@ -138,18 +144,18 @@ def max_rel_err(logits, ref):
 def peer_torch_eager(model, x):
     with torch.inference_mode():
         out = model(x)
-    return (lambda: model(x)), out.numpy()
+    return (lambda: model(x)), out.numpy(), ""
 
 
 def peer_torch_script(model, x):
     with torch.inference_mode():
         try:  # the peer's Python hooks make scripting fail; tracing records the plain forward
-            scripted = torch.jit.script(model)
+            scripted, how = torch.jit.script(model), "jit.script"
         except Exception:
-            scripted = torch.jit.trace(model, x, check_trace=False)
+            scripted, how = torch.jit.trace(model, x, check_trace=False), "jit.trace"
         frozen = torch.jit.freeze(scripted.eval())
         out = frozen(x)
-    return (lambda: frozen(x)), out.numpy()
+    return (lambda: frozen(x)), out.numpy(), f"{how} + jit.freeze"
 
 
 def peer_torch_compile(model, x):
@@ -157,8 +163,8 @@ def peer_torch_compile(model, x):
     with torch.inference_mode():
         t0 = time.perf_counter()
         out = compiled(x)
-        log(f"torch.compile took {time.perf_counter() - t0:.0f} s (first call)")
-    return (lambda: compiled(x)), out.numpy()
+        seconds = time.perf_counter() - t0
+    return (lambda: compiled(x)), out.numpy(), f"inductor; first call (compile) {seconds:.0f} s"
 
 
 def export_onnx(model, x, path):
@@ -183,7 +189,7 @@ def peer_onnxruntime(onnx_path, x):
     sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
     feed = {"input": x.numpy()}
     out = sess.run(None, feed)[0]
-    return (lambda: sess.run(None, feed)), out
+    return (lambda: sess.run(None, feed)), out, "CPUExecutionProvider, ORT_ENABLE_ALL"
 
 
 def peer_openvino(onnx_path, x):
@@ -196,7 +202,9 @@ def peer_openvino(onnx_path, x):
     req = compiled.create_infer_request()
     xin = x.numpy()
     out = req.infer({0: xin})[compiled.output(0)].copy()
-    return (lambda: req.infer({0: xin})), out
+    precision = compiled.get_property("INFERENCE_PRECISION_HINT")
+    precision = getattr(precision, "get_type_name", lambda: str(precision))()
+    return (lambda: req.infer({0: xin})), out, f"CPU plugin, inference precision {precision}"
 
 
 def c_reference(weights, x, work):
@@ -295,23 +303,23 @@ def main():
                 continue
             try:
                 if backend == "torch-eager":
-                    fn, out = peer_torch_eager(model, x)
+                    fn, out, note = peer_torch_eager(model, x)
                 elif backend == "torch-script":
-                    fn, out = peer_torch_script(model, x)
+                    fn, out, note = peer_torch_script(model, x)
                 elif backend == "torch-compile":
-                    fn, out = peer_torch_compile(model, x)
+                    fn, out, note = peer_torch_compile(model, x)
                 else:
                     if onnx_path is None:
                         onnx_path = export_onnx(model, x, os.path.join(ARGS.work, f"stvit_{ARGS.variant}_"
                                                                        f"{ARGS.res}_b{batch}.onnx"))
-                    fn, out = (peer_onnxruntime if backend == "onnxruntime" else peer_openvino)(onnx_path, x)
+                    fn, out, note = (peer_onnxruntime if backend == "onnxruntime" else peer_openvino)(onnx_path, x)
                 err = max_rel_err(out, ref)
                 if backend.startswith("torch"):
                     with torch.inference_mode():
                         median, best, runs = time_runs(fn)
                 else:
                     median, best, runs = time_runs(fn)
-                add_row(backend, batch, median, best, runs, err)
+                add_row(backend, batch, median, best, runs, err, note)
             except Exception as e:
                 traceback.print_exc(limit=2)
                 msg = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:200]
@@ -320,12 +328,11 @@ def main():
     if "stvit" in wanted:
         try:
             for r in c_bench_rows(batches):
-                ips = r.get("img_per_s")
                 median = r.get("ms_median")
-                add_row(f"stvit-{r.get('backend', '?')}", int(r.get("batch", 0)),
-                        median / 1e3 if median else (int(r["batch"]) / ips if ips else None),
-                        (r.get("ms_min") or median or 0) / 1e3, r.get("runs"), None,
-                        note="C harness (stvit bench), for reference")
+                ok = r.get("status", "ok") == "ok" and median
+                add_row(f"stvit-{r.get('backend', '?')}", int(r.get("batch", 0)), median / 1e3 if ok else None,
+                        (r.get("ms_min") or median) / 1e3 if ok else None, r.get("runs"), None,
+                        note="the C harness (stvit bench), for reference" if ok else f"stvit bench: {r.get('error')}")
         except Exception as e:
             log(f"stvit bench not run: {e}")
 

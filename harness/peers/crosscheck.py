@@ -130,8 +130,15 @@ def write_weights(path, cfg, model):
     st.save_safetensors(path, st.state_dict_arrays(model), {"config": json.dumps(cfg)})
 
 
+def resolve_backends(stvit, names):
+    """'default' becomes the name `stvit backends` marks with '*' (the binary's own choice)."""
+    out = subprocess.run([stvit, "backends"], capture_output=True, text=True).stdout
+    marked = [line.split()[0] for line in out.splitlines() if line.rstrip().endswith("*")]
+    return [marked[0] if n == "default" and marked else n for n in names]
+
+
 def run_c(stvit, backend, weights, inp, out):
-    """`stvit infer --intermediates` on one backend ("default": the binary's own choice)."""
+    """`stvit infer --intermediates` on one backend."""
     cmd = [stvit, "infer", "--weights", weights, "--input", inp, "--output", out, "--intermediates",
            "--threads", "2"] + ([] if backend == "default" else ["--backend", backend])
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -255,7 +262,7 @@ def main():
     torch.set_num_threads(2)
     os.makedirs(args.work, exist_ok=True)
     only = set(filter(None, args.only.split(",")))
-    backends = args.backends.split(",")
+    backends = list(dict.fromkeys(resolve_backends(args.stvit, args.backends.split(","))))
 
     print(f"relative L2 error of C (stvit infer) vs the torch peer (float64); bound {BOUND:g}; "
           "control = how far the logits move with one more association iteration")

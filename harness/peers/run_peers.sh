@@ -50,9 +50,9 @@ esac
 
 store=""
 ls tests/data/xcheck/xcheck_*.weights.safetensors >/dev/null 2>&1 || store="--store"
-echo "peers: cross-check of $BUILD/stvit (naive backend) against the PyTorch peer"
+echo "peers: cross-check of $BUILD/stvit (naive and default backends) against the PyTorch peer"
 "$VENV/bin/python" "$HERE/crosscheck.py" --stvit "$BUILD/stvit" --work "$BUILD/peers/xcheck" \
-    --stored tests/data/xcheck $store --csv results/peers-crosscheck.csv
+    --backends naive,default --stored tests/data/xcheck $store --csv results/peers-crosscheck.csv
 xrc=$?
 
 backends="torch-eager,torch-script,torch-compile,stvit"

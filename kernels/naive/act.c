@@ -2,7 +2,8 @@
 #include <math.h>
 #include "kernels/naive/naive.h"
 
-float kn_gelu_ref(float x) { return (float)(0.5 * x * (1.0 + erf(x / sqrt(2.0)))); }
+/* erfc form: 1 + erf(x) loses relative accuracy in the negative tail (x < -7). */
+float kn_gelu_ref(float x) { return (float)(0.5 * x * erfc(-x / sqrt(2.0))); }
 float kn_swish_ref(float x) { return (float)(x / (1.0 + exp(-(double)x))); }
 
 float kn_act_ref(kn_act act, float x) {

@@ -21,7 +21,7 @@
 #ifndef KN_KC
 #define KN_KC 256 /* K block: a kc x 32 B panel is 32 KB, in L1 with the A rows */
 #endif
-#define KN_PACK_A (96 * 1024)    /* floats: 384 KB A block, half of L2 with B */
+#define KN_PACK_A (96 * 1024)    /* floats: 384 KB transposed-A block, in L2 with B */
 #define KN_PACK_B (64 * 1024)    /* floats: 256 KB of packed B panels */
 
 static _Thread_local float pack_a_buf[KN_PACK_A] __attribute__((aligned(64)));

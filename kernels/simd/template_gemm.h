@@ -1,14 +1,14 @@
 /* template_gemm.h — the GEMM micro-kernel on the vector vocabulary (vec_*.h).
  *
- * Needs UK_MR (rows, broadcast from the packed A panel) and UK_NV (vectors per row;
- * NR = UK_NV * VW columns, loaded from the packed B panel). The accumulators
+ * Needs UK_MR (rows, broadcast from A rows read in place) and UK_NV (vectors per row;
+ * NR = UK_NV * VW columns, loaded from the B panel). The accumulators
  * acc[UK_MR][UK_NV] stay in registers: 14 x 2 zmm (+2 B vectors, 1 broadcast) on
  * AVX-512, 6 x 2 ymm on AVX2. One instantiation per row count 1..UK_MR and per
  * vector count 1..UK_NV, so edge tiles do no wasted FMAs along M and store with
  * masks along N. */
 
 /* The epilogue beyond bias: act, gamma, beta*C, on a tile spilled to the stack
- * (rare paths: not worth unrolling per instantiation). The tile's rows are NR
+ * (one shared copy: not worth unrolling per instantiation). The tile's rows are NR
  * floats (whole vectors, the dead columns of a ragged tile are never stored); two
  * rows at a time give the long activation chains independent neighbours. */
 static __attribute__((noinline)) void KN_ISA(gemm_epilogue_rows)(int mr, int nr, const float *t, int ldt, float *c,

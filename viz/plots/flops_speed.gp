@@ -15,6 +15,7 @@ set title "STViT speed vs FLOPs\n" . subtitle
 set xlabel "GFLOPs per image (multiply-adds, as the paper counts)"
 set ylabel "images / s"
 set logscale y
+set xrange [0:*]
 set grid
 set key outside right top
 set offsets graph 0.05, graph 0.08, graph 0.1, graph 0.1
