@@ -13,6 +13,7 @@
 #include "harness/bench.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
+#include "harness/gnuplot.h"
 #include "harness/env.h"
 #include "harness/model_opts.h"
 #include "harness/progress.h"
@@ -319,37 +320,13 @@ static int find_plot_script(char *out, size_t cap) {
 /* Runs gnuplot on the script with file/out/subtitle set (no shell: paths are passed
  * as they are). Returns 0 when the PNG was drawn; 1 with *why set when skipped. */
 static int draw_plot(const char *csv, const char *png, const char *subtitle, char *why, size_t cap) {
-    char script[4200], tmp[4200], vars[9000];
+    char script[4200];
     if (!find_plot_script(script, sizeof script)) {
         snprintf(why, cap, "%s not found", PLOT_SCRIPT);
         return 1;
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", png, (long)getpid());
-    /* gnuplot single-quoted strings take everything but a quote literally */
-    if (strchr(csv, '\'') || strchr(tmp, '\'') || strchr(subtitle, '\'')) {
-        snprintf(why, cap, "a path holds a quote");
-        return 1;
-    }
-    snprintf(vars, sizeof vars, "file='%s'; out='%s'; subtitle='%s'", csv, tmp, subtitle);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) { snprintf(why, cap, "fork failed: %s", strerror(errno)); return 1; }
-    if (pid == 0) {
-        execlp("gnuplot", "gnuplot", "-e", vars, script, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) { snprintf(why, cap, "waitpid failed: %s", strerror(errno)); return 1; }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        remove(tmp);
-        snprintf(why, cap, WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "gnuplot is not installed"
-                                                                           : "gnuplot failed");
-        return 1;
-    }
-    if (rename(tmp, png)) {
-        snprintf(why, cap, "cannot rename the PNG into place: %s", strerror(errno));
-        remove(tmp);
+    if (hx_gnuplot(script, csv, png, subtitle)) {
+        snprintf(why, cap, "%s", st_last_error());
         return 1;
     }
     return 0;

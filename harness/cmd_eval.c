@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include "harness/commands.h"
 #include "harness/eval.h"
-#include "harness/eval_crop.h"
+#include "harness/image.h"
 #include "harness/model_opts.h"
 #include "harness/progress.h"
 #include "harness/timer.h"

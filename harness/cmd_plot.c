@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "harness/cli.h"
 #include "harness/commands.h"
+#include "harness/gnuplot.h"
 #include "harness/plotdata.h"
 #include "harness/results.h"
 #include "variants/st_error.h"
@@ -25,31 +26,6 @@ static const figure figures[] = {
     {"profile", hx_plot_profile, "time per op"},
     {"resolution", hx_plot_resolution, "cost vs resolution per attention kind"},
 };
-
-/* gnuplot strings are single-quoted: a path with a quote cannot be passed safely. */
-static int quotable(const char *s) { return !strchr(s, '\''); }
-
-/* Runs gnuplot -e "file='DATA'; out='PNG'; subtitle='NOTE'" SCRIPT; 0 on success. */
-static int run_gnuplot(const char *script, const char *data, const char *png, const char *note) {
-    if (!quotable(data) || !quotable(png) || !quotable(note))
-        return st_fail(ST_ERR_ARG, "%s: paths for gnuplot must not contain a single quote", png);
-    char expr[3 * 4096 + 64];
-    snprintf(expr, sizeof expr, "file='%s'; out='%s'; subtitle='%s'", data, png, note);
-    pid_t pid = fork();
-    if (pid < 0) return st_fail(ST_ERR_IO, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        execlp("gnuplot", "gnuplot", "-e", expr, script, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return st_fail(ST_ERR_IO, "waitpid: %s", strerror(errno));
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return st_fail(ST_ERR_IO, "gnuplot not found (Debian: apt install gnuplot-nox)");
-    if (!WIFEXITED(status) || WEXITSTATUS(status))
-        return st_fail(ST_ERR_IO, "gnuplot failed on %s (data %s)", script, data);
-    return ST_OK;
-}
 
 /* DIR default: "plots" beside the results file. */
 static void default_dir(const char *results, char *dir, size_t cap) {
@@ -74,7 +50,7 @@ static int draw(const figure *fg, const hx_table *t, const char *dir, const char
         remove(data);
         return ST_OK;
     }
-    if (!rc) rc = run_gnuplot(script, data, png, note);
+    if (!rc) rc = hx_gnuplot(script, data, png, note);
     if (!rc) {
         printf("wrote   %s (%s)\n", png, fg->what);
         (*drawn)++;

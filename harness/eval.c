@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness/eval.h"
-#include "harness/eval_crop.h"
+#include "harness/image.h"
 #include "harness/image_queue.h"
 #include "harness/labels.h"
 #include "harness/timer.h"

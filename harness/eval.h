@@ -1,7 +1,7 @@
 /* eval.h — accuracy of a model on a labelled image folder, the ImageNet validation
  * protocol: every picture resized (bicubic) to cover res / crop_pct, centre-cropped
  * to res x res and normalised (hx_preprocess; crop_pct as the reference evaluation
- * uses it, eval_crop.h), top-1 and top-5 against its label.
+ * uses it, image.h), top-1 and top-5 against its label.
  *
  * Per-image predictions go to a result file (results.h; CSV unless *.jsonl), one row
  * per picture, flushed as it goes, in the order of the sorted listing:

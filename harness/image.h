@@ -26,9 +26,19 @@ void hx_image_free(hx_image *img);
  * out: planar float [3][out_h][out_w], allocated by the caller. */
 int hx_preprocess(const hx_image *img, int out_h, int out_w, float *out);
 
+/* The same with the crop fraction as a parameter (floor(out / crop_pct) in place of
+ * floor(out / 0.875)), crop_pct in (0, 1]. The reference STViT evaluation (the
+ * DeiT-derived datasets.py of the released code) uses 0.875 only up to 224; above it
+ * resizes the short side to the input side and centre-crops (crop_pct 1.0): the
+ * published 384 accuracies were measured that way. */
+int hx_preprocess_pct(const hx_image *img, int out_h, int out_w, double crop_pct, float *out);
+/* 0.875 for res <= 224, 1.0 above: the reference evaluation's rule. */
+double hx_reference_crop_pct(int res);
+
 /* The resized and cropped picture hx_preprocess normalises, as RGB8
  * [out_h][out_w][3]: what the model sees, for drawing over. */
 int hx_eval_crop_rgb(const hx_image *img, int out_h, int out_w, unsigned char *rgb);
+int hx_eval_crop_rgb_pct(const hx_image *img, int out_h, int out_w, double crop_pct, unsigned char *rgb);
 
 /* PIL's bicubic resize of src (src_w x src_h RGB8) to resize_w x resize_h, of which
  * only the dst_w x dst_h window at (left, top) is computed into dst. The window must

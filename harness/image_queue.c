@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "harness/eval_crop.h"
+#include "harness/image.h"
 #include "harness/image_queue.h"
 #include "variants/st_error.h"
 

@@ -28,7 +28,7 @@ typedef struct hx_image_queue hx_image_queue;
 
 /* Starts `readers` threads over paths[0..n) (not copied: keep them alive until
  * close). Each picture goes through hx_image_load and hx_preprocess_pct(h, w,
- * crop_pct) (eval_crop.h; crop_pct 0.875 is hx_preprocess). The
+ * crop_pct) (image.h; crop_pct 0.875 is hx_preprocess). The
  * threads block all signals, so a SIGINT handler runs on the caller's threads. */
 int hx_image_queue_open(hx_image_queue **out, const char *const *paths, int n, int batch, int h, int w,
                         double crop_pct, int readers);

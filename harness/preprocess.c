@@ -130,13 +130,17 @@ int hx_resize_rgb_bicubic(const unsigned char *src, int src_w, int src_h, unsign
 /* Python's round() of d / 2, which rounds halves to even, as torchvision's CenterCrop. */
 static int half_rounded_to_even(int d) { return (int)rint(d / 2.0); }
 
-int hx_eval_crop_rgb(const hx_image *img, int out_h, int out_w, unsigned char *rgb) {
+double hx_reference_crop_pct(int res) { return res > 224 ? 1.0 : 0.875; }
+
+int hx_eval_crop_rgb_pct(const hx_image *img, int out_h, int out_w, double crop_pct, unsigned char *rgb) {
     if (!img || !img->rgb || img->w < 1 || img->h < 1)
         return st_fail(ST_ERR_ARG, "preprocess: no image");
     if (out_h < 1 || out_w < 1 || out_h > 8192 || out_w > 8192)
         return st_fail(ST_ERR_ARG, "preprocess: output size %dx%d is not in 1..8192", out_w, out_h);
-    /* floor(size / 0.875), exactly. */
-    long long cover_h = 8LL * out_h / 7, cover_w = 8LL * out_w / 7;
+    if (!(crop_pct > 0 && crop_pct <= 1))
+        return st_fail(ST_ERR_ARG, "preprocess: crop fraction %g is not in (0, 1]", crop_pct);
+    /* floor(size / crop_pct): exact for 0.875 (an integer quotient is exact in double) */
+    long long cover_h = (long long)floor(out_h / crop_pct), cover_w = (long long)floor(out_w / crop_pct);
     long long resize_h, resize_w;
     /* Scale by whichever side needs more; the other follows the aspect ratio and is
      * truncated, as torchvision's int(size * long / short). */
@@ -154,14 +158,18 @@ int hx_eval_crop_rgb(const hx_image *img, int out_h, int out_w, unsigned char *r
                                   out_h);
 }
 
-int hx_preprocess(const hx_image *img, int out_h, int out_w, float *out) {
+int hx_eval_crop_rgb(const hx_image *img, int out_h, int out_w, unsigned char *rgb) {
+    return hx_eval_crop_rgb_pct(img, out_h, out_w, 0.875, rgb);
+}
+
+int hx_preprocess_pct(const hx_image *img, int out_h, int out_w, double crop_pct, float *out) {
     static const float mean[3] = {0.485f, 0.456f, 0.406f}, std[3] = {0.229f, 0.224f, 0.225f};
     if (out_h < 1 || out_w < 1 || out_h > 8192 || out_w > 8192)
         return st_fail(ST_ERR_ARG, "preprocess: output size %dx%d is not in 1..8192", out_w, out_h);
     size_t n = (size_t)out_h * out_w;
     unsigned char *rgb = malloc(n * 3); /* [out_h][out_w][3] */
     if (!rgb) return st_fail(ST_ERR_NOMEM, "preprocess: out of memory");
-    int rc = hx_eval_crop_rgb(img, out_h, out_w, rgb);
+    int rc = hx_eval_crop_rgb_pct(img, out_h, out_w, crop_pct, rgb);
     if (rc == ST_OK) {
         /* float32 throughout, in torchvision's order: x / 255, then (x - mean) / std. */
         float table[3][256];
@@ -172,4 +180,8 @@ int hx_preprocess(const hx_image *img, int out_h, int out_w, float *out) {
     }
     free(rgb);
     return rc;
+}
+
+int hx_preprocess(const hx_image *img, int out_h, int out_w, float *out) {
+    return hx_preprocess_pct(img, out_h, out_w, 0.875, out);
 }

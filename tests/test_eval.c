@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <jpeglib.h>
 #include "harness/eval.h"
-#include "harness/eval_crop.h"
+#include "harness/image.h"
 #include "harness/image.h"
 #include "harness/labels.h"
 #include "harness/merge.h"
