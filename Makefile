@@ -68,7 +68,7 @@ test: deps
 # The whole test suite built with ASan + UBSan (gcc) into build-san/, then every fuzz
 # target for FUZZ_SECONDS each (clang + libFuzzer). See tests/ROBUSTNESS.md.
 FUZZ_SECONDS ?= 60
-SAN_OPT = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_OPT = -O2 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 sanitize: deps
 	@ASAN_OPTIONS=detect_leaks=1:suppressions=$(CURDIR)/tests/sanitize.supp UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(MAKE) --no-print-directory BUILD=build-san OPT="$(SAN_OPT)" test

@@ -91,6 +91,9 @@ int hx_cmd_plot(int argc, char **argv) {
         fprintf(stderr, "stvit plot: %s\n", st_last_error());
         return 1;
     }
-    if (!drawn) fprintf(stderr, "stvit plot: nothing to draw from %s\n", pos[0]);
+    if (!drawn) { /* asked for pictures and got none: the file is not bench results */
+        fprintf(stderr, "stvit plot: nothing to draw from %s\n", pos[0]);
+        return 1;
+    }
     return 0;
 }

@@ -9,7 +9,7 @@ mkdir -p "$OUT"
 echo "== machine peak (OpenBLAS sgemm)"
 $BIN peak --threads 2
 echo "== sweep: STViT-S at 224, every backend, batch 1 and 8, 2 threads"
-$BIN bench --variant S --res 224 --batch 1,8 --threads 2 --profile --out "$OUT/bench"
+$BIN bench --variant S --res 224 --batch 1,8 --threads 2 --warmup 1 --min-runs 5 --min-time 1 --profile --out "$OUT/bench.csv"
 echo "== plots"
 $BIN plot "$OUT/bench.csv" --out "$OUT/plots"
 if $BIN --help | grep -q "^  ablate"; then

@@ -59,7 +59,9 @@ int hx_merge_files(const char *const *paths, int n, hx_table *out, int *missing)
         else first = i;
         total += in[i].n;
     }
-    if (!rc && first < 0) rc = st_fail(ST_ERR_FORMAT, "merge: every input file is empty");
+    if (!rc && first < 0)
+        rc = n == 1 ? st_fail(ST_ERR_FORMAT, "%s: empty file, nothing to merge", paths[0])
+                    : st_fail(ST_ERR_FORMAT, "merge: every input file is empty (%s, ...)", paths[0]);
     keyed_row *keyed = rc ? NULL : malloc((size_t)(total ? total : 1) * sizeof *keyed);
     if (!rc && !keyed) rc = st_fail(ST_ERR_NOMEM, "merge: out of memory");
     int k = 0;

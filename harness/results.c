@@ -555,6 +555,10 @@ int hx_table_read(const char *path, hx_table *t) {
     size_t len = 0;
     int rc = read_file(path, &text, &len);
     if (rc) return rc;
+    if (memchr(text, 0, len)) { /* e.g. a picture given by mistake: say so, not "no such column" */
+        free(text);
+        return st_fail(ST_ERR_FORMAT, "%s: not a text file (it holds NUL bytes), so not CSV or JSON lines", path);
+    }
     rc = hx_format_of(path) == HX_JSONL ? read_jsonl(path, text, len, t) : read_csv(path, text, len, t);
     free(text);
     if (rc) hx_table_free(t);

@@ -454,8 +454,15 @@ static const cmd_row rows[] = {
 #define NROWS (int)(sizeof rows / sizeof rows[0])
 
 static int linked[NROWS]; /* the row's command is listed by stvit --help */
+static char *help_text;   /* stvit --help */
 static inputs good;
 static int failures;       /* violations in the current test, each printed */
+
+static int cmd_linked(const char *cmd) {
+    char line[64];
+    snprintf(line, sizeof line, "\n  %s ", cmd);
+    return help_text && strstr(help_text, line) != NULL;
+}
 
 static int uses(const cmd_row *r, const char *token) {
     for (int i = 0; r->args[i]; i++)
@@ -617,12 +624,9 @@ static int group_setup(void **state) {
     }
     run_result *r = malloc(sizeof *r);
     run_stvit((const char *[]){"--help", NULL}, r);
-    for (int i = 0; i < NROWS; i++) {
-        char line[64];
-        snprintf(line, sizeof line, "\n  %s ", rows[i].cmd);
-        linked[i] = strstr(r->out, line) != NULL;
-    }
+    help_text = strdup(r->out);
     free(r);
+    for (int i = 0; i < NROWS; i++) linked[i] = cmd_linked(rows[i].cmd);
     golden_load();
 
     good.weights = GOLDEN_W;
@@ -665,6 +669,7 @@ static int group_teardown(void **state) {
     free(golden_config);
     const char *made[] = {good.input, good.image, good.images, good.csv, good.out};
     for (int i = 0; i < 5; i++) free((char *)made[i]);
+    free(help_text);
     if (scratch[0]) remove_tree(scratch);
     return 0;
 }
@@ -727,8 +732,9 @@ static void test_unreadable_files(void **state) {
     if (geteuid() == 0) skip();
     inputs in = good;
     size_t n;
-    const char *kinds[][2] = {{"{weights}", GOLDEN_W}, {"{input}", good.input}, {"{image}", good.image}};
-    for (int k = 0; k < 3; k++) {
+    const char *kinds[][2] = {{"{weights}", GOLDEN_W}, {"{input}", good.input}, {"{image}", good.image},
+                              {"{csv}", good.csv}};
+    for (int k = 0; k < 4 && kinds[k][1]; k++) {
         const char *path = at("unreadable_%d_%s", k, strrchr(kinds[k][1], '/') + 1);
         uint8_t *b = read_bytes(kinds[k][1], &n);
         write_bytes(path, b, n);
@@ -738,6 +744,7 @@ static void test_unreadable_files(void **state) {
         if (k == 0) in.weights = path;
         if (k == 1) in.input = path;
         if (k == 2) in.image = path;
+        if (k == 3) in.csv = path;
         FAILING("unreadable file (chmod 000)", kinds[k][0], &in, path, NULL);
     }
     DONE();
@@ -1109,6 +1116,34 @@ static void test_image_folder_faults(void **state) {
     DONE();
 }
 
+/* The result files merge and plot read, and classify's class names. */
+static void test_other_input_files(void **state) {
+    (void)state;
+    inputs in = good;
+    in.csv = at("results_missing.csv");
+    FAILING("results: missing file", "{csv}", &in, in.csv, NULL);
+    in.csv = at("results_empty.csv");
+    write_bytes(in.csv, "", 0);
+    FAILING("results: empty file", "{csv}", &in, in.csv, NULL);
+    in.csv = at("results_picture.csv");
+    size_t n;
+    uint8_t *png = read_bytes(good.image, &n);
+    write_bytes(in.csv, png, n);
+    free(png);
+    FAILING("results: a PNG, not CSV", "{csv}", &in, in.csv, NULL);
+    in.csv = at("results_other.csv");
+    const char *other = "a,b\n1,2\n";
+    write_bytes(in.csv, other, strlen(other));
+    FAILING("results: a CSV of something else", "{csv}", &in, in.csv, NULL);
+
+    const cmd_row *classify = row_named("classify");
+    if (classify) {
+        const char *labels[] = {"--labels", at("labels_missing.txt"), NULL};
+        expect_failure("classify: missing labels file", classify, &good, labels, labels[1], NULL);
+    }
+    DONE();
+}
+
 /* Sizes the network cannot take, given as options: the message names the option. */
 static void test_resolution_faults(void **state) {
     (void)state;
@@ -1127,9 +1162,7 @@ static void test_resolution_faults(void **state) {
         {"ablate", "--res", "0", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int linked_cmd = 0;
-        for (int k = 0; k < NROWS; k++) linked_cmd |= linked[k] && !strcmp(rows[k].cmd, cases[i][0]);
-        if (!linked_cmd && strcmp(cases[i][0], "flops")) continue;
+        if (!cmd_linked(cases[i][0])) continue;
         cmd_row row = {.cmd = cases[i][0]};
         for (int a = 1; cases[i][a]; a++) row.args[a - 1] = cases[i][a];
         cmd_line c;
@@ -1200,6 +1233,7 @@ int main(void) {
         cmocka_unit_test_setup(test_image_faults, test_setup),
         cmocka_unit_test_setup(test_one_pixel_image_works, test_setup),
         cmocka_unit_test_setup(test_image_folder_faults, test_setup),
+        cmocka_unit_test_setup(test_other_input_files, test_setup),
         cmocka_unit_test_setup(test_resolution_faults, test_setup),
         cmocka_unit_test_setup(test_output_folder_faults, test_setup),
     };

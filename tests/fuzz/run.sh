@@ -2,8 +2,12 @@
 # run.sh BUILD SECONDS TARGET... — runs each libFuzzer target for SECONDS, two at a
 # time (this machine has two cores), and fails if any of them found a crash, a leak,
 # undefined behaviour, a timeout or a broken invariant. Used by `make fuzz`.
+# SECONDS 0 only replays the seeds and the corpus found so far (for libFuzzer 0 would
+# mean "forever").
 build=$1 secs=$2
 shift 2
+duration=(-max_total_time="$secs")
+[ "$secs" -gt 0 ] || duration=(-runs=0)
 mkdir -p "$build/logs" "$build/crashes"
 
 run_one() {
@@ -11,13 +15,14 @@ run_one() {
     local dict=() && [ -f "tests/fuzz/${t#fuzz_}.dict" ] && dict=(-dict="tests/fuzz/${t#fuzz_}.dict")
     mkdir -p "$build/corpus/$t"
     # New inputs go to the first folder; the committed seeds are only read.
-    "$build/$t" -max_total_time="$secs" -timeout=30 -rss_limit_mb=3072 -max_len=65536 \
+    "$build/$t" "${duration[@]}" -timeout=30 -rss_limit_mb=3072 -max_len=65536 \
         -print_final_stats=1 "${dict[@]}" -artifact_prefix="$build/crashes/$t-" \
         "$build/corpus/$t" "$seeds" >"$build/logs/$t.log" 2>&1
     local rc=$?
     local runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$build/logs/$t.log")
     if [ $rc -eq 0 ]; then
-        echo "fuzz: $t: ${runs:-?} inputs in ${secs}s, no failure"
+        if [ "$secs" -gt 0 ]; then echo "fuzz: $t: ${runs:-?} inputs in ${secs}s, no failure"
+        else echo "fuzz: $t: replayed ${runs:-?} inputs, no failure"; fi
     else
         echo "fuzz: $t: FAILED (exit $rc); log $build/logs/$t.log; last lines:"
         tail -n 40 "$build/logs/$t.log" | sed 's/^/    /'
