@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include <ftw.h>
+#include "tests/common/testutil.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,21 +25,8 @@
 #include "harness/sweep.h"
 #include "variants/st_error.h"
 
-static char tmpdir[] = "/tmp/stvit-test-harness-XXXXXX";
-
-static const char *tmp_path(const char *name) {
-    static char paths[4][256];
-    static int next;
-    char *p = paths[next++ % 4];
-    snprintf(p, 256, "%s/%s", tmpdir, name);
-    return p;
-}
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-static int group_setup(void **state) { return mkdtemp(tmpdir) ? 0 : -1; }
-static int group_teardown(void **state) { return nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS); }
+static int group_setup(void **state) { return tu_tmpdir_create("harness"); }
+static int group_teardown(void **state) { return tu_tmpdir_remove(); }
 
 /* The last error names every fragment given (NULL-terminated). */
 static void expect_error_names(const char *first, ...) {
@@ -409,7 +396,7 @@ static void test_row_basics(void **state) {
 }
 
 static void round_trip(const char *name) {
-    const char *path = tmp_path(name);
+    const char *path = tu_tmp_path(name);
     hx_writer *w;
     assert_int_equal(hx_writer_open(&w, path, 0), 0);
     hx_row rows[3];
@@ -443,7 +430,7 @@ static char *slurp(const char *path) {
 }
 
 static void test_csv_text(void **state) {
-    const char *path = tmp_path("text.csv");
+    const char *path = tu_tmp_path("text.csv");
     hx_writer *w;
     assert_int_equal(hx_writer_open(&w, path, 0), 0);
     hx_row r;
@@ -467,7 +454,7 @@ static void test_csv_text(void **state) {
     hx_row_free(&r);
     assert_int_equal(hx_writer_close(w), 0);
 
-    const char *jpath = tmp_path("text.jsonl");
+    const char *jpath = tu_tmp_path("text.jsonl");
     assert_int_equal(hx_writer_open(&w, jpath, 0), 0);
     hx_row_init(&r);
     hx_row_str(&r, "s", "tab\there \\ \"q\"");
@@ -497,26 +484,26 @@ static void test_csv_reader_errors(void **state) {
         {"a,a\n1,2\n", "twice"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        const char *path = tmp_path("bad.csv");
+        const char *path = tu_tmp_path("bad.csv");
         write_text(path, bad[i].text);
         assert_int_equal(hx_table_read(path, &t), ST_ERR_FORMAT);
         expect_error_names(path, bad[i].fragment, NULL);
     }
     /* An empty file (a sweep stopped before its first row) is an empty table. */
-    write_text(tmp_path("empty.csv"), "");
-    assert_int_equal(hx_table_read(tmp_path("empty.csv"), &t), 0);
+    write_text(tu_tmp_path("empty.csv"), "");
+    assert_int_equal(hx_table_read(tu_tmp_path("empty.csv"), &t), 0);
     assert_int_equal(t.n, 0);
     assert_int_equal(t.ncols, 0);
     hx_table_free(&t);
-    assert_int_equal(hx_table_read(tmp_path("absent.csv"), &t), ST_ERR_IO);
+    assert_int_equal(hx_table_read(tu_tmp_path("absent.csv"), &t), ST_ERR_IO);
     expect_error_names("absent.csv", NULL);
-    write_text(tmp_path("bad.jsonl"), "{\"a\":1}\n[1]\n");
-    assert_int_equal(hx_table_read(tmp_path("bad.jsonl"), &t), ST_ERR_FORMAT);
+    write_text(tu_tmp_path("bad.jsonl"), "{\"a\":1}\n[1]\n");
+    assert_int_equal(hx_table_read(tu_tmp_path("bad.jsonl"), &t), ST_ERR_FORMAT);
     expect_error_names("bad.jsonl:2", NULL);
 
     /* CRLF, quoted newlines, blank lines and a missing final newline are fine. */
-    write_text(tmp_path("ok.csv"), "a,b\r\n1,\"x\r\ny\"\r\n\r\n2,z");
-    assert_int_equal(hx_table_read(tmp_path("ok.csv"), &t), 0);
+    write_text(tu_tmp_path("ok.csv"), "a,b\r\n1,\"x\r\ny\"\r\n\r\n2,z");
+    assert_int_equal(hx_table_read(tu_tmp_path("ok.csv"), &t), 0);
     assert_int_equal(t.n, 2);
     assert_string_equal(hx_row_get(&t.rows[0], "b"), "x\r\ny");
     assert_string_equal(hx_row_get(&t.rows[1], "b"), "z");
@@ -524,7 +511,7 @@ static void test_csv_reader_errors(void **state) {
 }
 
 static void test_append_and_atomic_save(void **state) {
-    const char *path = tmp_path("append.csv");
+    const char *path = tu_tmp_path("append.csv");
     hx_writer *w;
     hx_row r;
     assert_int_equal(hx_writer_open(&w, path, 0), 0);
@@ -546,7 +533,7 @@ static void test_append_and_atomic_save(void **state) {
     assert_string_equal(hx_row_get(&t.rows[1], "point"), "1");
 
     /* Whole-file save replaces atomically and leaves no temporary behind. */
-    const char *saved = tmp_path("saved.csv");
+    const char *saved = tu_tmp_path("saved.csv");
     write_text(saved, "old,content\n1,2\n");
     assert_int_equal(hx_table_save(saved, &t), 0);
     hx_table back;
@@ -566,7 +553,7 @@ static void test_append_and_atomic_save(void **state) {
     assert_int_equal(back.ncols, t.ncols);
     hx_table_free(&back);
     hx_table_free(&t);
-    assert_int_equal(hx_table_save(tmp_path("no/such/dir.csv"), &t), ST_ERR_IO);
+    assert_int_equal(hx_table_save(tu_tmp_path("no/such/dir.csv"), &t), ST_ERR_IO);
 }
 
 /* ---- merge ---- */
@@ -594,7 +581,7 @@ static void test_merge_shards_equal_whole(void **state) {
     char names[5][64];
     for (int k = 0; k < nshards; k++) {
         snprintf(names[k], sizeof names[k], "shard%d%s", k, k == 3 ? ".jsonl" : ".csv");   /* mixed formats */
-        paths[nshards - 1 - k] = strdup(tmp_path(names[k]));   /* given in reverse order */
+        paths[nshards - 1 - k] = strdup(tu_tmp_path(names[k]));   /* given in reverse order */
         hx_writer *w;
         assert_int_equal(hx_writer_open(&w, paths[nshards - 1 - k], 0), 0);
         hx_point *p;
@@ -622,8 +609,8 @@ static void test_merge_shards_equal_whole(void **state) {
         hx_row_free(&want);
     }
     /* Saved as CSV plus its .jsonl sibling, both reading back the same. */
-    assert_int_equal(hx_merge_save(tmp_path("merged.csv"), &merged), 0);
-    const char *outs[2] = {tmp_path("merged.csv"), tmp_path("merged.jsonl")};
+    assert_int_equal(hx_merge_save(tu_tmp_path("merged.csv"), &merged), 0);
+    const char *outs[2] = {tu_tmp_path("merged.csv"), tu_tmp_path("merged.jsonl")};
     for (int f = 0; f < 2; f++) {
         hx_table back;
         assert_int_equal(hx_table_read(outs[f], &back), 0);
@@ -643,12 +630,12 @@ static void test_merge_shards_equal_whole(void **state) {
     hx_table_free(&merged);
 
     /* An empty shard file (stopped before its first row) adds nothing. */
-    write_text(tmp_path("empty.csv"), "");
-    const char *with_empty[3] = {tmp_path("empty.csv"), paths[0], paths[1]};
+    write_text(tu_tmp_path("empty.csv"), "");
+    const char *with_empty[3] = {tu_tmp_path("empty.csv"), paths[0], paths[1]};
     assert_int_equal(hx_merge_files(with_empty, 3, &merged, NULL), 0);
     assert_int_equal(merged.ncols, 8);
     hx_table_free(&merged);
-    const char *only_empty[1] = {tmp_path("empty.csv")};
+    const char *only_empty[1] = {tu_tmp_path("empty.csv")};
     assert_int_equal(hx_merge_files(only_empty, 1, &merged, NULL), ST_ERR_FORMAT);
     expect_error_names("empty", NULL);
 
@@ -658,12 +645,12 @@ static void test_merge_shards_equal_whole(void **state) {
     expect_error_names("appears in", paths[0], NULL);
 
     /* Different columns: a clear error. */
-    write_text(tmp_path("other.csv"), "point,points,variant\n99,100,S\n");
-    const char *mixed[2] = {paths[0], tmp_path("other.csv")};
+    write_text(tu_tmp_path("other.csv"), "point,points,variant\n99,100,S\n");
+    const char *mixed[2] = {paths[0], tu_tmp_path("other.csv")};
     assert_int_equal(hx_merge_files(mixed, 2, &merged, NULL), ST_ERR_FORMAT);
     expect_error_names("other.csv", "columns", NULL);
-    write_text(tmp_path("nopoint.csv"), "a,b\n1,2\n");
-    const char *nopoint[1] = {tmp_path("nopoint.csv")};
+    write_text(tu_tmp_path("nopoint.csv"), "a,b\n1,2\n");
+    const char *nopoint[1] = {tu_tmp_path("nopoint.csv")};
     assert_int_equal(hx_merge_files(nopoint, 1, &merged, NULL), ST_ERR_FORMAT);
     expect_error_names("nopoint.csv", "point", NULL);
 

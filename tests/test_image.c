@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include <ftw.h>
+#include "tests/common/testutil.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,20 +19,8 @@
 #include "harness/image.h"
 #include "variants/st_error.h"
 
-static char tmpdir[] = "/tmp/stvit-test-image-XXXXXX";
-
-static const char *tmp_path(const char *name) {
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    return path;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-static int group_setup(void **state) { return mkdtemp(tmpdir) ? 0 : -1; }
-static int group_teardown(void **state) { return nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS); }
+static int group_setup(void **state) { return tu_tmpdir_create("image"); }
+static int group_teardown(void **state) { return tu_tmpdir_remove(); }
 
 static void write_bytes(const char *path, const void *data, size_t n) {
     FILE *f = fopen(path, "wb");
@@ -174,7 +162,7 @@ static void test_png_every_kind(void **state) {
         const png_kind *k = &kinds[i];
         char name[64];
         snprintf(name, sizeof name, "kind%zu_t%d_d%d_i%d.png", i, k->color_type, k->bit_depth, k->interlace);
-        const char *path = tmp_path(name);
+        const char *path = tu_tmp_path(name);
         write_png_kind(path, k, W, H);
         hx_image img;
         if (hx_image_load(path, &img)) fail_msg("%s", st_last_error());
@@ -264,25 +252,25 @@ static void test_jpeg_colour_grey_cmyk(void **state) {
             for (int c = 0; c < 3; c++) cmyk[y][x][c] = col[c];
             cmyk[y][x][3] = 255;
         }
-    write_jpeg(tmp_path("rgb.jpg"), &rgb[0][0][0], W, H, 3, JCS_RGB);
-    write_jpeg(tmp_path("grey.jpg"), &grey[0][0], W, H, 1, JCS_GRAYSCALE);
-    write_jpeg(tmp_path("cmyk.jpg"), &cmyk[0][0][0], W, H, 4, JCS_CMYK);
+    write_jpeg(tu_tmp_path("rgb.jpg"), &rgb[0][0][0], W, H, 3, JCS_RGB);
+    write_jpeg(tu_tmp_path("grey.jpg"), &grey[0][0], W, H, 1, JCS_GRAYSCALE);
+    write_jpeg(tu_tmp_path("cmyk.jpg"), &cmyk[0][0][0], W, H, 4, JCS_CMYK);
 
     hx_image img;
-    if (hx_image_load(tmp_path("rgb.jpg"), &img)) fail_msg("%s", st_last_error());
+    if (hx_image_load(tu_tmp_path("rgb.jpg"), &img)) fail_msg("%s", st_last_error());
     assert_int_equal(img.w, W);
     assert_int_equal(img.h, H);
     for (int b = 0; b < 3; b++) expect_block_colour(&img, b, colours[b], 6);
     hx_image_free(&img);
 
-    if (hx_image_load(tmp_path("grey.jpg"), &img)) fail_msg("%s", st_last_error());
+    if (hx_image_load(tu_tmp_path("grey.jpg"), &img)) fail_msg("%s", st_last_error());
     for (int b = 0; b < 3; b++) {
         unsigned char g[3] = {colours[b][1], colours[b][1], colours[b][1]};
         expect_block_colour(&img, b, g, 2);
     }
     hx_image_free(&img);
 
-    if (hx_image_load(tmp_path("cmyk.jpg"), &img)) fail_msg("%s", st_last_error());
+    if (hx_image_load(tu_tmp_path("cmyk.jpg"), &img)) fail_msg("%s", st_last_error());
     for (int b = 0; b < 3; b++) expect_block_colour(&img, b, colours[b], 3);
     hx_image_free(&img);
 }
@@ -301,41 +289,41 @@ static void test_truncated_files(void **state) {
     unsigned char *png = read_bytes("harness/images/chelsea.png", &n);
     const size_t png_cuts[] = {8, 20, 40, 1000, n / 2, n - 5};
     for (size_t i = 0; i < sizeof png_cuts / sizeof *png_cuts; i++) {
-        write_bytes(tmp_path("cut.png"), png, png_cuts[i]);
-        expect_refused(tmp_path("cut.png"), ST_ERR_FORMAT, "PNG");
+        write_bytes(tu_tmp_path("cut.png"), png, png_cuts[i]);
+        expect_refused(tu_tmp_path("cut.png"), ST_ERR_FORMAT, "PNG");
     }
     free(png);
 
-    write_noisy_jpeg(tmp_path("noisy.jpg"), 64, 64);
-    unsigned char *jpg = read_bytes(tmp_path("noisy.jpg"), &n);
+    write_noisy_jpeg(tu_tmp_path("noisy.jpg"), 64, 64);
+    unsigned char *jpg = read_bytes(tu_tmp_path("noisy.jpg"), &n);
     const size_t jpg_cuts[] = {3, 10, 100, n / 2, n - 2};
     for (size_t i = 0; i < sizeof jpg_cuts / sizeof *jpg_cuts; i++) {
-        write_bytes(tmp_path("cut.jpg"), jpg, jpg_cuts[i]);
-        expect_refused(tmp_path("cut.jpg"), ST_ERR_FORMAT, "JPEG");
+        write_bytes(tu_tmp_path("cut.jpg"), jpg, jpg_cuts[i]);
+        expect_refused(tu_tmp_path("cut.jpg"), ST_ERR_FORMAT, "JPEG");
     }
     free(jpg);
 }
 
 static void test_not_images(void **state) {
-    write_bytes(tmp_path("notes.txt"), "hello, not a picture\n", 21);
-    expect_refused(tmp_path("notes.txt"), ST_ERR_FORMAT, "not a PNG or JPEG file");
-    write_bytes(tmp_path("empty.png"), "", 0);
-    expect_refused(tmp_path("empty.png"), ST_ERR_FORMAT, "empty file");
-    write_bytes(tmp_path("short.png"), "\x89PN", 3);
-    expect_refused(tmp_path("short.png"), ST_ERR_FORMAT, "not a PNG or JPEG file");
-    expect_refused(tmp_path("missing.png"), ST_ERR_IO, "No such file");
+    write_bytes(tu_tmp_path("notes.txt"), "hello, not a picture\n", 21);
+    expect_refused(tu_tmp_path("notes.txt"), ST_ERR_FORMAT, "not a PNG or JPEG file");
+    write_bytes(tu_tmp_path("empty.png"), "", 0);
+    expect_refused(tu_tmp_path("empty.png"), ST_ERR_FORMAT, "empty file");
+    write_bytes(tu_tmp_path("short.png"), "\x89PN", 3);
+    expect_refused(tu_tmp_path("short.png"), ST_ERR_FORMAT, "not a PNG or JPEG file");
+    expect_refused(tu_tmp_path("missing.png"), ST_ERR_IO, "No such file");
 }
 
 /* Damaged files (random bytes changed) load or fail cleanly; none crashes. */
 static void test_mutated_files_do_not_crash(void **state) {
     const png_kind kind = {PNG_COLOR_TYPE_PALETTE, 4, PNG_INTERLACE_ADAM7, 1};
-    write_png_kind(tmp_path("m.png"), &kind, 13, 7);
-    write_noisy_jpeg(tmp_path("m.jpg"), 24, 16);
+    write_png_kind(tu_tmp_path("m.png"), &kind, 13, 7);
+    write_noisy_jpeg(tu_tmp_path("m.jpg"), 24, 16);
     const char *sources[2] = {"m.png", "m.jpg"};
     uint32_t s = 99;
     for (int f = 0; f < 2; f++) {
         size_t n;
-        unsigned char *orig = read_bytes(tmp_path(sources[f]), &n), *data = malloc(n);
+        unsigned char *orig = read_bytes(tu_tmp_path(sources[f]), &n), *data = malloc(n);
         for (int trial = 0; trial < 300; trial++) {
             memcpy(data, orig, n);
             for (int k = 0; k < 1 + trial % 4; k++) {
@@ -343,14 +331,14 @@ static void test_mutated_files_do_not_crash(void **state) {
                 size_t at = 2 + (s >> 8) % (n - 2); /* keep the magic bytes */
                 data[at] = (unsigned char)(s >> 3);
             }
-            write_bytes(tmp_path("mutant"), data, n);
+            write_bytes(tu_tmp_path("mutant"), data, n);
             hx_image img;
-            int rc = hx_image_load(tmp_path("mutant"), &img);
+            int rc = hx_image_load(tu_tmp_path("mutant"), &img);
             if (rc == ST_OK) {
                 assert_true(img.w >= 1 && img.h >= 1 && img.rgb);
                 hx_image_free(&img);
             } else {
-                assert_non_null(strstr(st_last_error(), tmp_path("mutant")));
+                assert_non_null(strstr(st_last_error(), tu_tmp_path("mutant")));
             }
         }
         free(orig);
@@ -392,26 +380,26 @@ static void write_png_header_only(const char *path, uint32_t w, uint32_t h) {
 }
 
 static void test_oversized_images(void **state) {
-    write_png_header_only(tmp_path("huge.png"), 20000, 20000);
-    expect_refused(tmp_path("huge.png"), ST_ERR_RANGE,
+    write_png_header_only(tu_tmp_path("huge.png"), 20000, 20000);
+    expect_refused(tu_tmp_path("huge.png"), ST_ERR_RANGE,
                    "image of 20000x20000 pixels is larger than the 100-megapixel limit");
-    write_png_header_only(tmp_path("wide.png"), 40000, 10);
-    expect_refused(tmp_path("wide.png"), ST_ERR_RANGE, "image of 40000x10 pixels has a side longer than 32768");
-    write_png_header_only(tmp_path("zero.png"), 0, 10); /* libpng itself refuses a zero width */
-    expect_refused(tmp_path("zero.png"), ST_ERR_FORMAT, "IHDR");
+    write_png_header_only(tu_tmp_path("wide.png"), 40000, 10);
+    expect_refused(tu_tmp_path("wide.png"), ST_ERR_RANGE, "image of 40000x10 pixels has a side longer than 32768");
+    write_png_header_only(tu_tmp_path("zero.png"), 0, 10); /* libpng itself refuses a zero width */
+    expect_refused(tu_tmp_path("zero.png"), ST_ERR_FORMAT, "IHDR");
 
     /* A small JPEG whose frame header is patched to 20000 x 20000. */
-    write_noisy_jpeg(tmp_path("small.jpg"), 16, 16);
+    write_noisy_jpeg(tu_tmp_path("small.jpg"), 16, 16);
     size_t n;
-    unsigned char *jpg = read_bytes(tmp_path("small.jpg"), &n);
+    unsigned char *jpg = read_bytes(tu_tmp_path("small.jpg"), &n);
     size_t sof = 2;
     while (sof + 9 < n && !(jpg[sof] == 0xff && jpg[sof + 1] == 0xc0)) sof++;
     assert_true(sof + 9 < n);
     jpg[sof + 5] = jpg[sof + 7] = 20000 >> 8;
     jpg[sof + 6] = jpg[sof + 8] = 20000 & 0xff;
-    write_bytes(tmp_path("huge.jpg"), jpg, n);
+    write_bytes(tu_tmp_path("huge.jpg"), jpg, n);
     free(jpg);
-    expect_refused(tmp_path("huge.jpg"), ST_ERR_RANGE,
+    expect_refused(tu_tmp_path("huge.jpg"), ST_ERR_RANGE,
                    "image of 20000x20000 pixels is larger than the 100-megapixel limit");
 }
 
@@ -449,9 +437,9 @@ static void test_preprocess_constant_colour(void **state) {
 
 static void test_one_pixel_image(void **state) {
     const png_kind rgb8 = {PNG_COLOR_TYPE_RGB, 8, 0, 0};
-    write_png_kind(tmp_path("one.png"), &rgb8, 1, 1);
+    write_png_kind(tu_tmp_path("one.png"), &rgb8, 1, 1);
     hx_image img;
-    if (hx_image_load(tmp_path("one.png"), &img)) fail_msg("%s", st_last_error());
+    if (hx_image_load(tu_tmp_path("one.png"), &img)) fail_msg("%s", st_last_error());
     assert_int_equal(img.w, 1);
     assert_int_equal(img.h, 1);
     unsigned char want[3];

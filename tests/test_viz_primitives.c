@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "tests/common/testutil.h"
 #include <dirent.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,23 +22,8 @@
 #include "viz/png.h"
 #include "viz/resize.h"
 
-static char tmpdir[] = "/tmp/stvit-test-viz-XXXXXX";
-
-static const char *tmp_path(const char *name) {
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    return path;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-static int group_setup(void **state) { return mkdtemp(tmpdir) ? 0 : -1; }
-static int group_teardown(void **state) {
-    chmod(tmpdir, 0700);
-    return nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
+static int group_setup(void **state) { return tu_tmpdir_create("viz"); }
+static int group_teardown(void **state) { return tu_tmpdir_remove(); }
 
 static int count_files(const char *dir) {
     DIR *d = opendir(dir);
@@ -61,7 +46,7 @@ static void test_png_round_trip(void **state) {
     enum { W = 37, H = 23 };
     unsigned char img[H * W * 3];
     for (int i = 0; i < H * W * 3; i++) img[i] = (unsigned char)(i * 7 + i / 5);
-    const char *path = tmp_path("round.png");
+    const char *path = tu_tmp_path("round.png");
     assert_int_equal(vz_png_write(path, img, W, H), ST_OK);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
@@ -81,26 +66,26 @@ static void test_png_round_trip(void **state) {
     assert_int_equal(vz_png_read(path, &back, &w, &h), ST_OK);
     assert_memory_equal(back, img, sizeof img);
     free(back);
-    assert_int_equal(count_files(tmpdir), 1);
+    assert_int_equal(count_files(tu_tmpdir()), 1);
     remove(path);
 }
 
 static void test_png_write_failures(void **state) {
     unsigned char px[3] = {1, 2, 3};
     char missing[300];
-    snprintf(missing, sizeof missing, "%s/no/such/folder/x.png", tmpdir);
+    snprintf(missing, sizeof missing, "%s/no/such/folder/x.png", tu_tmpdir());
     assert_int_equal(vz_png_write(missing, px, 1, 1), ST_ERR_IO);
     assert_non_null(strstr(st_last_error(), missing));
     assert_non_null(strstr(st_last_error(), "No such file"));
 
-    assert_int_equal(vz_png_write(tmp_path("empty.png"), px, 0, 1), ST_ERR_ARG);
-    assert_int_equal(vz_png_write(tmpdir, px, 1, 1), ST_ERR_IO); /* a folder's name */
-    assert_non_null(strstr(st_last_error(), tmpdir));
-    assert_int_equal(count_files(tmpdir), 0); /* the temporary file was removed */
+    assert_int_equal(vz_png_write(tu_tmp_path("empty.png"), px, 0, 1), ST_ERR_ARG);
+    assert_int_equal(vz_png_write(tu_tmpdir(), px, 1, 1), ST_ERR_IO); /* a folder's name */
+    assert_non_null(strstr(st_last_error(), tu_tmpdir()));
+    assert_int_equal(count_files(tu_tmpdir()), 0); /* the temporary file was removed */
 
     if (geteuid() != 0) { /* root may write anywhere */
         char ro_dir[300], ro_file[320];
-        snprintf(ro_dir, sizeof ro_dir, "%s/readonly", tmpdir);
+        snprintf(ro_dir, sizeof ro_dir, "%s/readonly", tu_tmpdir());
         snprintf(ro_file, sizeof ro_file, "%s/x.png", ro_dir);
         assert_int_equal(mkdir(ro_dir, 0500), 0);
         assert_int_equal(vz_png_write(ro_file, px, 1, 1), ST_ERR_IO);
@@ -110,13 +95,13 @@ static void test_png_write_failures(void **state) {
 
     unsigned char *rgb = (unsigned char *)"x";
     int w = 5, h = 5;
-    FILE *f = fopen(tmp_path("text.png"), "w");
+    FILE *f = fopen(tu_tmp_path("text.png"), "w");
     fputs("not a png at all", f);
     fclose(f);
-    assert_int_equal(vz_png_read(tmp_path("text.png"), &rgb, &w, &h), ST_ERR_FORMAT);
+    assert_int_equal(vz_png_read(tu_tmp_path("text.png"), &rgb, &w, &h), ST_ERR_FORMAT);
     assert_null(rgb);
     assert_int_equal(w, 0);
-    remove(tmp_path("text.png"));
+    remove(tu_tmp_path("text.png"));
 }
 
 /* ---- colours ------------------------------------------------------------------------- */

@@ -1,4 +1,7 @@
+#include <ftw.h>
 #include <math.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include "tests/common/testutil.h"
@@ -42,4 +45,35 @@ int tu_tensor_shape(const char *path, const char *name, long long shape[8]) {
     for (int i = 0; t && i < t->ndim; i++) shape[i] = t->shape[i];
     sft_close(&f);
     return ndim;
+}
+
+static char tu_dir[256];
+
+int tu_tmpdir_create(const char *tag) {
+    snprintf(tu_dir, sizeof tu_dir, "/tmp/stvit-test-%s-XXXXXX", tag);
+    return mkdtemp(tu_dir) ? 0 : -1;
+}
+
+const char *tu_tmpdir(void) { return tu_dir; }
+
+const char *tu_tmp_path(const char *name) {
+    static char paths[4][512];
+    static int next;
+    char *p = paths[next++ % 4];
+    snprintf(p, sizeof paths[0], "%s/%s", tu_dir, name);
+    return p;
+}
+
+static int make_writable(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    if (flag == FTW_D || flag == FTW_DNR) chmod(path, 0700);
+    return 0;
+}
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    return remove(path);
+}
+
+int tu_tmpdir_remove(void) {
+    if (!tu_dir[0]) return 0;
+    nftw(tu_dir, make_writable, 8, FTW_PHYS); /* so read-only subfolders can be emptied */
+    return nftw(tu_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }

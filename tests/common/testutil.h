@@ -12,4 +12,12 @@ float *tu_load_tensor(const char *path, const char *name, size_t *count);
 int tu_tensor_shape(const char *path, const char *name, long long shape[8]);
 /* Deterministic values in [-1, 1). */
 void tu_fill_random(float *x, size_t n, unsigned seed);
+/* A temporary folder per test program: cmocka group setup creates it
+ * (/tmp/stvit-test-TAG-XXXXXX), teardown removes it with everything inside, read-only
+ * subfolders included. 0 or -1, as cmocka's group fixtures want. */
+int tu_tmpdir_create(const char *tag);
+int tu_tmpdir_remove(void);
+const char *tu_tmpdir(void);
+/* TMPDIR/name; four rotating buffers, so a few may be used in one expression. */
+const char *tu_tmp_path(const char *name);
 #endif
