@@ -787,7 +787,7 @@ static void test_env(void **state) {
 /* ---- profile ---- */
 
 static int fake_calls;
-static void fake_pointwise(const kn_pointwise_args *a) { fake_calls++; }
+static void fake_pointwise(const kn_conv1x1_args *a) { fake_calls++; }
 static void fake_layernorm(int b, int c, int n, const float *x, const float *g, const float *be, float eps,
                            float *y) { fake_calls += 10; }
 static size_t fake_scratch(int b, int h, int hd, int m, int t) { return 123; }

@@ -223,11 +223,11 @@ static void test_pointwise(void **state) {
             float *ref = malloc(sizeof(float) * nref), *mag = malloc(sizeof(float) * nref);
             for (int b = 0; b < c->batch; b++)
                 memcpy(ref + (size_t)b * rc * c->n, y0 + (size_t)b * c->cout * c->n, sizeof(float) * rc * c->n);
-            kn_pointwise__naive(&(kn_pointwise_args){.batch = c->batch, .cin = c->cin, .cout = rc, .n = c->n,
+            kn_conv1x1__naive(&(kn_conv1x1_args){.batch = c->batch, .cin = c->cin, .cout = rc, .n = c->n,
                                                      .x = x, .w = w, .bias = bias, .act = act, .gamma = gamma,
                                                      .accumulate = accumulate, .y = ref});
             float *ax = abs_copy(x, nx), *aw = abs_copy(w, (size_t)c->cout * c->cin), *ab = abs_copy(bias, c->cout);
-            kn_pointwise__naive(&(kn_pointwise_args){.batch = c->batch, .cin = c->cin, .cout = rc, .n = c->n,
+            kn_conv1x1__naive(&(kn_conv1x1_args){.batch = c->batch, .cin = c->cin, .cout = rc, .n = c->n,
                                                      .x = ax, .w = aw, .bias = ab, .y = mag});
             float *tol = malloc(sizeof(float) * nref);
             for (int b = 0; b < c->batch; b++)
@@ -245,7 +245,7 @@ static void test_pointwise(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *y = dup(y0, ny);
                 use(&impls[i]);
-                impls[i].ops.pointwise(&(kn_pointwise_args){.batch = c->batch, .cin = c->cin, .cout = c->cout,
+                impls[i].ops.conv1x1(&(kn_conv1x1_args){.batch = c->batch, .cin = c->cin, .cout = c->cout,
                                                             .n = c->n, .x = x, .w = w, .bias = bias, .act = act,
                                                             .gamma = gamma, .accumulate = accumulate, .y = y});
                 for (int b = 0; b < c->batch; b++)
