@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "kernels/cases.h"
 #include "kernels/kernels.h"
 #include "kernels/naive/naive.h"
 #include "kernels/simd/simd.h"
@@ -130,16 +131,11 @@ static void check(const char *what, const char *label, const char *shape, const 
 
 /* ------------------------------------------------------------------- GEMM -- */
 
-typedef struct { int M, N, K; } gemm_case;
-static const gemm_case gemm_cases[] = {
-    {1, 1, 1}, {1, 1, 0}, {7, 13, 31}, {13, 97, 7}, {15, 16, 17}, {16, 17, 15}, {17, 15, 16},
-    {31, 32, 33}, {33, 31, 32}, {32, 33, 31}, {14, 32, 384}, {28, 64, 385}, {29, 65, 769},
-    {97, 31, 1000}, {1, 1000, 64}, {196, 196, 64}, {64, 196, 196}, {49, 49, 32}, {64, 49, 49},
-    {64, 3136, 64}, {320, 196, 320}, {512, 49, 2048},
-};
+typedef kn_gemm_case gemm_case;
+#define gemm_cases kn_gemm_cases
 
 static void test_gemm(void **state) {
-    for (size_t ci = 0; ci < sizeof gemm_cases / sizeof *gemm_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_gemm_ncases; ci++)
         for (int tr = 0; tr < 4; tr++) {
             const gemm_case *c = &gemm_cases[ci];
             int ta = tr & 1, tb = tr >> 1, M = c->M, N = c->N, K = c->K;
@@ -179,21 +175,11 @@ static void test_gemm(void **state) {
 
 /* ---------------------------------------------------------- 1x1 convolution -- */
 
-typedef struct { int batch, cin, cout, n; } pw_case;
-static const pw_case pw_cases[] = {
-    {1, 1, 1, 1}, {1, 7, 13, 31}, {2, 13, 7, 97}, {1, 15, 16, 17}, {3, 17, 15, 16}, {1, 31, 33, 32},
-    {2, 33, 32, 31}, {1, 16, 14, 33}, {1, 385, 29, 65}, {1, 4100, 3, 5},
-    /* STViT-S 224: fc1, fc2, qkv, proj per stage; the head projection */
-    {1, 64, 256, 3136}, {1, 256, 64, 3136}, {1, 64, 192, 3136}, {1, 128, 512, 784}, {1, 512, 128, 784},
-    {1, 320, 1280, 196}, {1, 1280, 320, 196}, {1, 320, 960, 196}, {1, 320, 320, 196},
-    {1, 512, 2048, 49}, {1, 2048, 512, 49}, {1, 512, 1536, 49}, {1, 512, 1024, 49},
-    /* B / L channels, 384 tokens, batch 8 */
-    {1, 96, 384, 9216}, {1, 192, 768, 2304}, {1, 384, 1536, 576}, {1, 448, 1792, 144},
-    {1, 2560, 640, 49}, {8, 512, 2048, 49}, {8, 320, 320, 196}, {2, 640, 1920, 144},
-};
+typedef kn_conv1x1_case pw_case;
+#define pw_cases kn_conv1x1_cases
 
 static void test_pointwise(void **state) {
-    for (size_t ci = 0; ci < sizeof pw_cases / sizeof *pw_cases; ci++) {
+    for (size_t ci = 0; ci < (size_t)kn_conv1x1_ncases; ci++) {
         const pw_case *c = &pw_cases[ci];
         int small = (double)c->cin * c->cout * c->n * c->batch < 2e6;
         int nvar = small ? 24 : 3;
@@ -249,19 +235,11 @@ static void test_pointwise(void **state) {
 
 /* ------------------------------------------------------ dense convolution -- */
 
-typedef struct { int batch, cin, h, w, cout, k, stride, pad; } conv_case;
-static const conv_case conv_cases[] = {
-    {1, 1, 1, 1, 1, 3, 1, 1}, {1, 2, 1, 1, 3, 3, 1, 1}, {1, 5, 7, 9, 6, 3, 1, 1}, {2, 3, 13, 17, 31, 3, 2, 1},
-    {1, 4, 15, 16, 17, 3, 2, 1}, {1, 7, 17, 33, 16, 3, 1, 1}, {3, 3, 16, 16, 15, 4, 4, 0}, {1, 2, 31, 32, 33, 3, 2, 1},
-    /* the stem (S at 224: 3 -> 32 -> 32 -> 64 -> 64), the patchify stem, downsampling */
-    {1, 3, 224, 224, 32, 3, 2, 1}, {1, 32, 112, 112, 32, 3, 1, 1}, {1, 32, 112, 112, 64, 3, 2, 1},
-    {1, 64, 56, 56, 64, 3, 1, 1}, {1, 3, 224, 224, 64, 4, 4, 0}, {1, 64, 56, 56, 128, 3, 2, 1},
-    {1, 128, 28, 28, 320, 3, 2, 1}, {1, 320, 14, 14, 512, 3, 2, 1}, {1, 448, 24, 24, 640, 3, 2, 1},
-    {2, 3, 384, 384, 48, 3, 2, 1}, {1, 96, 96, 96, 192, 3, 2, 1},
-};
+typedef kn_conv_case conv_case;
+#define conv_cases kn_conv_cases
 
 static void test_conv(void **state) {
-    for (size_t ci = 0; ci < sizeof conv_cases / sizeof *conv_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_conv_ncases; ci++)
         for (int act = 0; act < 3; act++) {
             const conv_case *c = &conv_cases[ci];
             int oh = (c->h + 2 * c->pad - c->k) / c->stride + 1, ow = (c->w + 2 * c->pad - c->k) / c->stride + 1;
@@ -302,15 +280,11 @@ static void test_conv(void **state) {
 
 /* ------------------------------------------------------------- depthwise -- */
 
-typedef struct { int batch, c, h, w, k; } dw_case;
-static const dw_case dw_cases[] = {
-    {1, 1, 1, 1, 3}, {1, 3, 1, 7, 3}, {2, 5, 7, 13, 3}, {1, 4, 15, 16, 3}, {1, 3, 17, 17, 5}, {1, 2, 31, 33, 5},
-    {1, 2, 9, 32, 7}, {1, 2, 3, 700, 3}, {1, 64, 56, 56, 3}, {1, 256, 56, 56, 3}, {2, 320, 14, 14, 3},
-    {1, 512, 7, 7, 3}, {1, 2048, 7, 7, 3}, {1, 96, 96, 96, 3}, {1, 192, 48, 48, 5}, {1, 2, 5, 5, 9},
-};
+typedef kn_dwconv_case dw_case;
+#define dw_cases kn_dwconv_cases
 
 static void test_dwconv(void **state) {
-    for (size_t ci = 0; ci < sizeof dw_cases / sizeof *dw_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_dwconv_ncases; ci++)
         for (int add = 0; add < 2; add++) {
             const dw_case *c = &dw_cases[ci];
             size_t n = (size_t)c->batch * c->c * c->h * c->w, nw = (size_t)c->c * c->k * c->k;
@@ -340,14 +314,11 @@ static void test_dwconv(void **state) {
 
 /* ------------------------------------------------------------ norms, etc. -- */
 
-typedef struct { int batch, c, n; } bcn_case;
-static const bcn_case bcn_cases[] = {
-    {1, 1, 1}, {1, 7, 13}, {3, 13, 7}, {2, 15, 16}, {1, 16, 17}, {1, 17, 15}, {2, 31, 33}, {1, 33, 32},
-    {1, 64, 3136}, {2, 128, 784}, {1, 320, 196}, {8, 512, 49}, {1, 96, 9216}, {1, 640, 144}, {2, 1024, 49},
-};
+typedef kn_bcn_case bcn_case;
+#define bcn_cases kn_bcn_cases
 
 static void test_layernorm(void **state) {
-    for (size_t ci = 0; ci < sizeof bcn_cases / sizeof *bcn_cases; ci++) {
+    for (size_t ci = 0; ci < (size_t)kn_bcn_ncases; ci++) {
         const bcn_case *c = &bcn_cases[ci];
         size_t n = (size_t)c->batch * c->c * c->n;
         float *x = rand_buf(n, 2), *g = rand_buf(c->c, 1.5f), *be = rand_buf(c->c, 1);
@@ -386,7 +357,7 @@ static void test_layernorm(void **state) {
 }
 
 static void test_batchnorm_affine(void **state) {
-    for (size_t ci = 0; ci < sizeof bcn_cases / sizeof *bcn_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_bcn_ncases; ci++)
         for (int act = 0; act < 3; act++) {
             const bcn_case *c = &bcn_cases[ci];
             size_t n = (size_t)c->batch * c->c * c->n;
@@ -420,7 +391,7 @@ static void test_batchnorm_affine(void **state) {
 }
 
 static void test_scale_add_avgpool(void **state) {
-    for (size_t ci = 0; ci < sizeof bcn_cases / sizeof *bcn_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_bcn_ncases; ci++)
         for (int with_gamma = 0; with_gamma < 2; with_gamma++) {
             const bcn_case *c = &bcn_cases[ci];
             size_t n = (size_t)c->batch * c->c * c->n, nb = (size_t)c->batch * c->c;
@@ -454,8 +425,8 @@ static void test_scale_add_avgpool(void **state) {
 }
 
 static void test_activation(void **state) {
-    static const size_t counts[] = {1, 7, 15, 16, 17, 31, 32, 33, 4095, 4097, 100003};
-    for (size_t ci = 0; ci < sizeof counts / sizeof *counts; ci++)
+    const size_t *counts = kn_activation_counts;
+    for (size_t ci = 0; ci < (size_t)kn_activation_ncounts; ci++)
         for (int act = 0; act < 3; act++) {
             size_t n = counts[ci];
             float *x = rand_buf(n, 8), *ref = malloc(sizeof(float) * n), *tol = malloc(sizeof(float) * n);
@@ -520,9 +491,8 @@ static void test_act_accuracy(void **state) {
 /* ---------------------------------------------------------------- linear -- */
 
 static void test_linear(void **state) {
-    static const int cases[][3] = {{1, 1, 1}, {3, 7, 5}, {2, 15, 17}, {1, 33, 31}, {1, 1024, 1000}, {8, 1024, 1000}, {5, 512, 10}};
-    for (size_t ci = 0; ci < sizeof cases / sizeof *cases; ci++) {
-        int batch = cases[ci][0], in = cases[ci][1], out = cases[ci][2];
+    for (size_t ci = 0; ci < (size_t)kn_linear_ncases; ci++) {
+        int batch = kn_linear_cases[ci].batch, in = kn_linear_cases[ci].in, out = kn_linear_cases[ci].out;
         float *x = rand_buf((size_t)batch * in, 1), *w = rand_buf((size_t)out * in, 1), *b = ci % 2 ? rand_buf(out, 1) : NULL;
         size_t ny = (size_t)batch * out;
         float *ref = malloc(sizeof(float) * ny), *mag = malloc(sizeof(float) * ny), *tol = malloc(sizeof(float) * ny);
@@ -545,15 +515,11 @@ static void test_linear(void **state) {
 
 /* -------------------------------------------------------------- attention -- */
 
-typedef struct { int batch, heads, hd, m; } attn_case;
-static const attn_case attn_cases[] = {
-    {1, 1, 1, 1}, {1, 1, 7, 13}, {2, 3, 17, 13}, {1, 2, 16, 15}, {1, 2, 15, 17}, {1, 1, 33, 32}, {3, 1, 31, 33},
-    {1, 1, 64, 49}, {1, 2, 64, 49}, {1, 5, 64, 196}, {1, 8, 64, 49}, {2, 5, 64, 196}, {8, 8, 64, 49},
-    {1, 6, 64, 144}, {1, 7, 64, 576}, {1, 10, 64, 144}, {1, 3, 64, 144},
-};
+typedef kn_attention_case attn_case;
+#define attn_cases kn_attention_cases
 
 static void test_attention(void **state) {
-    for (size_t ci = 0; ci < sizeof attn_cases / sizeof *attn_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_attention_ncases; ci++)
         for (int var = 0; var < 4; var++) {
             const attn_case *c = &attn_cases[ci];
             int with_bias = var & 1, with_probs = var >> 1, C = c->heads * c->hd, m = c->m;
@@ -592,17 +558,11 @@ static void test_attention(void **state) {
 
 /* ---------------------------------------------------- super token attention -- */
 
-typedef struct { int batch, c, h, w, sh, sw; } sta_case;
-static const sta_case sta_cases[] = {
-    {1, 1, 8, 8, 8, 8}, {1, 3, 4, 12, 4, 4}, {2, 5, 16, 24, 8, 8}, {1, 7, 12, 8, 4, 4}, {1, 4, 9, 12, 3, 4},
-    {1, 13, 32, 32, 8, 8}, {1, 17, 20, 68, 4, 4}, {1, 2, 8, 8, 1, 2},
-    /* stage 0 (stoken 8) and 1 (stoken 4) of S/B/L at 224 and 384 */
-    {1, 64, 56, 56, 8, 8}, {1, 128, 28, 28, 4, 4}, {2, 96, 56, 56, 8, 8}, {1, 96, 96, 96, 8, 8}, {1, 192, 48, 48, 4, 4},
-    {8, 64, 56, 56, 8, 8},
-};
+typedef kn_sta_case sta_case;
+#define sta_cases kn_sta_cases
 
 static void test_sta(void **state) {
-    for (size_t ci = 0; ci < sizeof sta_cases / sizeof *sta_cases; ci++) {
+    for (size_t ci = 0; ci < (size_t)kn_sta_ncases; ci++) {
         const sta_case *c = &sta_cases[ci];
         kn_sta_shape g = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .sh = c->sh, .sw = c->sw};
         int m = (c->h / c->sh) * (c->w / c->sw), n = c->h * c->w, P = c->sh * c->sw;
@@ -710,11 +670,22 @@ static void test_ukernels(void **state) {
     }
 }
 
+/* Every op of the op list has shapes in the shared table (the tests and stvit opbench run
+ * them), and every instance under test fills every slot. */
+static void test_every_op_has_cases(void **state) {
+    for (int op = 0; op < KN_OP_COUNT; op++) {
+        if (kn_cases_count(op) <= 0) fail_msg("op %s has no cases in kernels/cases.c", kn_op_names[op]);
+        for (int i = 0; i < nimpls; i++) assert_non_null(kn_ops_slot(&impls[i].ctx->ops, op));
+    }
+    assert_null(kn_ops_slot(&impls[0].ctx->ops, KN_OP_COUNT));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ukernels),
         cmocka_unit_test(test_act_accuracy),
         cmocka_unit_test(test_gemm),
+        cmocka_unit_test(test_every_op_has_cases),
         cmocka_unit_test(test_pointwise),
         cmocka_unit_test(test_conv),
         cmocka_unit_test(test_dwconv),
