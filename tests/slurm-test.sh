@@ -39,10 +39,10 @@ PATH=$PATH:/usr/sbin:/sbin
 if need_install; then
     [ "$(id -u)" = 0 ] || die "Slurm is not installed and installing it needs root: apt-get install slurmctld slurmd slurm-client munge"
     say "installing Debian's Slurm and munge"
-    pkgs="slurmctld slurmd slurm-client munge"
-    apt_install() { apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $pkgs; }
+    pkgs=(slurmctld slurmd slurm-client munge)
+    apt_install() { apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${pkgs[@]}"; }
     apt_install >/dev/null 2>&1 || { apt-get -o DPkg::Lock::Timeout=600 update >/dev/null 2>&1 || true; apt_install; } ||
-        die "cannot install Slurm ($pkgs) with apt-get: see the messages above"
+        die "cannot install Slurm (${pkgs[*]}) with apt-get: see the messages above"
     need_install && die "Slurm installed but its commands are missing (slurmctld slurmd sbatch munged)"
 fi
 [ "$(id -u)" = 0 ] || die "needs root (munged and slurmd run as root in this test)"
@@ -202,7 +202,7 @@ columns() {
                                     for (j = 1; j <= n; j++) if (!(w[j] in col)) { print "no column " w[j] > "/dev/stderr"; exit 1 } ; next }
                           { line = $(col[w[1]]); for (j = 2; j <= n; j++) line = line "," $(col[w[j]]); print line }' "$1" | sort -n
 }
-POINT_COLS=point,points,variant,attn,res,backend,batch,status
+POINT_COLS=point,points,variant,attn,res,backend,batch,threads,status
 columns "$T/out/whole-sweep.csv" $POINT_COLS >"$T/out/whole.points"
 columns "$T/out/sweep.csv" $POINT_COLS >"$T/out/merged.points"
 [ -s "$T/out/whole.points" ] || die "the unsharded sweep wrote no rows"
