@@ -1,7 +1,8 @@
 /* evalset.h — the pictures of the small labelled image set that tests/test_eval.c and
  * tests/tools/make_evalset.c (the Slurm test's eval input) build: synthetic stripes,
- * checks and rings, as PNG or JPEG, and the rule that labels them from a network's own
- * ranking so that exactly every other label is the network's answer. */
+ * checks and rings, as PNG or JPEG (the JPEG writer serves tests/test_faults.c too), and
+ * the rule that labels them from a network's own ranking so that exactly every other
+ * label is the network's answer. */
 #ifndef TU_EVALSET_H
 #define TU_EVALSET_H
 
