@@ -11,8 +11,8 @@
 #   - the merged sweep has exactly the points of the same sweep run unsharded,
 #   - the merged eval predictions and accuracy equal those of one unsharded run, and the
 #     accuracy the image set was made with,
-#   - every task ran the threads it was given: the threads column (sweep) and eval's summary
-#     line equal --cpus-per-task, and each task's log shows its Slurm allocation.
+#   - every task ran on the CPUs it was given: the threads column (sweep) and eval's
+#     summary line equal --cpus-per-task, and each task was bound to that many CPUs.
 # Stops every daemon it started, and whatever their jobs left, also on failure or Ctrl-C.
 # Needs root (munge and slurmd as root, as on a CI runner). About a minute when installed.
 set -euo pipefail
@@ -23,7 +23,11 @@ STVIT=$BUILD/stvit
 EVALSET_TOOL=$BUILD/tests/tools/make_evalset
 SHARDS=4
 JOB_TIMEOUT=${SLURM_TEST_TIMEOUT:-240}   # seconds for all jobs to finish
+# task/affinity binds each task to the CPUs it was allocated (checked below); task/none
+# binds nothing (the threads then come from SLURM_CPUS_PER_TASK alone)
+TASK_PLUGIN=${SLURM_TEST_TASK_PLUGIN:-task/affinity}
 export DEBIAN_FRONTEND=noninteractive
+unset OMP_NUM_THREADS   # it would come before --cpus-per-task in the tasks (harness/threads.h)
 
 say() { printf 'slurm-test: %s\n' "$*"; }
 die() { printf 'slurm-test: FAILED: %s\n' "$*" >&2; exit 1; }
@@ -122,7 +126,7 @@ SlurmdPidFile=$T/slurmd.pid
 SlurmctldLogFile=$T/log/slurmctld.log
 SlurmdLogFile=$T/log/slurmd.log
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+TaskPlugin=$TASK_PLUGIN
 MpiDefault=none
 SwitchType=switch/none
 SchedulerType=sched/backfill
@@ -210,19 +214,29 @@ diff "$T/out/whole.points" "$T/out/merged.points" >&2 || die "the merged sweep's
 grep -q ',failed$' "$T/out/merged.points" && die "failed points in the merged sweep"
 say "sweep: merged $(wc -l <"$T/out/merged.points") points = the unsharded run's"
 
-# Threads: omp runs the task's CPUs (SLURM_CPUS_PER_TASK, as the node binds nothing),
-# simd one thread; the unsharded run above was given --threads 1 too.
+# Threads: omp runs the task's CPUs (SLURM_CPUS_PER_TASK, and the binding), simd one
+# thread; the unsharded run above was given --threads 1 too.
 columns "$T/out/sweep.csv" backend,threads | sort -u >"$T/out/threads"
 printf 'omp,1\nsimd,1\n' | diff - "$T/out/threads" >&2 || die "sweep tasks given 1 CPU ran other thread counts"
+cpu_count() {   # CPUs in a list such as 0-3,8,10-11
+    local n=0 r
+    for r in ${1//,/ }; do n=$((n + ${r#*-} - ${r%-*} + 1)); done
+    echo $n
+}
 for k in $(seq 0 $((SHARDS - 1))); do
-    grep -q "shard $k/$SHARDS on .*cpus-per-task 1," "$T"/jobs/stvit-sweep-*_"$k".out ||
-        die "sweep task $k's log does not show its allocation"
-    grep -q "shard $k/$SHARDS on .*cpus-per-task $EVAL_CPUS," "$T"/jobs/stvit-eval-*_"$k".out ||
-        die "eval task $k's log does not show its allocation"
+    for kind in sweep eval; do
+        want=1; [ $kind = eval ] && want=$EVAL_CPUS
+        log=$(echo "$T"/jobs/stvit-$kind-*_"$k".out)
+        line=$(grep "shard $k/$SHARDS on .*cpus-per-task $want," "$log") ||
+            die "$kind task $k's log does not show its allocation of $want CPUs: $(head -n 1 "$log")"
+        bound=$(cpu_count "${line##*Cpus_allowed_list: }")
+        [ "$TASK_PLUGIN" != task/affinity ] || [ "$bound" = "$want" ] ||
+            die "$kind task $k was bound to $bound CPUs, not its $want: $line"
+    done
     grep -q "backend omp, threads $EVAL_CPUS)" "$T"/jobs/stvit-eval-*_"$k".out ||
         die "eval task $k did not run $EVAL_CPUS threads: $(grep speed "$T"/jobs/stvit-eval-*_"$k".out)"
 done
-say "threads: sweep tasks ran 1 (omp and simd), eval tasks $EVAL_CPUS: their --cpus-per-task"
+say "threads: sweep tasks ran 1 (omp and simd), eval tasks $EVAL_CPUS: their --cpus-per-task ($TASK_PLUGIN)"
 
 PRED_COLS=point,points,file,label,top1,top2,top3,top4,top5,error
 diff <(columns "$T/out/whole-eval.csv" $PRED_COLS) <(columns "$T/out/eval.csv" $PRED_COLS) >&2 ||
