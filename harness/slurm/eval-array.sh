@@ -15,7 +15,7 @@
 
 # ---- parameters: edit them here, or set them in the environment of sbatch / submit.sh
 STVIT=${STVIT:-build/stvit}              # the program
-OUT=${OUT:-results/eval}                 # task K writes $OUT.shardK.csv, the merge job $OUT.csv
+OUT=${OUT:-runs/slurm-${SLURM_ARRAY_JOB_ID:-0}/eval}   # task K writes $OUT.shardK.csv, the merge $OUT.csv
 WEIGHTS=${WEIGHTS:-stvit-s-224.safetensors}   # converted checkpoint (harness/EVAL.md)
 IMAGES=${IMAGES:-/data/imagenet/val}     # the pictures (searched recursively)
 LABELS=${LABELS:-val_labels.txt}         # 'file class' lines; empty: a sub-folder per class

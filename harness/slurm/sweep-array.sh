@@ -14,7 +14,7 @@
 
 # ---- parameters: edit them here, or set them in the environment of sbatch / submit.sh
 STVIT=${STVIT:-build/stvit}        # the program
-OUT=${OUT:-results/sweep}          # task K writes $OUT.shardK.csv, the merge job $OUT.csv
+OUT=${OUT:-runs/slurm-${SLURM_ARRAY_JOB_ID:-0}/sweep}   # task K writes $OUT.shardK.csv, the merge $OUT.csv
 VARIANTS=${VARIANTS:-S,B,L}
 RES=${RES:-224,384}
 BACKENDS=${BACKENDS:-omp}
