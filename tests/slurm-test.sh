@@ -52,6 +52,8 @@ fi
 [ "$(id -u)" = 0 ] || die "needs root (munged and slurmd run as root in this test)"
 say "$(slurmctld -V)"
 
+[ -x "$STVIT" ] && [ -x "$EVALSET_TOOL" ] || die "build first: make build/stvit build/tests/tools/make_evalset"
+
 # ---- the temporary cluster -----------------------------------------------------------
 T=$(mktemp -d /tmp/stvit-slurm-XXXXXX)
 chmod 755 "$T"   # jobs run as root, but munged checks the folders it uses
@@ -163,7 +165,6 @@ done
 say "one-node cluster up: $HOST, $CPUS CPUs, slurmctld port $CTLD_PORT"
 
 # ---- inputs and the unsharded references -------------------------------------------------
-[ -x "$STVIT" ] && [ -x "$EVALSET_TOOL" ] || die "build first: make build/stvit build/tests/tools/make_evalset"
 SWEEP_VARS=(VARIANTS=S RES=32,48,64 BACKENDS=omp,simd BATCH=1
             "BENCH_OPTS=--quiet --min-runs 1 --warmup 0 --min-time 0 --peak 100 --no-check")
 expected=$("$EVALSET_TOOL" "$T/set")   # "pictures N top1 T top5 F"
@@ -188,8 +189,10 @@ job_ids=$(printf '%s\n%s\n' "$sweep" "$evaljobs" | sed -n 's/.*array job \([0-9]
 [ "$(wc -w <<<"$job_ids")" = 4 ] || die "submit.sh did not print the job ids"
 
 start=$SECONDS
-while [ -n "$(squeue -h 2>/dev/null)" ]; do
-    [ $((SECONDS - start)) -lt "$JOB_TIMEOUT" ] || { squeue; die "jobs still queued or running after ${JOB_TIMEOUT}s"; }
+while queue=$(squeue -h -o '%i %T %r' 2>/dev/null) && [ -n "$queue" ]; do
+    # a merge whose array failed waits forever: stop at once with the shards' logs
+    grep -q DependencyNeverSatisfied <<<"$queue" && { tail -n 5 "$T"/jobs/*.out; die "a shard failed: $queue"; }
+    [ $((SECONDS - start)) -lt "$JOB_TIMEOUT" ] || die "jobs still queued or running after ${JOB_TIMEOUT}s: $queue"
     sleep 1
 done
 for j in $job_ids; do
