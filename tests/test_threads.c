@@ -1,14 +1,16 @@
 /* test_threads.c — the thread count rule (harness/threads.h): --threads wins, then
  * OMP_NUM_THREADS, then SLURM_CPUS_PER_TASK, each capped by the affinity mask, else the
  * CPUs of the mask; malformed variables are ignored; single-threaded backends run one
- * thread; hx_model_open applies the rule. The mask is narrowed with sched_setaffinity
- * and the variables set with setenv; each test restores both. */
+ * thread; hx_model_open and the program (`stvit peak`, run as $STVIT_BIN) apply the rule.
+ * The mask is narrowed with sched_setaffinity and the variables set with setenv (a
+ * child inherits both); each test restores both. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +129,31 @@ static void test_model_open_applies_the_rule(void **state) {
     st_model_free(m);
 }
 
+/* The threads `stvit peak --json` reports: the program, not only the library, follows
+ * taskset and OMP_NUM_THREADS (they ran 2 threads on 2 CPUs before). */
+static int program_threads(void) {
+    const char *bin = getenv("STVIT_BIN");
+    char cmd[512], out[256] = "";
+    snprintf(cmd, sizeof cmd, "%s peak --json --size 64", bin && *bin ? bin : "build/stvit");
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    assert_int_equal(pclose(p), 0);
+    const char *t = strstr(out, "\"threads\":");
+    if (!t) fail_msg("no threads in '%s'", out);
+    return atoi(t + strlen("\"threads\":"));
+}
+
+static void test_program_applies_the_rule(void **state) {
+    assert_int_equal(program_threads(), hx_cpus_allowed());
+    setenv("OMP_NUM_THREADS", "1", 1);
+    assert_int_equal(program_threads(), 1);
+    unsetenv("OMP_NUM_THREADS");
+    pin_to_one_cpu();   /* taskset -c N */
+    assert_int_equal(program_threads(), 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_default_is_the_affinity_mask, setup, teardown),
@@ -136,6 +163,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_malformed_variables_are_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_threaded_backends_use_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_model_open_applies_the_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_program_applies_the_rule, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
