@@ -11,6 +11,7 @@
 #include "harness/commands.h"
 #include "harness/image.h"
 #include "harness/model_opts.h"
+#include "harness/threads.h"
 #include "variants/geometry.h"
 #include "variants/st_error.h"
 #include "viz/attention_map.h"
@@ -175,7 +176,7 @@ static int run_kind(viz_run *v, int k) {
     int rc = logits ? hx_backend_pick(v->mo.backend, &be) : st_fail(ST_ERR_NOMEM, "out of memory");
     if (rc) { free(logits); return rc; }
     /* weights by name, so the seeded ones are the same whatever cfg.attn is */
-    st_model_opts mopts = {.backend = be, .threads = (int)v->mo.threads, .allow_nonfinite = v->mo.allow_nonfinite};
+    st_model_opts mopts = {.backend = be, .threads = hx_threads_for(be, hx_threads_pick(v->mo.threads)), .allow_nonfinite = v->mo.allow_nonfinite};
     if ((rc = st_model_create_with(&m, &cfg, v->mo.weights, (uint64_t)v->mo.seed, &mopts)) ||
         (rc = st_model_plan(m, 1, v->res, v->res, ST_CAPTURE_ATTN))) {
         st_model_free(m);

@@ -1,5 +1,6 @@
 #include <string.h>
 #include "harness/model_opts.h"
+#include "harness/threads.h"
 #include "variants/safetensors.h"
 #include "variants/st_error.h"
 
@@ -53,6 +54,6 @@ int hx_model_open(const hx_model_opts *o, st_model **out) {
     if (!rc) rc = hx_model_config(o, &cfg);
     if (rc) return rc;
     return st_model_create_with(out, &cfg, o->weights, (uint64_t)o->seed,
-                                &(st_model_opts){.backend = b, .threads = (int)o->threads,
+                                &(st_model_opts){.backend = b, .threads = hx_threads_for(b, hx_threads_pick(o->threads)),
                                                  .allow_nonfinite = o->allow_nonfinite});
 }
