@@ -187,7 +187,16 @@ int hx_parse_options(int argc, char **argv, const hx_option *opts, int nopts,
         for (int j = 0; j < nopts && !o; j++)
             if (strlen(opts[j].name) == name_len && !strncmp(opts[j].name, a, name_len))
                 o = &opts[j];
-        if (!o) return st_fail(ST_ERR_ARG, "unknown option '%.*s' (see --help)", (int)name_len, a);
+        if (!o) {
+            const char *names[128];
+            int nn = 0;
+            for (int j = 0; j < nopts && nn < 127; j++) names[nn++] = opts[j].name;
+            names[nn++] = "--help";
+            char word[128], hint[192] = "";
+            snprintf(word, sizeof word, "%.*s", (int)(name_len < 127 ? name_len : 127), a);
+            hx_append_suggestion(hint, sizeof hint, word, names, nn);
+            return st_fail(ST_ERR_ARG, "unknown option '%s'%s", word, hint);
+        }
         const char *value = NULL;
         if (o->kind == HX_OPT_FLAG) {
             if (eq) return st_fail(ST_ERR_ARG, "%s takes no value", o->name);
@@ -218,4 +227,61 @@ void hx_print_options(FILE *f, const hx_option *opts, int nopts) {
         fprintf(f, "  %-*s  %s\n", width, left, opts[i].help);
     }
     fprintf(f, "  %-*s  %s\n", width, "--help", "this help");
+}
+
+/* ---- usage, suggestions ---- */
+
+void hx_usage_print(FILE *f, const hx_usage *u) {
+    fprintf(f, "usage: stvit %s %s\n", u->cmd, u->synopsis);
+    if (u->about) fputs(u->about, f);
+    if (u->opts || !u->extra) {
+        fprintf(f, "\noptions:\n");
+        hx_print_options(f, u->opts, u->nopts);
+    }
+    if (u->extra) u->extra(f);
+}
+
+int hx_usage_exit(const hx_usage *u, int rc) {
+    if (rc == HX_HELP) {
+        hx_usage_print(stdout, u);
+        return 0;
+    }
+    fprintf(stderr, "stvit %s: %s\n", u->cmd, st_last_error());
+    fprintf(stderr, "usage: stvit %s %s  (stvit %s --help for more)\n", u->cmd, u->synopsis, u->cmd);
+    return HX_EXIT_USAGE;
+}
+
+/* Levenshtein distance, case-insensitive, of strings up to 63 bytes (longer: large). */
+static int edit_distance(const char *a, const char *b) {
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 63 || m > 63) return 1000;
+    int prev[64], cur[64];
+    for (size_t j = 0; j <= m; j++) prev[j] = (int)j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= m; j++) {
+            int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;   /* ASCII letters folded */
+            int sub = prev[j - 1] + (ca != cb), del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (m + 1) * sizeof *cur);
+    }
+    return prev[m];
+}
+
+const char *hx_closest(const char *word, const char *const *names, int n) {
+    const char *best = NULL;
+    int best_d = 3;
+    for (int i = 0; i < n; i++) {
+        int d = edit_distance(word, names[i]);
+        if (d < best_d) best_d = d, best = names[i];
+    }
+    /* "-x" is one edit from many short names: a slip must keep most of the word */
+    return best && 2 * best_d < (int)strlen(word) ? best : NULL;
+}
+
+void hx_append_suggestion(char *buf, size_t cap, const char *word, const char *const *names, int n) {
+    const char *c = hx_closest(word, names, n);
+    size_t len = strlen(buf);
+    if (c && len < cap) snprintf(buf + len, cap - len, " (did you mean '%s'?)", c);
 }

@@ -53,6 +53,9 @@ hx_format hx_format_of(const char *path);
 /* path with its .csv/.jsonl extension replaced by ext (".jsonl"), or ext appended. */
 int hx_sibling_path(const char *path, const char *ext, char *out, size_t cap);
 
+/* s as a JSON string, quoted and escaped (quote, backslash, control characters): the
+ * one JSON string writer every command uses. */
+void hx_json_string(FILE *f, const char *s);
 /* One JSON object on one line (no newline). */
 int hx_row_write_json(FILE *f, const hx_row *row);
 
@@ -62,6 +65,10 @@ int hx_row_write_json(FILE *f, const hx_row *row);
  * new ones. Every write is flushed. */
 typedef struct hx_writer hx_writer;
 int hx_writer_open(hx_writer **out, const char *path, int append);
+/* Opens n (<= 8) writers together: every file is opened (created if missing) before
+ * any is truncated, so one that cannot be opened leaves the others as they were (and
+ * removes those this call created). */
+int hx_writers_open(hx_writer **ws, const char *const *paths, int n, int append);
 int hx_writer_write(hx_writer *w, const hx_row *row);
 int hx_writer_close(hx_writer *w);   /* reports a failed final flush */
 
