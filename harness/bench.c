@@ -273,7 +273,8 @@ int hx_bench_point(hx_bench *b, const hx_point *p, double peak, hx_row *row, int
     hx_row_num(row, "peak_fraction", peak > 0 ? gflops / peak : NAN);
     hx_row_num(row, "peak_rss_mib", rc ? NAN : ms.rss_mib);
     hx_row_num(row, "mem_workspace_mib", rc ? NAN : ms.workspace_mib);
-    hx_row_str(row, "matches_naive", ms.matches);
+    if (*ms.matches) hx_row_bool(row, "matches_naive", !strcmp(ms.matches, "true"));
+    else hx_row_missing(row, "matches_naive");
     hx_row_num(row, "rel_l2_vs_naive", ms.rel);
     if (b->o.profile) {
         if (ms.profiled && p->batch > 0) {

@@ -64,6 +64,7 @@ void hx_format_number(double v, char *buf, size_t cap) {
 
 int hx_row_str(hx_row *r, const char *key, const char *value) { return row_set(r, key, value, 0); }
 int hx_row_missing(hx_row *r, const char *key) { return row_set(r, key, "", 0); }
+int hx_row_bool(hx_row *r, const char *key, int value) { return row_set(r, key, value ? "true" : "false", 2); }
 
 int hx_row_num(hx_row *r, const char *key, double value) {
     char buf[40];
@@ -100,7 +101,7 @@ const char *hx_row_get(const hx_row *r, const char *key) {
 
 int hx_row_get_num(const hx_row *r, const char *key, double *out) {
     const hx_field *f = row_field(r, key);
-    if (!f || !f->is_num) return ST_ERR_ARG;
+    if (!f || f->is_num != 1) return ST_ERR_ARG;
     *out = strtod(f->text, NULL);
     return ST_OK;
 }
@@ -124,6 +125,8 @@ static int is_json_number(const char *s) {
     }
     return *s == 0;
 }
+
+static int is_bool_text(const char *s) { return !strcmp(s, "true") || !strcmp(s, "false"); }
 
 /* ---- formats and paths ---- */
 
@@ -180,7 +183,7 @@ int hx_row_write_json(FILE *f, const hx_row *row) {
 
 static void write_csv_cell(FILE *f, const char *s, int is_num) {
     size_t n = strlen(s);
-    int quote = n && ((!is_num && is_json_number(s)) || strpbrk(s, ",\"\r\n") ||
+    int quote = n && ((!is_num && (is_json_number(s) || is_bool_text(s))) || strpbrk(s, ",\"\r\n") ||
                       s[0] == ' ' || s[n - 1] == ' ');
     if (!quote) { fputs(s, f); return; }
     fputc('"', f);
@@ -189,6 +192,14 @@ static void write_csv_cell(FILE *f, const char *s, int is_num) {
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+void hx_row_write_csv(FILE *f, const hx_row *row) {
+    for (int i = 0; i < row->n; i++) {
+        if (i) fputc(',', f);
+        write_csv_cell(f, row->f[i].text, row->f[i].is_num);
+    }
+    fputc('\n', f);
 }
 
 struct hx_writer {
@@ -543,7 +554,8 @@ static int read_csv(const char *path, char *text, size_t len, hx_table *t) {
         hx_row row;
         hx_row_init(&row);
         for (int c = 0; c < n && !rc; c++)
-            rc = row_set(&row, t->cols[c], cells[c], !quoted[c] && is_json_number(cells[c]));
+            rc = row_set(&row, t->cols[c], cells[c],
+                         quoted[c] ? 0 : is_json_number(cells[c]) ? 1 : is_bool_text(cells[c]) ? 2 : 0);
         if (!rc) rc = hx_table_add(t, &row);
         hx_row_free(&row);
     }
@@ -577,7 +589,7 @@ static int read_jsonl(const char *path, char *text, size_t len, hx_table *t) {
                 if (x->type == JS_NUMBER) rc = hx_row_num(&row, v.keys[i], x->number);
                 else if (x->type == JS_STRING) rc = hx_row_str(&row, v.keys[i], x->string);
                 else if (x->type == JS_NULL) rc = hx_row_missing(&row, v.keys[i]);
-                else if (x->type == JS_BOOL) rc = hx_row_str(&row, v.keys[i], x->number ? "true" : "false");
+                else if (x->type == JS_BOOL) rc = hx_row_bool(&row, v.keys[i], x->number != 0);
                 else rc = st_fail(ST_ERR_FORMAT, "%s:%d: '%s' is not a string or number", path, line, v.keys[i]);
             }
             js_free(&v);
