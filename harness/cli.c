@@ -251,22 +251,25 @@ int hx_usage_exit(const hx_usage *u, int rc) {
     return HX_EXIT_USAGE;
 }
 
-/* Levenshtein distance, case-insensitive, of strings up to 63 bytes (longer: large). */
+/* Edit distance counting a swap of two neighbours as one edit (the commonest slip:
+ * "smid"), case-insensitive, of strings up to 63 bytes (longer: large). */
 static int edit_distance(const char *a, const char *b) {
     size_t n = strlen(a), m = strlen(b);
     if (n > 63 || m > 63) return 1000;
-    int prev[64], cur[64];
-    for (size_t j = 0; j <= m; j++) prev[j] = (int)j;
-    for (size_t i = 1; i <= n; i++) {
-        cur[0] = (int)i;
+    int d[64][64];
+    for (size_t i = 0; i <= n; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= m; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= n; i++)
         for (size_t j = 1; j <= m; j++) {
             int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;   /* ASCII letters folded */
-            int sub = prev[j - 1] + (ca != cb), del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            int best = d[i - 1][j - 1] + (ca != cb);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
         }
-        memcpy(prev, cur, (m + 1) * sizeof *cur);
-    }
-    return prev[m];
+    return d[n][m];
 }
 
 const char *hx_closest(const char *word, const char *const *names, int n) {
