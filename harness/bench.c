@@ -13,7 +13,8 @@
 #include "variants/st_error.h"
 
 #define MAX_TIMED_RUNS 100000
-#define REF_SLOTS 2   /* naive outputs kept: check batches 1 and 2 */
+#define REF_SLOTS 2
+#define PROGRESS_EVERY_S 20.0   /* a progress line inside a point at most this often */   /* naive outputs kept: check batches 1 and 2 */
 
 /* Naive logits for one (variant, attn, size, check batch), shared by every backend,
  * batch and thread count of that configuration. */
@@ -114,6 +115,9 @@ static int naive_logits(hx_bench *b, const hx_point *p, const st_config *cfg, co
     b->next_ref = (b->next_ref + 1) % REF_SLOTS;
     free(r->logits);
     memset(r, 0, sizeof *r);
+    if (b->o.progress)   /* one naive pass of a large point takes minutes: say what runs */
+        fprintf(stderr, "bench:   naive reference for %s %dx%d batch %d (one pass, the slowest part of a new size)\n",
+                p->variant, p->h, p->w, batch);
     st_model *m;
     int rc = st_model_create(&m, cfg, weights_of(b), b->o.seed, &kn_backend_naive);
     if (rc) return rc;
@@ -165,7 +169,7 @@ static int time_point(hx_bench *b, const hx_point *p, const float *input, float 
     for (int i = 0; i < o->warmup; i++)
         if ((rc = st_model_forward(b->model, input, logits))) return rc;
     int cap = 64, n = 0;
-    double *samples = malloc(cap * sizeof *samples), start = hx_now();
+    double *samples = malloc(cap * sizeof *samples), start = hx_now(), last = start;
     if (!samples) return st_fail(ST_ERR_NOMEM, "out of memory for timing samples");
     while (n < o->min_runs || (hx_now() - start < o->min_time && n < MAX_TIMED_RUNS)) {
         if (n == cap) {
@@ -177,6 +181,13 @@ static int time_point(hx_bench *b, const hx_point *p, const float *input, float 
         double t0 = hx_now();
         if ((rc = st_model_forward(b->model, input, logits))) { free(samples); return rc; }
         samples[n++] = 1e3 * (hx_now() - t0);
+        if (o->progress && hx_now() - last > PROGRESS_EVERY_S) {   /* a long point still shows life */
+            last = hx_now();
+            double left = o->min_time - (last - start);
+            fprintf(stderr, "bench:   %d timed run%s in %.0f s (%.2f s each), at least %d runs and %.0f s more\n", n,
+                    n == 1 ? "" : "s", last - start, samples[n - 1] / 1e3, n < o->min_runs ? o->min_runs - n : 0,
+                    left > 0 ? left : 0);
+        }
     }
     rc = hx_summarize(samples, n, &ms->ms);
     free(samples);

@@ -30,6 +30,7 @@ typedef struct {
     int profile;         /* time each op slot (extra min_runs passes, after timing) */
     FILE *profile_out;   /* where the profile table goes; NULL: nowhere */
     uint64_t seed;       /* weights and input */
+    int progress;        /* plain lines on stderr inside long points (naive reference, timing) */
     const hx_model_opts *model;   /* --weights, --n-iter, --stoken, --allow-nonfinite for
                                      every point (its variant/attn are the point's); may be NULL */
 } hx_bench_opts;

@@ -387,6 +387,7 @@ int hx_cmd_ablate(int argc, char **argv) {
 
     hx_progress progress;
     hx_progress_init(&progress, nsel, a.quiet);
+    progress.who = "ablate";
     int failed = 0, mismatched = 0;
     for (int i = 0; i < nsel; i++) {
         char desc[400];

@@ -179,7 +179,7 @@ int hx_cmd_bench(int argc, char **argv) {
     };
     const hx_usage usage = {"bench", "[options]", about, opts, HX_COUNT(opts), NULL};
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), NULL, 0, NULL);
-    if (!rc && a.out && (hx_format_of(a.out) == HX_JSONL || strstr(a.out, ".csv") == a.out + strlen(a.out) - 4))
+    if (!rc && hx_out_names_file(a.out))
         rc = st_fail(ST_ERR_ARG, "--out %s: --out names a folder (bench writes DIR/bench.csv and DIR/bench.jsonl)",
                      a.out);
     if (!rc && a.append && (!a.out || hx_out_is_none(a.out) || a.no_out))
@@ -214,7 +214,7 @@ int hx_cmd_bench(int argc, char **argv) {
     hx_bench_opts bo = {.warmup = (int)a.warmup, .min_runs = (int)a.min_runs, .min_time = a.min_time,
                         .check = !a.no_check, .profile = a.profile,
                         .profile_out = a.json ? stderr : stdout, .seed = (uint64_t)a.seed,
-                        .model = &a.model};
+                        .model = &a.model, .progress = !a.quiet};
     st_model_allow_nonfinite(a.model.allow_nonfinite);
     hx_bench *bench = NULL;
     hx_writer *files[2] = {NULL, NULL}, *csv = NULL, *jsonl = NULL;
@@ -254,6 +254,7 @@ int hx_cmd_bench(int argc, char **argv) {
     signal(SIGINT, on_sigint);
     hx_progress progress;
     hx_progress_init(&progress, n, a.quiet);
+    progress.who = "bench";
     int ran = 0, failed = 0, mismatched = 0, write_error = 0;
     char (*why)[320] = calloc((size_t)n, sizeof *why);   /* failure summary per point */
     for (int i = 0; i < n && !interrupted && !write_error; i++) {

@@ -157,7 +157,7 @@ int hx_cmd_eval(int argc, char **argv) {
                             opts, HX_COUNT(opts), NULL};
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), NULL, 0, NULL);
     if (!rc && !eo.images) rc = st_fail(ST_ERR_ARG, "--images is required");
-    if (!rc && out && (hx_format_of(out) == HX_JSONL || (strlen(out) > 4 && !strcmp(out + strlen(out) - 4, ".csv"))))
+    if (!rc && hx_out_names_file(out))
         rc = st_fail(ST_ERR_ARG, "--out %s: --out names a folder (eval writes DIR/eval.csv)", out);
     if (rc) return hx_usage_exit(&usage, rc);
     eo.res = (int)res;

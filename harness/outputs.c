@@ -41,6 +41,16 @@ int hx_make_parent_dir(const char *path) {
 
 int hx_out_is_none(const char *out) { return out && !strcmp(out, "-"); }
 
+int hx_out_names_file(const char *out) {
+    static const char *const exts[] = {".csv", ".jsonl", ".json"};
+    size_t n = out ? strlen(out) : 0;
+    for (int i = 0; i < 3; i++) {
+        size_t m = strlen(exts[i]);
+        if (n > m && !strcmp(out + n - m, exts[i])) return 1;
+    }
+    return 0;
+}
+
 int hx_output_dir(const char *command, const char *out, int no_out, char *dir, size_t cap, int *none) {
     dir[0] = 0;
     *none = no_out || hx_out_is_none(out);

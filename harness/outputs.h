@@ -24,6 +24,9 @@ int hx_make_parent_dir(const char *path);
 int hx_output_dir(const char *command, const char *out, int no_out, char *dir, size_t cap, int *none);
 /* Whether an --out value names no file ("-"). */
 int hx_out_is_none(const char *out);
+/* Whether an --out value looks like a file name (.csv, .jsonl, .json) rather than the
+ * folder --out names in every command: the caller refuses it with a hint. */
+int hx_out_names_file(const char *out);
 
 /* A whole file written atomically: open, write to .f, then commit (or abort). */
 typedef struct {

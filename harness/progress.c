@@ -10,6 +10,7 @@ void hx_progress_init(hx_progress *p, int total, int quiet) {
     p->done = 0;
     p->start = hx_now();
     p->enabled = !quiet;   /* plain lines, no control characters: fine in a Slurm log too */
+    p->who = NULL;
 }
 
 void hx_format_duration(double s, char *buf, size_t cap) {
@@ -35,9 +36,7 @@ void hx_progress_line(FILE *f, const char *who, long k, long total, const char *
 void hx_progress_start(hx_progress *p, int k, const char *desc) {
     if (!p->enabled) return;
     double eta = p->done ? (hx_now() - p->start) / p->done * (p->total - p->done) : -1;
-    char line[512];
-    hx_progress_format(line, sizeof line, k, p->total, desc, eta);
-    fprintf(stderr, "%s\n", line);
+    hx_progress_line(stderr, p->who ? p->who : "stvit", k, p->total, desc, eta);
 }
 
 void hx_progress_done(hx_progress *p) { p->done++; }

@@ -1,5 +1,5 @@
 /* progress.h — one line per sweep point on stderr:
- *   [3/12] variant S 224x224 backend omp batch 8 threads 2 — ETA 1m20s
+ *   bench: [3/12] variant S 224x224 backend omp batch 8 threads 2 — ETA 1m20s
  * unless the user asked for --quiet; plain text, so a Slurm log reads it as a terminal does. */
 #ifndef HX_PROGRESS_H
 #define HX_PROGRESS_H
@@ -11,6 +11,7 @@ typedef struct {
     int done;       /* points finished */
     double start;   /* hx_now() at init */
     int enabled;
+    const char *who;   /* the line's prefix, e.g. "bench" (set after init; NULL: "stvit") */
 } hx_progress;
 
 void hx_progress_init(hx_progress *p, int total, int quiet);
