@@ -7,6 +7,7 @@
 #include "harness/cli.h"
 #include "variants/st_error.h"
 
+
 /* Longest single item of a list we copy out to parse (a number or a size). */
 #define ITEM_MAX 64
 
@@ -175,7 +176,8 @@ int hx_parse_options(int argc, char **argv, const hx_option *opts, int nopts,
         const char *a = argv[i];
         if (only_positional || a[0] != '-' || a[1] == 0) {   /* "-" alone is positional */
             if (np >= pos_cap)
-                return st_fail(ST_ERR_ARG, "unexpected argument '%s'", a);
+                return pos_cap ? st_fail(ST_ERR_ARG, "more than %d arguments (at '%s')", pos_cap, a)
+                               : st_fail(ST_ERR_ARG, "unexpected argument '%s' (this command takes options only)", a);
             pos[np++] = a;
             continue;
         }

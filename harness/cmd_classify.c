@@ -123,7 +123,7 @@ int hx_cmd_classify(int argc, char **argv) {
     };
     const hx_usage usage = {"classify", "IMAGE... [--list FILE] [options]", about, opts, HX_COUNT(opts), NULL};
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), paths, MAX_IMAGES, &npaths);
-    if (rc == ST_ERR_ARG && npaths == 0 && !strncmp(st_last_error(), "unexpected argument", 19))
+    if (rc == ST_ERR_ARG && !strncmp(st_last_error(), "more than", 9))
         rc = st_fail(ST_ERR_ARG, "more than %d images on the command line: list them in a file, --list FILE",
                      MAX_IMAGES);
     if (!rc && npaths == 0 && !list) rc = st_fail(ST_ERR_ARG, "no image given");
