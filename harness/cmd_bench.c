@@ -184,11 +184,12 @@ int hx_cmd_bench(int argc, char **argv) {
                      a.out);
     if (!rc && a.append && (!a.out || hx_out_is_none(a.out) || a.no_out))
         rc = st_fail(ST_ERR_ARG, "--append needs --out DIR: the folder whose bench.csv to add to");
-    if (!rc && a.model.weights && a.spec.variants.n)
-        rc = st_fail(ST_ERR_ARG, "--variant and --weights: the weights file carries its own configuration");
+    if (!rc && a.model.weights && a.spec.variants.n > 1)
+        rc = st_fail(ST_ERR_ARG, "--weights: one variant only (the one the file holds)");
     if (!rc && a.model.weights) {   /* the variant column names the file's configuration */
         st_config cfg;
-        if (!(rc = hx_model_config(&a.model, &cfg))) {
+        a.model.variant = a.spec.variants.n ? a.spec.variants.v[0] : NULL;   /* for a file without metadata */
+        if (!(rc = hx_model_config(&a.model, &cfg)) && !a.spec.variants.n) {
             a.spec.variants.n = 1;
             snprintf(a.spec.variants.v[0], HX_NAME_MAX, "%s", cfg.name);
         }

@@ -101,18 +101,25 @@ static int group_teardown(void **state) { (void)state; return tu_tmpdir_remove()
 
 /* ---- outputs ---------------------------------------------------------------------- */
 
-/* No --out: a fresh runs/<date>-bench/ per run, printed; an existing results/ untouched. */
+/* No --out: a fresh runs/<date>-<command>/ per run, printed; an existing results/ untouched. */
 static void test_default_output_is_a_fresh_run_folder(void **state) {
     (void)state;
     mkdir(tu_tmp_path("results"), 0755);
+    mkdir(tu_tmp_path("results/viz"), 0755);
     write_text(tu_tmp_path("results/bench.csv"), "committed\n");
     result r;
     run(&r, QUICK_BENCH " --backend simd");
     assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "runs/"));   /* where they went is said */
     run(&r, QUICK_BENCH " --backend simd");
     assert_int_equal(r.status, 0);
-    assert_int_equal(entries(tu_tmp_path("runs")), 2);   /* two runs, two folders */
-    assert_non_null(strstr(r.err, "runs/"));              /* where they went is said */
+    run(&r, "viz --weights '%s' --res 64 photo.png", golden);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "runs/"));
+    run(&r, "viz --weights '%s' --res 64 --quiet photo.png", golden);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(entries(tu_tmp_path("runs")), 4);         /* four runs, four folders */
+    assert_int_equal(entries(tu_tmp_path("results/viz")), 0);  /* viz left results/ alone */
     char old[64];
     slurp(tu_tmp_path("results/bench.csv"), old, sizeof old);
     assert_string_equal(old, "committed\n");
