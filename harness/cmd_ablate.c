@@ -51,14 +51,17 @@ typedef struct {
     double load;       /* 1-minute load average when the run started (-1: unknown) */
 } run_info;
 
+static const char about[] =
+    "Reruns the paper's ablation table (rows 1-8) and its other design ablations (rows\n"
+    "9+): for each row, the learned parameters and FLOPs (multiply-adds, as the paper\n"
+    "counts) of its network, one end-to-end run with seeded random weights (logits must\n"
+    "be finite, and match the naive backend), and img/s on one backend; beside them the\n"
+    "paper's printed params, FLOPs, top-1, AP^b, AP^m and mIoU. Writes DIR/ablation.csv,\n"
+    "DIR/ablation.md and, with gnuplot, DIR/ablation.png (DIR: --out, or a fresh\n"
+    "runs/<date>-ablate/).\n";
+
 static void usage_extra(FILE *f) {
-    fprintf(f, "\nReruns the paper's ablation table (rows 1-8) and its other design ablations (rows\n"
-               "9+): for each row, the learned parameters and FLOPs (multiply-adds, as the paper\n"
-               "counts) of its network, one end-to-end run with seeded random weights (logits must\n"
-               "be finite, and match the naive backend), and img/s on one backend; beside them the\n"
-               "paper's printed params, FLOPs, top-1, AP^b, AP^m and mIoU. Writes DIR/ablation.csv,\n"
-               "DIR/ablation.md and, with gnuplot, DIR/ablation.png (DIR: --out, or a fresh\n"
-               "runs/<date>-ablate/).\n\nrows:\n");
+    fprintf(f, "\nrows:\n");
     for (int i = 0; i < st_ablation_count(); i++) {
         const st_ablation_row *r = st_ablation_at(i);
         fprintf(f, "  %2d %-16s %s\n", r->number, r->name, r->description);
@@ -343,7 +346,7 @@ int hx_cmd_ablate(int argc, char **argv) {
     if (!rc) rc = select_rows(&a.rows, sel, &nsel);
     if (!rc) rc = hx_backend_pick(a.backend, &be);
     if (rc) {
-        const hx_usage u = {"ablate", "[options]", NULL, opts, HX_COUNT(opts), usage_extra};
+        const hx_usage u = {"ablate", "[options]", about, opts, HX_COUNT(opts), usage_extra};
         return hx_usage_exit(&u, rc);
     }
     a.h = a.sizes.n ? a.sizes.v[a.sizes.n - 1].h : 224;
