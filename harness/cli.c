@@ -243,6 +243,8 @@ void hx_usage_print(FILE *f, const hx_usage *u) {
     if (u->extra) u->extra(f);
 }
 
+int hx_exit_code(int rc) { return rc == ST_ERR_ARG ? HX_EXIT_USAGE : HX_EXIT_FAIL; }
+
 int hx_usage_exit(const hx_usage *u, int rc) {
     if (rc == HX_HELP) {
         hx_usage_print(stdout, u);

@@ -94,6 +94,11 @@ typedef struct {
     void (*extra)(FILE *f);   /* more help after the options (may be NULL) */
 } hx_usage;
 
+/* The exit status of a failed run: HX_EXIT_USAGE when the error is a bad argument
+ * (ST_ERR_ARG: an unknown variant or backend, a size the network cannot take), so the
+ * same mistake gives the same status whether an option parser or the model found it;
+ * HX_EXIT_FAIL otherwise. */
+int hx_exit_code(int rc);
 /* The whole help: usage line, about, options, extra. */
 void hx_usage_print(FILE *f, const hx_usage *u);
 /* Every command ends its parsing with this: rc == HX_HELP prints the help on stdout

@@ -142,7 +142,11 @@ int hx_cmd_classify(int argc, char **argv) {
     int status = HX_EXIT_FAIL, classes = 0, r = (int)res, nb = (int)batch;
     double pct = crop_pct ? crop_pct : hx_reference_crop_pct(r);
     hx_note_seeded(&mo, "classify");
-    if ((rc = hx_model_open(&mo, &m))) { fprintf(stderr, "stvit classify: %s\n", st_last_error()); goto done; }
+    if ((rc = hx_model_open(&mo, &m))) {
+        fprintf(stderr, "stvit classify: %s\n", st_last_error());
+        status = hx_exit_code(rc);
+        goto done;
+    }
     classes = st_model_config(m)->num_classes;
     if ((rc = load_names(labels, classes, &names))) { fprintf(stderr, "stvit classify: %s\n", st_last_error()); goto done; }
     size_t per = (size_t)3 * r * r;

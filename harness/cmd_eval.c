@@ -172,7 +172,7 @@ int hx_cmd_eval(int argc, char **argv) {
         (rc = hx_eval_prepare(&eo, st_model_config(m)->num_classes, &set))) {
         fprintf(stderr, "stvit eval: %s\n", st_last_error());
         st_model_free(m);
-        return HX_EXIT_FAIL;
+        return hx_exit_code(rc);
     }
     if (!quiet) {
         if (set.unused_labels)

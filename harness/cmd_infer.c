@@ -77,6 +77,7 @@ int hx_cmd_infer(int argc, char **argv) {
     if (!x) { fprintf(stderr, "stvit infer: out of memory\n"); goto done; }
     if ((rc = sft_read_f32(&in, t, x)) || (rc = hx_model_open(&mo, &m))) {
         fprintf(stderr, "stvit infer: %s\n", st_last_error());
+        status = hx_exit_code(rc);
         goto done;
     }
     if ((rc = st_model_plan(m, B, H, W, 0))) { /* a size the network cannot take: the input's fault */

@@ -470,7 +470,10 @@ int hx_cmd_viz(int argc, char **argv) {
     if (!v.quiet) fprintf(stderr, "stvit viz: wrote %s/index.html\n", v.out);
     status = 0;
 done:
-    if (rc) fprintf(stderr, "stvit viz: %s\n", st_last_error());
+    if (rc) {
+        fprintf(stderr, "stvit viz: %s\n", st_last_error());
+        status = hx_exit_code(rc);
+    }
     for (int i = 0; i < v.nimages; i++) {
         free(v.img[i].rgb);
         free(v.img[i].input);

@@ -237,6 +237,11 @@ static void test_mistakes_are_reported_alike(void **state) {
     run(&r, "bench --backend smid");
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "did you mean 'simd'"));
+    /* an unknown variant is the same mistake whether the parser or the model finds it */
+    run(&r, "bench --variant Q");
+    assert_int_equal(r.status, 2);
+    run(&r, "classify --variant Q photo.png");
+    assert_int_equal(r.status, 2);
     run(&r, "flops --variant b");
     assert_int_equal(r.status, 0);   /* names are case-insensitive */
     run(&r, "bench --out x.csv");
