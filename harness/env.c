@@ -179,7 +179,12 @@ void hx_env_collect(hx_env *e) {
 }
 
 int hx_env_to_row(const hx_env *e, hx_row *row) {
-    hx_row_str(row, "env_date", e->date);
+    char now[32];   /* when this row was measured, not when the run started */
+    time_t t = time(NULL);
+    struct tm utc;
+    gmtime_r(&t, &utc);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    hx_row_str(row, "env_date", e->date[0] ? now : "");
     hx_row_str(row, "env_git", e->git);
     hx_row_str(row, "env_cmdline", e->cmdline);
     hx_row_str(row, "env_os", e->os);

@@ -30,7 +30,7 @@ double hx_env_loadavg(void);
 void hx_env_collect(hx_env *e);
 /* Adds the fields to a row as env_date, env_git, env_cmdline, env_os, env_kernel,
  * env_cpu, env_cpu_flags, env_cores, env_compiler, env_cflags, env_blas,
- * env_blas_threading, env_omp_vars, env_openblas_vars, and env_loadavg read now
- * (the load while the row was measured). */
+ * env_blas_threading, env_omp_vars, env_openblas_vars; env_date and env_loadavg are
+ * read now (when the row was measured). */
 int hx_env_to_row(const hx_env *e, hx_row *row);
 #endif
