@@ -247,6 +247,7 @@ int hx_cmd_bench(int argc, char **argv) {
         fprintf(stderr, "stvit bench: %s\n", st_last_error());
         hx_writer_close(csv);
         hx_writer_close(jsonl);
+        hx_bench_free(bench);
         free(peaks);
         free(pts);
         return HX_EXIT_FAIL;
