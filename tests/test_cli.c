@@ -353,6 +353,30 @@ static void test_compare_and_flops_json(void **state) {
     rm_rf(tu_tmp_path("cmp"));
 }
 
+/* Progress in a log (stderr not a terminal): plain lines with counts and ETA, no
+ * control characters, one style for bench, ablate and eval. */
+static void test_progress_in_a_log(void **state) {
+    (void)state;
+    result r;
+    run(&r, "bench --variant S --res 32 --warmup 0 --min-runs 1 --min-time 0 --peak 1 --backend simd,omp --out -");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "bench: [1/2] "));
+    assert_non_null(strstr(r.err, "bench: [2/2] "));
+    assert_non_null(strstr(r.err, "ETA"));
+    assert_null(strpbrk(r.err, "\r\033"));
+    run(&r, "ablate --rows 1,2 --res 32 --warmup 0 --min-runs 1 --no-check --out -");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "ablate: [2/2] "));
+    mkdir(tu_tmp_path("pset"), 0755);
+    mkdir(tu_tmp_path("pset/0"), 0755);
+    assert_int_equal(link(image, tu_tmp_path("pset/0/a.png")), 0);
+    run(&r, "eval --weights '%s' --res 64 --images pset --out -", golden);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "eval: [1/1] "));
+    assert_null(strpbrk(r.err, "\r\033"));
+    rm_rf(tu_tmp_path("pset"));
+}
+
 /* ---- the helpers, in process ------------------------------------------------------ */
 
 static void test_helpers(void **state) {
@@ -393,6 +417,7 @@ int main(void) {
         cmocka_unit_test(test_one_preprocessing),
         cmocka_unit_test(test_eval_results_file),
         cmocka_unit_test(test_compare_and_flops_json),
+        cmocka_unit_test(test_progress_in_a_log),
         cmocka_unit_test(test_helpers),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
