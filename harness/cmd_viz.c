@@ -292,8 +292,9 @@ static int write_index(const viz_run *v, int argc, char **argv) {
                  "an untrained network computes. The super token assignment still follows the picture's content, "
                  "because the association is a similarity of (randomly projected) features. The attention maps "
                  "carry no learned meaning: untrained attention is close to uniform (see the max/min ratios in "
-                 "the captions), so maps normalised to their maximum are mostly bright and their remaining "
-                 "pattern is weak. Window attention is still confined to the anchor's window.",
+                 "the captions and the colour bars), so each map's colours span its own smallest to largest "
+                 "value (--norm minmax) to show what pattern there is; normalised to the maximum (--norm max) "
+                 "they come out almost uniformly bright. Window attention is still confined to the anchor's window.",
                  v->mo.seed);
         vz_html_text(h, text);
     }

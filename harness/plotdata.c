@@ -315,8 +315,7 @@ static int slot(double *vals, int *n, double v) {
 }
 
 /* Writes the blocks and the styles; data ranges into lo/hi (x then y). */
-static void write_series(FILE *f, const series_set *set, const char *xname, const char *yname, hx_plot_spec *s,
-                         double range[4]) {
+static void write_series(FILE *f, const series_set *set, hx_plot_spec *s, double range[4]) {
     hx_palette pal;
     hx_palette_init(&pal);
     char colours[2048] = "", points[512] = "", dashes[512] = "";
@@ -328,7 +327,7 @@ static void write_series(FILE *f, const series_set *set, const char *xname, cons
     for (int i = 0; i < set->n; i++) {
         const series *sr = &set->s[i];
         if (i) fputs("\n\n", f);
-        fprintf(f, "%s,%s,%s,label\n", sr->title, xname, yname);
+        fprintf(f, "%s,x,y,label\n", sr->title); /* the axes' names are in the spec */
         for (int k = 0; k < sr->n; k++) {
             fprintf(f, "%.6g,%.6g,%s\n", sr->x[k], sr->y[k], sr->label[k]);
             if (sr->x[k] < range[0]) range[0] = sr->x[k];
@@ -505,7 +504,7 @@ int hx_plot_flops_speed(const hx_table *t, const hx_table *peers, const hx_plot_
     } else {
         double range[4];
         int logy = strcmp(yn, "peak_fraction") != 0;
-        write_series(f, set, axis_label(xn), axis_label(yn), s, range);
+        write_series(f, set, s, range);
         write_failed(f, set, range[2] / 1.2);
         char what[512];
         describe(rs, what, sizeof what);
@@ -568,11 +567,17 @@ int hx_plot_resolution(const hx_table *t, const hx_table *peers, const hx_plot_f
         add_failed(set, side_of(r), what);
     }
     double range[4];
-    write_series(f, set, "input side (px)", "ms per image", s, range);
+    write_series(f, set, s, range);
     write_failed(f, set, range[3] * 1.6);
     char what[512], tics[1024] = "";
     describe(rs, what, sizeof what);
     for (int i = 0; i < set->nfail; i++) slot(sides, &nsides, set->fx[i]);
+    for (int a = 1; a < nsides; a++) /* ascending */
+        for (int b = a; b > 0 && sides[b] < sides[b - 1]; b--) {
+            double tmp = sides[b];
+            sides[b] = sides[b - 1];
+            sides[b - 1] = tmp;
+        }
     for (int i = 0; i < nsides; i++) {
         size_t n = strlen(tics);
         snprintf(tics + n, sizeof tics - n, "%s\"%.0f\" %.6g", i ? ", " : "", sides[i], sides[i]);
