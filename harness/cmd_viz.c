@@ -244,7 +244,7 @@ static int write_montages(viz_run *v) {
             montage_file(v, l, a, file, sizeof file);
             block_name(&v->cfg, v->layer[l], blk, sizeof blk);
             snprintf(title, sizeof title,
-                     "Attention of the anchor token (red box, pixel y %d x %d) in %s (block %d), mean over heads\n"
+                     "Attention of the anchor token (red box, at pixel y %d, x %d) in %s (block %d), mean over heads\n"
                      "colours: %s per map (bar under each map), %.0f%% over the picture",
                      v->anchor[a][0], v->anchor[a][1], blk, v->layer[l], vz_norm_name(v->style.norm),
                      100 * v->style.alpha);
@@ -437,7 +437,7 @@ static int load_images(viz_run *v, const char **paths) {
         if (rc) return rc;
         if (!(rc = hx_eval_crop_rgb(&src, v->res, v->res, im->rgb)))
             rc = hx_preprocess(&src, v->res, v->res, im->input);
-        if (!rc) rc = vz_resize_bilinear_rgb(im->rgb, v->res, v->res, im->big, side(v), side(v));
+        if (!rc) rc = vz_resize_nearest_rgb(im->rgb, v->res, v->res, im->big, side(v), side(v)); /* the crop's own pixels */
         hx_image_free(&src);
         if (rc) return with_prefix(rc, paths[i]);
     }

@@ -552,9 +552,12 @@ int hx_plot_resolution(const hx_table *t, const hx_table *peers, const hx_plot_f
         char title[160];
         snprintf(title, sizeof title, "%s%s%s%s%s", str(r, "attn"), multi_v ? " " : "", multi_v ? str(r, "variant") : "",
                  multi_be ? " " : "", multi_be ? str(r, "backend") : "");
-        char dash[32];
-        snprintf(dash, sizeof dash, "%.0f", num(r, "threads"));
-        series_add(series_get(set, title, multi_be ? title : str(r, "attn"), num(r, "batch"), dash),
+        /* colour: the backend when several (its colour in every figure), else the kind;
+         * dashes: the variant (and kind), else the thread count */
+        char dash[64];
+        snprintf(dash, sizeof dash, "%s %s %.0f", multi_v ? str(r, "variant") : "", multi_be ? str(r, "attn") : "",
+                 multi_v || multi_be ? 0.0 : num(r, "threads"));
+        series_add(series_get(set, title, multi_be ? str(r, "backend") : str(r, "attn"), num(r, "batch"), dash),
                    side_of(r), ms_per_img(r), str(r, "res"));
     }
     for (int i = 0; i < bad->n; i++) {
@@ -582,7 +585,7 @@ int hx_plot_resolution(const hx_table *t, const hx_table *peers, const hx_plot_f
         size_t n = strlen(tics);
         snprintf(tics + n, sizeof tics - n, "%s\"%.0f\" %.6g", i ? ", " : "", sides[i], sides[i]);
     }
-    var(s, "title", "Cost vs input size per attention kind");
+    var(s, "title", "Cost vs input size%s", distinct(rs, "attn", NULL, 0) > 1 ? " per attention kind" : "");
     var(s, "subtitle", "%s; log-log: slope 2 = linear in pixels, 4 = quadratic", what);
     var(s, "xlabel", "input side (pixels, sqrt of h x w)");
     var(s, "ylabel", "ms per image (median batch time / batch)");
