@@ -631,6 +631,26 @@ static int runtimes(const rowset *rs, const char *except, char names[][64], int 
     return n;
 }
 
+/* img/s of runtime `name` at the configuration of `like` (and its busy_core when
+ * same_busy), NaN if it did not run there. */
+static double runtime_img_s(const rowset *rs, const char *name, const hx_row *like, int same_busy) {
+    for (int k = 0; k < rs->n; k++) {
+        char rn[64];
+        runtime_of(rs->r[k], rn, sizeof rn);
+        if (!strcmp(rn, name) && same_config(rs->r[k], like) &&
+            (!same_busy || !strcmp(str(rs->r[k], "busy_core"), str(like, "busy_core"))))
+            return num(rs->r[k], "img_per_s");
+    }
+    return NAN;
+}
+
+/* ",v" (",NaN" when missing); *top keeps the largest. */
+static void put_cell(FILE *f, double v, double *top) {
+    if (isnan(v)) fputs(",NaN", f);
+    else fprintf(f, ",%.4g", v);
+    if (v > *top) *top = v;
+}
+
 static void column_colours(hx_plot_spec *s, char names[][64], int n) {
     hx_palette pal;
     hx_palette_init(&pal);
@@ -682,18 +702,7 @@ int hx_plot_speedup(const hx_table *t, const hx_table *peers, const hx_plot_filt
         char label[256];
         config_label(base, multi_attn, label, sizeof label);
         fputs(label, f);
-        for (int j = 0; j < nn; j++) {
-            double ratio = NAN;
-            for (int k = 0; k < rs->n && isnan(ratio); k++) {
-                char name[64];
-                runtime_of(rs->r[k], name, sizeof name);
-                if (!strcmp(name, names[j]) && same_config(rs->r[k], base))
-                    ratio = num(rs->r[k], "img_per_s") / num(base, "img_per_s");
-            }
-            if (isnan(ratio)) fputs(",NaN", f);
-            else fprintf(f, ",%.4g", ratio);
-            if (ratio > top) top = ratio;
-        }
+        for (int j = 0; j < nn; j++) put_cell(f, runtime_img_s(rs, names[j], base, 0) / num(base, "img_per_s"), &top);
         fputc('\n', f);
     }
     char what[512];
@@ -746,19 +755,7 @@ int hx_plot_runtimes(const hx_table *t, const hx_table *peers, const hx_plot_fil
                  busy ? (!strcmp(str(groups[g], "busy_core"), "true") ? " busy core" : " quiet") : "");
         clean(label);
         fputs(label, f);
-        for (int j = 0; j < nn; j++) {
-            double v = NAN;
-            for (int k = 0; k < rs->n && isnan(v); k++) {
-                char name[64];
-                runtime_of(rs->r[k], name, sizeof name);
-                if (!strcmp(name, names[j]) && same_config(rs->r[k], groups[g]) &&
-                    !strcmp(str(rs->r[k], "busy_core"), str(groups[g], "busy_core")))
-                    v = num(rs->r[k], "img_per_s");
-            }
-            if (isnan(v)) fputs(",NaN", f);
-            else fprintf(f, ",%.4g", v);
-            if (v > top) top = v;
-        }
+        for (int j = 0; j < nn; j++) put_cell(f, runtime_img_s(rs, names[j], groups[g], 1), &top);
         fputc('\n', f);
     }
     char what[512];
