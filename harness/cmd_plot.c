@@ -102,13 +102,15 @@ static int draw(const figure *fg, const hx_table *t, const hx_table *peers, cons
     return rc;
 }
 
-/* peers.csv beside the results file, when there is one and it is not the results file. */
+/* peers.csv beside the results file: 0 if there is none, 1 if there is one, 2 if it
+ * is the results file itself (then it is read as peers only). */
 static int default_peers(const char *results, char *path, size_t cap) {
     const char *slash = strrchr(results, '/');
     if (slash) snprintf(path, cap, "%.*s/peers.csv", (int)(slash - results), results);
     else snprintf(path, cap, "peers.csv");
     struct stat a, b;
-    return !stat(path, &a) && !(stat(results, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+    if (stat(path, &a)) return 0;
+    return stat(results, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev ? 2 : 1;
 }
 
 int hx_cmd_plot(int argc, char **argv) {
@@ -152,8 +154,9 @@ int hx_cmd_plot(int argc, char **argv) {
     int use_peers = !no_peers && (peers_opt ? snprintf(peers_path, sizeof peers_path, "%s", peers_opt) > 0
                                             : default_peers(pos[0], peers_path, sizeof peers_path));
     hx_table t, peers;
+    hx_table_init(&t);
     hx_table_init(&peers);
-    rc = hx_table_read(pos[0], &t);
+    if (use_peers != 2) rc = hx_table_read(pos[0], &t); /* the peers file alone: its runtimes figure */
     if (!rc) rc = hx_plot_normalise(&t);
     if (!rc && use_peers && !(rc = hx_table_read(peers_path, &peers))) rc = hx_plot_normalise(&peers);
     if (!rc && mkdir(dir, 0777) && errno != EEXIST)
