@@ -126,7 +126,7 @@ int hx_cmd_plot(int argc, char **argv) {
         {"--y", HX_OPT_STRING, &filter.y, 0, 0, "AXIS", "speed plot y axis: img_per_s (default), ms_per_img, gflop_per_s, peak_fraction"},
         {"--peers", HX_OPT_STRING, &peers_opt, 0, 0, "FILE", "peer runtimes' results (default: peers.csv beside RESULTS, if any)"},
         {"--no-peers", HX_OPT_FLAG, &no_peers, 0, 0, NULL, "draw no peers"},
-        {"--scripts", HX_OPT_STRING, &scripts_opt, 0, 0, "DIR", "folder of the gnuplot scripts (default: found beside the program)"},
+        {"--scripts", HX_OPT_STRING, &scripts_opt, 0, 0, "DIR", "folder of the gnuplot scripts (default: $STVIT_PLOTS, else viz/plots found beside the program)"},
     };
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), pos, 1, &npos);
     if (!rc && npos != 1) rc = st_fail(ST_ERR_ARG, "give one results file");
