@@ -880,7 +880,7 @@ static void test_plot_data(void **state) {
     hx_row_num(&r, "prof_total_ms", 3.5);
     hx_row_num(&r, "prof_scope_stem_ms", 1);
     hx_row_num(&r, "prof_conv_at_stem_ms_per_img", 0.5);
-    hx_row_num(&r, "prof_pointwise_at_stage0_ms_per_img", 2);
+    hx_row_num(&r, "prof_conv1x1_at_stage0_ms_per_img", 2);
     assert_int_equal(hx_table_add(&t, &r), 0);
     assert_int_equal(hx_plot_normalise(&t), 0);
     text = run_prep(hx_plot_profile, &t, NULL, NULL, 0, &spec);
