@@ -28,6 +28,8 @@ void (*kn_ops_slot(const kn_ops *ops, int op))(void) {
     return NULL;
 }
 
+_Thread_local int kn_thread_slot;
+
 double kn_tolerance(double u, long k) {
     if (k < 0) k = 0;
     return (double)((k < 512 ? k : 512) + k / 512 + 2) * u;

@@ -183,6 +183,7 @@ struct kn_ctx {
     size_t scratch_floats;
     int owns_scratch;           /* scratch came from kn_ctx_create, not the caller's workspace */
     void *priv;                 /* backend-private state (ctx_init / ctx_free) */
+    struct kn_pool *pool;       /* the thread team of a threaded backend (omp/pool.h), or NULL */
     void *wrap;                 /* state of an op wrapper installed in ops (the profiler) */
     char error[256];            /* the last failure */
 };
@@ -211,10 +212,16 @@ size_t kn_ctx_scratch_floats(const kn_ctx *c);
 /* Uses mem (floats >= kn_ctx_scratch_floats, 64-byte aligned, owned by the caller) as
  * the scratch and frees the ctx's own. 0, or -1 if too small. */
 int kn_ctx_bind_scratch(kn_ctx *c, float *mem, size_t floats);
-/* Scratch of part `part` (< threads) of a parallel op, and the shared piece. */
-static inline float *kn_ctx_thread_scratch(const kn_ctx *c, int part) {
-    return c->scratch + (size_t)part * c->scratch_per_thread;
+/* The calling thread's place in the team running an op (0..threads-1; 0 outside one):
+ * the index of its scratch. Set by the thread teams (omp/pool.c, KN_PARALLEL). Work
+ * shares are not threads (a thread may run several), so scratch goes by this. */
+extern _Thread_local int kn_thread_slot;
+/* Scratch of thread slot `slot` (< threads) of a parallel op, and the shared piece. */
+static inline float *kn_ctx_thread_scratch(const kn_ctx *c, int slot) {
+    return c->scratch + (size_t)slot * c->scratch_per_thread;
 }
+/* The calling thread's scratch. */
+static inline float *kn_ctx_my_scratch(const kn_ctx *c) { return kn_ctx_thread_scratch(c, kn_thread_slot); }
 static inline float *kn_ctx_shared_scratch(const kn_ctx *c) {
     return c->scratch + (size_t)c->threads * c->scratch_per_thread;
 }

@@ -18,7 +18,9 @@
             _Pragma("omp parallel num_threads(threads_)")                         \
             {                                                                     \
                 int part = omp_get_thread_num(), nparts = omp_get_num_threads();  \
+                kn_thread_slot = part;                                            \
                 CALL;                                                             \
+                kn_thread_slot = 0;                                               \
             }                                                                     \
         }                                                                         \
     } while (0)

@@ -76,11 +76,11 @@ static kn_gemm_epi block_epilogue(const kn_gemm_problem *p, int blk, int nblk) {
     return e;
 }
 
-void kn_gemm_run(const kn_ctx *ctx, int part, const kn_gemm_problem *p, int b0, int b1, int m0, int m1,
+void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, int m0, int m1,
                  int n0, int n1) {
     if (b0 >= b1 || m0 >= m1 || n0 >= n1) return;
     const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
-    float *pack_a_buf = kn_ctx_thread_scratch(ctx, part), *pack_b_buf = pack_a_buf + KN_PACK_A;
+    float *pack_a_buf = kn_ctx_my_scratch(ctx), *pack_b_buf = pack_a_buf + KN_PACK_A;
     const int MR = isa->mr, NR = isa->nr, K = p->K;
     int nblk = K <= KN_KC ? 1 : (K + KN_KC - 1) / KN_KC;
     if (p->act != KN_ACT_NONE && p->beta != 0.0f) nblk = 1; /* callers keep K <= kn_gemm_k_cap() */
@@ -150,7 +150,7 @@ static double imbalance(int units, int nparts) {
 
 void kn_gemm_run_part(const kn_ctx *ctx, const kn_gemm_problem *p, int part, int nparts) {
     if (nparts <= 1) {
-        kn_gemm_run(ctx, part, p, 0, p->batch, 0, p->M, 0, p->N);
+        kn_gemm_run(ctx, p, 0, p->batch, 0, p->M, 0, p->N);
         return;
     }
     const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
@@ -162,12 +162,12 @@ void kn_gemm_run_part(const kn_ctx *ctx, const kn_gemm_problem *p, int part, int
     int lo, hi;
     if (by_m <= by_b && by_m <= by_n) {
         kn_split(mu, part, nparts, &lo, &hi);
-        kn_gemm_run(ctx, part, p, 0, p->batch, imin(lo * isa->mr, p->M), imin(hi * isa->mr, p->M), 0, p->N);
+        kn_gemm_run(ctx, p, 0, p->batch, imin(lo * isa->mr, p->M), imin(hi * isa->mr, p->M), 0, p->N);
     } else if (by_b <= by_n) {
         kn_split(p->batch, part, nparts, &lo, &hi);
-        kn_gemm_run(ctx, part, p, lo, hi, 0, p->M, 0, p->N);
+        kn_gemm_run(ctx, p, lo, hi, 0, p->M, 0, p->N);
     } else {
         kn_split(nu, part, nparts, &lo, &hi);
-        kn_gemm_run(ctx, part, p, 0, p->batch, 0, p->M, imin(lo * isa->nr, p->N), imin(hi * isa->nr, p->N));
+        kn_gemm_run(ctx, p, 0, p->batch, 0, p->M, imin(lo * isa->nr, p->N), imin(hi * isa->nr, p->N));
     }
 }

@@ -81,7 +81,7 @@ void kn_simd_dwconv_part(kn_ctx *ctx, const kn_dwconv_args *a, int part, int npa
         for (int r = lo; r < hi;) { /* runs of planes within one image */
             int ch = r % a->c, count = a->c - ch < hi - r ? a->c - ch : hi - r;
             isa->dwconv_planes(a->h, a->w, a->k, count, a->x + r * plane, a->wt.ref + (size_t)ch * a->k * a->k,
-                               a->bias ? a->bias + ch : NULL, a->add_input, a->y + r * plane, kn_ctx_thread_scratch(ctx, part));
+                               a->bias ? a->bias + ch : NULL, a->add_input, a->y + r * plane, kn_ctx_my_scratch(ctx));
             r += count;
         }
         return;

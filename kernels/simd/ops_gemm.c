@@ -151,7 +151,7 @@ size_t kn_simd_attention_scratch(int batch, int heads, int hd, int m, int thread
 /* Head (b, h), queries [i0, i1), computed transposed so that both matmuls read their
  * operands in place: St = scale k^T q (keys x queries), a softmax down each column,
  * out = v St. St holds the probabilities P^T; a capture gets them transposed back. */
-static void attention_rows(const kn_ctx *ctx, int part, const kn_attention_args *a, int b, int h, int i0, int i1, float *St) {
+static void attention_rows(const kn_ctx *ctx, const kn_attention_args *a, int b, int h, int i0, int i1, float *St) {
     const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     int m = a->m, hd = a->hd, C = a->heads * hd, rows = i1 - i0;
     const float *q = a->qkv + ((size_t)b * 3 * C + (size_t)h * 3 * hd) * m;
@@ -164,7 +164,7 @@ static void attention_rows(const kn_ctx *ctx, int part, const kn_attention_args 
         .c = St, .ldc = (size_t)rows,
         .alpha = a->scale, .beta = 0.0f, .act = KN_ACT_NONE,
     };
-    kn_gemm_run(ctx, part, &s, 0, 1, 0, m, 0, rows);
+    kn_gemm_run(ctx, &s, 0, 1, 0, m, 0, rows);
     if (a->bias) { /* bias[h][query][key] */
         const float *bh = a->bias + ((size_t)h * m + i0) * m;
         for (int j = 0; j < m; j++)
@@ -183,20 +183,20 @@ static void attention_rows(const kn_ctx *ctx, int part, const kn_attention_args 
         .c = out + i0, .ldc = (size_t)m,
         .alpha = 1.0f, .beta = 0.0f, .act = KN_ACT_NONE,
     };
-    kn_gemm_run(ctx, part, &o, 0, 1, 0, hd, 0, rows);
+    kn_gemm_run(ctx, &o, 0, 1, 0, hd, 0, rows);
 }
 
 void kn_simd_attention_part(kn_ctx *ctx, const kn_attention_args *a, int part, int nparts) {
     int units = a->batch * a->heads;
-    float *S = a->scratch + (size_t)part * a->m * a->m;
+    float *S = a->scratch + (size_t)kn_thread_slot * a->m * a->m; /* this thread's logits */
     if (units % nparts == 0 || units >= 4 * nparts) { /* whole heads per part */
         int u0, u1;
         kn_split(units, part, nparts, &u0, &u1);
-        for (int u = u0; u < u1; u++) attention_rows(ctx, part, a, u / a->heads, u % a->heads, 0, a->m, S);
+        for (int u = u0; u < u1; u++) attention_rows(ctx, a, u / a->heads, u % a->heads, 0, a->m, S);
     } else { /* few heads: every part takes a share of the query rows of each */
         int i0, i1;
         kn_split(a->m, part, nparts, &i0, &i1);
         if (i0 < i1)
-            for (int u = 0; u < units; u++) attention_rows(ctx, part, a, u / a->heads, u % a->heads, i0, i1, S);
+            for (int u = 0; u < units; u++) attention_rows(ctx, a, u / a->heads, u % a->heads, i0, i1, S);
     }
 }

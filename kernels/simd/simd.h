@@ -9,7 +9,7 @@
  * isa__avx2.c, isa_generic.c. Each instance (kn_ctx) holds its table in ctx->isa, picked
  * by kn_simd_ctx_init: the backend entry's ISA (simd-avx2, ...), else STVIT_ISA, else the
  * best this CPU runs. Scratch: every part owns KN_SIMD_SCRATCH floats of the ctx's
- * scratch (kn_ctx_thread_scratch(ctx, part)).
+ * scratch (kn_ctx_my_scratch(ctx): by thread, not by part).
  */
 #ifndef KN_SIMD_H
 #define KN_SIMD_H
@@ -138,8 +138,8 @@ struct kn_gemm_problem {
 /* Largest K a GEMM with an activation and beta != 0 takes (it cannot split K). */
 int kn_gemm_k_cap(const kn_ctx *ctx);
 /* Images [b0, b1), rows [m0, m1), columns [n0, n1) of the problem, on this thread, with
- * part `part`'s scratch. */
-void kn_gemm_run(const kn_ctx *ctx, int part, const kn_gemm_problem *p, int b0, int b1, int m0, int m1,
+ * its scratch (kn_ctx_my_scratch). */
+void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, int m0, int m1,
                  int n0, int n1);
 /* Part `part` of nparts: splits along images, rows or columns, whichever balances best. */
 void kn_gemm_run_part(const kn_ctx *ctx, const kn_gemm_problem *p, int part, int nparts);
