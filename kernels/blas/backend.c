@@ -3,14 +3,14 @@
  * epilogues (bias, activation, layer scale, residual) in a vectorised pass after, and
  * every other op from `omp`. OpenBLAS threads itself (its count is set to the
  * instance's threads when the instance is made: OpenBLAS has one process-wide count);
- * the passes use OpenMP.
+ * the passes run on the instance's thread team (omp/pool.h), like the omp ops.
  *
  * cblas has no per-row epilogue, so a 1x1 conv that adds an activated or scaled
  * result into y, and im2col, go through a fixed-size buffer (KN_BLAS_TMP floats, the
  * instance's shared scratch, planned with the workspace) one column block at a time;
  * shapes too large for one 16-column block use the omp kernels instead. */
 #include <cblas.h>
-#include "kernels/omp/parallel.h"
+#include "kernels/omp/pool.h"
 #include "kernels/simd/simd.h"
 
 #define KN_BLAS_TMP (256 * 1024) /* floats: 1 MB */
@@ -51,9 +51,33 @@ static void epilogue_part(const kn_ctx *ctx, const epilogue_pass *e, int part, i
     }
 }
 
+/* Chunks of a pass on the team: as many per thread as the omp ops take. */
+static int team_chunks(const kn_ctx *ctx) { return ctx->threads <= 1 ? 1 : 4 * ctx->threads; }
+
+typedef struct {
+    kn_ctx *ctx;
+    const epilogue_pass *e;          /* epilogue */
+    const kn_conv1x1_args *c1;       /* conv1x1 fallback */
+    const kn_conv_args *cv;          /* conv fallback, im2col */
+    int b, K, j0, cols; float *dst;  /* im2col */
+} team_job;
+
+static void epilogue_chunk(void *arg, int part, int nparts) {
+    const team_job *j = arg;
+    epilogue_part(j->ctx, j->e, part, nparts);
+}
+static void conv1x1_chunk(void *arg, int part, int nparts) {
+    const team_job *j = arg;
+    kn_simd_conv1x1_part(j->ctx, j->c1, part, nparts);
+}
+static void conv_chunk(void *arg, int part, int nparts) {
+    const team_job *j = arg;
+    kn_simd_conv_part(j->ctx, j->cv, part, nparts);
+}
+
 static void epilogue(kn_ctx *ctx, const epilogue_pass *e) {
     if (!e->bias && !e->gamma && e->act == KN_ACT_NONE && !e->accumulate && e->t == e->y) return;
-    KN_PARALLEL(ctx, epilogue_part(ctx, e, part, nparts));
+    kn_pool_run(ctx->pool, team_chunks(ctx), epilogue_chunk, &(team_job){.ctx = ctx, .e = e});
 }
 
 static void blas_conv1x1(kn_ctx *ctx, const kn_conv1x1_args *a) {
@@ -79,7 +103,7 @@ static void blas_conv1x1(kn_ctx *ctx, const kn_conv1x1_args *a) {
     /* y += gamma act(W x + bias): W x one column block at a time into the buffer */
     int nb = block_cols(a->cout, n);
     if (nb == 0) {
-        KN_PARALLEL(ctx, kn_simd_conv1x1_part(ctx, a, part, nparts));
+        kn_pool_run(ctx->pool, team_chunks(ctx), conv1x1_chunk, &(team_job){.ctx = ctx, .c1 = a});
         return;
     }
     for (int b = 0; b < a->batch; b++)
@@ -95,8 +119,11 @@ static void blas_conv1x1(kn_ctx *ctx, const kn_conv1x1_args *a) {
 }
 
 /* im2col rows [0, K) x output pixels [j0, j0+cols) of image b into dst (row stride cols). */
-static void im2col_part(const kn_conv_args *cv, int b, int K, int j0, int cols, float *dst, int part,
-                        int nparts) {
+static void im2col_chunk(void *arg, int part, int nparts) {
+    const team_job *j = arg;
+    const kn_conv_args *cv = j->cv;
+    int b = j->b, K = j->K, j0 = j->j0, cols = j->cols;
+    float *dst = j->dst;
     const float *x = cv->x + (size_t)b * cv->cin * cv->h * cv->w;
     int lo, hi;
     kn_split(K, part, nparts, &lo, &hi);
@@ -107,15 +134,16 @@ static void blas_conv(kn_ctx *ctx, const kn_conv_args *a) {
     int oh = (a->h + 2 * a->pad - a->k) / a->stride + 1, ow = (a->w + 2 * a->pad - a->k) / a->stride + 1;
     int N = oh * ow, K = a->cin * a->k * a->k, nb = block_cols(K, N);
     if (nb == 0) {
-        KN_PARALLEL(ctx, kn_simd_conv_part(ctx, a, part, nparts));
+        kn_pool_run(ctx->pool, team_chunks(ctx), conv_chunk, &(team_job){.ctx = ctx, .cv = a});
         return;
     }
-    float *tmp = kn_ctx_shared_scratch(ctx); /* the OpenMP team fills it */
+    float *tmp = kn_ctx_shared_scratch(ctx); /* the thread team fills it */
     for (int b = 0; b < a->batch; b++) {
         float *y = a->y + (size_t)b * a->cout * N;
         for (int j0 = 0; j0 < N; j0 += nb) {
             int cols = N - j0 < nb ? N - j0 : nb;
-            KN_PARALLEL(ctx, im2col_part(a, b, K, j0, cols, tmp, part, nparts));
+            kn_pool_run(ctx->pool, team_chunks(ctx), im2col_chunk,
+                        &(team_job){.ctx = ctx, .cv = a, .b = b, .K = K, .j0 = j0, .cols = cols, .dst = tmp});
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, cols, K, 1.0f, a->wt.ref, K, tmp, cols,
                         0.0f, y + j0, N);
         }
