@@ -71,6 +71,7 @@ def parse_args(argv=None):
 
 
 ARGS = parse_args()
+REF_BACKEND = ""   # set in main()
 
 
 def log(msg):
@@ -86,6 +87,13 @@ def stvit_json(*args):
     if r.returncode != 0:
         raise RuntimeError(f"stvit {' '.join(args)}: {r.stderr.strip()[-300:]}")
     return json_lines(r.stdout)[0]
+
+
+def stvit_default_backend():
+    """The backend `stvit infer` uses (marked '*' by `stvit backends`): the peers' reference."""
+    r = subprocess.run([ARGS.stvit, "backends"], capture_output=True, text=True)
+    marked = [line.split()[0] for line in r.stdout.splitlines()[1:] if line.rstrip().endswith("*")]
+    return marked[0] if marked else ""
 
 
 def stvit_backends():
@@ -147,6 +155,8 @@ def measure_peer(runtime, batch, tag):
     rows = json_lines(out)
     if not rows:
         return failed_rows(runtime, batch, f"worker exited {rc}: {tail(logpath)} (log {logpath})", cmd)
+    for r in rows:
+        r["stvit_ref_backend"] = REF_BACKEND
     return rows
 
 
@@ -168,6 +178,9 @@ def measure_stvit(backend, batch, tag, peak):
         return failed_rows(f"stvit-{backend}", batch, f"stvit bench exited {rc}: {tail(logpath)}", cmd)
     env = pr.env_columns(cmd)
     for r in rows:
+        for k, v in (("warmup", ARGS.warmup), ("min_time_s", ARGS.min_time), ("seed", ARGS.seed)):
+            if r.get(k) in (None, ""):
+                r[k] = v
         r["backend"] = f"stvit-{r.get('backend', backend)}"
         r["precision"] = r.get("precision") or "f32"
         r["busy_core"] = pr.boolean(r.get("busy_core", "false"))
@@ -294,6 +307,8 @@ def main():
     if unknown:
         sys.exit(f"bench_peers.py: unknown runtime(s) {','.join(unknown)}; known: {','.join(PEERS)},stvit")
     os.makedirs(ARGS.work, exist_ok=True)
+    global REF_BACKEND
+    REF_BACKEND = stvit_default_backend()
     work = stvit_json("flops", "--variant", ARGS.variant, "--res", str(ARGS.res), "--json")
     macs = work.get("macs_per_img", work.get("flops"))
     params = work.get("param_count", work.get("params"))

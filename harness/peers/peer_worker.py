@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -226,6 +227,9 @@ def base_row():
 
 
 def run():
+    # Ctrl-C ends the timing through `finally` (the spinner stops), even when started with
+    # SIGINT ignored (in the background); any other death takes the spinner along (busy.py).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     torch.set_num_threads(ARGS.threads)
     torch.set_num_interop_threads(1)
     modes = [m.strip() for m in ARGS.busy.split(",")]

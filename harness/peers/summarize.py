@@ -34,8 +34,11 @@ def num(v):
         return None
 
 
-def fmt(v, digits=1):
-    return "-" if v is None else f"{v:.{digits}f}"
+def fmt(v, digits=None):
+    """3 significant digits (17.6, 0.485), or a fixed number of decimals."""
+    if v is None:
+        return "-"
+    return f"{v:.{digits}f}" if digits is not None else f"{v:.3g}"
 
 
 def load_rows(path):
@@ -87,7 +90,7 @@ def table(rows, batches, f32_peers, bf16_peer, goal):
             if busy_ips is not None and ratio is None and q:
                 ratio = busy_ips / q
             bf = quiet(bf16_peer, batch)
-            cells += [fmt(q), "-" if busy_ips is None else f"{busy_ips:.1f} ({fmt(ratio, 2)})",
+            cells += [fmt(q), "-" if busy_ips is None else f"{fmt(busy_ips)} ({fmt(ratio, 2)})",
                       "-" if not (q and best[batch][0]) else f"{q / best[batch][0]:.2f}x",
                       "-" if not (q and bf) else f"{q / bf:.2f}x"]
         lq, lb = loads.get((b, False)), loads.get((b, True))
@@ -100,11 +103,11 @@ def table(rows, batches, f32_peers, bf16_peer, goal):
         stvit = [(quiet(b, batch), b) for b in order
                  if b.startswith("stvit-") and precision.get(b) == "f32" and quiet(b, batch)]
         s = f"- batch {batch}: "
-        s += (f"faster f32 peer {peer} {peer_ips:.1f} img/s, {goal:g}x goal {goal * peer_ips:.1f}"
+        s += (f"faster f32 peer {peer} {fmt(peer_ips)} img/s, {goal:g}x goal {fmt(goal * peer_ips)}"
               if peer else "no f32 peer figure")
         if stvit:
             ips, b = max(stvit)
-            s += f"; best stvit f32 backend {b} {ips:.1f}" + (f" = {ips / peer_ips:.2f}x" if peer else "")
+            s += f"; best stvit f32 backend {b} {fmt(ips)}" + (f" = {ips / peer_ips:.2f}x" if peer else "")
         ratios = [(fig[(b, batch, True)][0] / quiet(b, batch), b) for b in order
                   if b.startswith("stvit-") and fig.get((b, batch, True)) and quiet(b, batch)]
         if ratios:
