@@ -96,7 +96,11 @@ int hx_busy_take_option(int *argc, char **argv, hx_busy_mode *mode) {
         }
         if (!strcmp(a, "--busy-core")) {
             *mode = HX_BUSY_ON;
-            if (i + 1 < *argc && parse_mode(argv[i + 1], mode)) i++;
+            if (i + 1 < *argc && argv[i + 1][0] != '-') {   /* bench takes no positional argument */
+                if (!parse_mode(argv[i + 1], mode))
+                    return st_fail(ST_ERR_ARG, "--busy-core: '%s' is not one of on, off, both", argv[i + 1]);
+                i++;
+            }
         } else if (!strncmp(a, "--busy-core=", 12)) {
             if (!parse_mode(a + 12, mode))
                 return st_fail(ST_ERR_ARG, "--busy-core: '%s' is not one of on, off, both", a + 12);

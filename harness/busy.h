@@ -31,7 +31,7 @@ void hx_busy_stop(hx_busy *b);
 
 /* Takes "--busy-core [on|off|both]" (or "--busy-core=MODE") out of argv, before the
  * option table sees it, since a bare --busy-core means on. Later ones win; "--" ends
- * the search. ST_ERR_ARG for "--busy-core=" with an unknown mode. */
+ * the search. ST_ERR_ARG for an unknown mode after it. */
 int hx_busy_take_option(int *argc, char **argv, hx_busy_mode *mode);
 
 /* Mode both: every point twice (quiet, then busy), with point index 2i and 2i+1 so

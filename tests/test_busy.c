@@ -123,6 +123,10 @@ static void test_take_option(void **state) {
     take(&m, &n, bad, -1);
     assert_non_null(strstr(st_last_error(), "--busy-core"));
     assert_non_null(strstr(st_last_error(), "sometimes"));
+    char *bad_word[] = {"bench", "--busy-core", "always", NULL};
+    n = 3;
+    take(&m, &n, bad_word, -1);
+    assert_non_null(strstr(st_last_error(), "always"));
 }
 
 static void test_expand_and_rows(void **state) {
