@@ -41,6 +41,9 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/harness/env.o: CFLAGS += -DHX_CFLAGS='"$(HX_BUILD_FLAGS)"'
+# stvit --version names the commit it was built from.
+HX_BUILD_GIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+$(BUILD)/obj/harness/main.o: CFLAGS += -DHX_BUILD_GIT='"$(HX_BUILD_GIT)"'
 
 $(BUILD)/libstvit.a: $(LIB_OBJ)
 	@rm -f $@

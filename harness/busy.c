@@ -144,7 +144,7 @@ void hx_busy_to_row(hx_busy_mode mode, int i, double *quiet_img_s, hx_row *row) 
     int busy = hx_busy_is_busy(mode, i);
     double img_s = NAN;
     if (hx_row_get_num(row, "img_per_s", &img_s)) img_s = NAN;
-    hx_row_str(row, "busy_core", busy ? "true" : "false");
+    hx_row_bool(row, "busy_core", busy);
     if (mode == HX_BUSY_BOTH && !busy) *quiet_img_s = img_s;
     int have_ratio = mode == HX_BUSY_BOTH && busy && *quiet_img_s > 0 && isfinite(img_s);
     hx_row_num(row, "busy_ratio", have_ratio ? img_s / *quiet_img_s : NAN);

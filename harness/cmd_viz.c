@@ -11,6 +11,7 @@
 #include "harness/commands.h"
 #include "harness/image.h"
 #include "harness/model_opts.h"
+#include "harness/outputs.h"
 #include "harness/threads.h"
 #include "variants/geometry.h"
 #include "variants/st_error.h"
@@ -39,6 +40,7 @@ typedef struct {
 
 typedef struct {
     hx_model_opts mo;
+    double crop_pct;      /* of the eval preprocessing (0: the reference's for res) */
     st_config cfg;        /* from the options; .attn is set per run */
     int res;
     const char *out;
@@ -254,7 +256,7 @@ static int write_index(const viz_run *v, int argc, char **argv) {
                  v->mo.seed);
         vz_html_text(h, text);
     }
-    vz_html_text(h, "Every picture is drawn over the eval crop the network sees (resize to res/0.875, centre "
+    vz_html_text(h, "Every picture is drawn over the eval crop the network sees (resize to res/crop_pct, centre "
                     "crop). Token maps are enlarged with nearest neighbour: a token of stage i covers 4*2^i pixels.");
 
     vz_html_heading(h, "Super tokens (Figure 4)");
@@ -367,8 +369,9 @@ static int load_images(viz_run *v, const char **paths) {
         if (!im->rgb || !im->input) return st_fail(ST_ERR_NOMEM, "out of memory");
         int rc = hx_image_load(paths[i], &src); /* its messages name the file */
         if (rc) return rc;
-        if (!(rc = hx_eval_crop_rgb(&src, v->res, v->res, im->rgb)))
-            rc = hx_preprocess(&src, v->res, v->res, im->input);
+        double pct = v->crop_pct ? v->crop_pct : hx_reference_crop_pct(v->res);
+        if (!(rc = hx_eval_crop_rgb_pct(&src, v->res, v->res, pct, im->rgb)))
+            rc = hx_preprocess_pct(&src, v->res, v->res, pct, im->input);
         hx_image_free(&src);
         if (rc) return with_prefix(rc, paths[i]);
     }
@@ -422,14 +425,15 @@ static int setup(viz_run *v, const hx_int_list *anchors, const hx_str_list *laye
 }
 
 int hx_cmd_viz(int argc, char **argv) {
-    viz_run v = {.out = "results/viz"};
+    viz_run v = {.mo.seed = HX_DEFAULT_SEED};
     long res = 224;
     hx_int_list anchors = {0};
     hx_str_list layers = {0};
     const char *paths[MAX_IMAGES];
     const hx_option opts[] = {
         {"--res", HX_OPT_INT, &res, ST_MIN_INPUT, 2048, "N", "input side after preprocessing (default 224)"},
-        {"--out", HX_OPT_STRING, &v.out, 0, 0, "DIR", "output folder (default results/viz)"},
+        {"--crop-pct", HX_OPT_DOUBLE, &v.crop_pct, 0.05, 1, "F", "resize to N/F before the crop (default 0.875 to 224, 1 above)"},
+        {"--out", HX_OPT_STRING, &v.out, 0, 0, "DIR", "output folder (default: a fresh runs/<date>-viz/)"},
         {"--anchor", HX_OPT_INTS, &anchors, 0, ST_MAX_INPUT, "Y,X[,Y,X...]",
          "anchor tokens in input pixels (default: centre and quarter points)"},
         {"--layers", HX_OPT_STRINGS, &layers, 0, 0, "LIST",
@@ -439,30 +443,38 @@ int hx_cmd_viz(int argc, char **argv) {
     };
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), paths, MAX_IMAGES, &v.nimages);
     if (!rc && v.mo.attn) rc = st_fail(ST_ERR_ARG, "--attn: viz always draws all three kinds (sta, global, window)");
-    if (rc || v.nimages == 0) {
-        FILE *f = rc == HX_HELP ? stdout : stderr;
-        if (rc && rc != HX_HELP) fprintf(stderr, "stvit viz: %s\n", st_last_error());
-        else if (rc != HX_HELP) fprintf(stderr, "stvit viz: no image given\n");
-        fprintf(f, "usage: stvit viz IMAGE... [options]\n"
+    if (!rc && hx_out_is_none(v.out)) rc = st_fail(ST_ERR_ARG, "--out -: viz writes pictures, give a folder");
+    if (!rc && v.nimages == 0) rc = st_fail(ST_ERR_ARG, "no image given");
+    if (rc) {
+        char about[1024];
+        snprintf(about, sizeof about,
                    "Super token maps (the paper's Figure 4) for every block with super token attention, and\n"
                    "attention maps of anchor tokens (Figure 2) for super token, global and 7x7 window attention\n"
                    "with the same weights, drawn from the network's own attention while it runs. Writes PNGs\n"
                    "and an index.html showing them with captions. Up to %d images.\n"
                    "Without --weights the weights are random (seeded): the pictures show an untrained network.\n",
                 MAX_IMAGES);
-        hx_print_options(f, opts, HX_COUNT(opts));
-        return rc == HX_HELP ? 0 : 2;
+        const hx_usage usage = {"viz", "IMAGE... [options]", about, opts, HX_COUNT(opts), NULL};
+        return hx_usage_exit(&usage, rc);
     }
     v.res = (int)res;
     int status = 1;
-    if ((rc = setup(&v, &anchors, &layers)) || (rc = load_images(&v, paths)) || (rc = make_dirs(v.out))) goto done;
+    char run_dir[4096];
+    int none;
+    hx_note_seeded(&v.mo, "viz");
+    if ((rc = setup(&v, &anchors, &layers)) || (rc = load_images(&v, paths))) goto done;
+    if (!v.out && !(rc = hx_output_dir("viz", NULL, 0, run_dir, sizeof run_dir, &none))) v.out = run_dir;
+    if (rc || (rc = make_dirs(v.out))) goto done;
     for (int k = 0; k < NKINDS; k++)
         if ((rc = run_kind(&v, k))) goto done;
     if ((rc = write_montages(&v)) || (rc = write_index(&v, argc, argv))) goto done;
     if (!v.quiet) fprintf(stderr, "stvit viz: wrote %s/index.html\n", v.out);
     status = 0;
 done:
-    if (rc) fprintf(stderr, "stvit viz: %s\n", st_last_error());
+    if (rc) {
+        fprintf(stderr, "stvit viz: %s\n", st_last_error());
+        status = hx_exit_code(rc);
+    }
     for (int i = 0; i < v.nimages; i++) {
         free(v.img[i].rgb);
         free(v.img[i].input);

@@ -4,12 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness/gnuplot.h"
+#include "harness/outputs.h"
 #include "variants/st_error.h"
 
 int hx_gnuplot(const char *script, const char *data, const char *png, const char *subtitle) {
     char tmp[4200], vars[13000];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", png, (long)getpid()) >= (int)sizeof tmp)
-        return st_fail(ST_ERR_ARG, "%s: path too long", png);
+    if (hx_atomic_tmp_name(png, tmp, sizeof tmp)) return ST_ERR_ARG;
     /* gnuplot single-quoted strings take everything but a quote literally */
     if (strchr(data, '\'') || strchr(tmp, '\'') || strchr(subtitle, '\''))
         return st_fail(ST_ERR_ARG, "%s: paths for gnuplot must not contain a single quote", png);

@@ -126,13 +126,13 @@ static void write_blocks(FILE *f, const hx_table *t, series_set *set, const char
     }
 }
 
-static double gflop_per_image(const hx_row *r) { return num(r, "flops") / 1e9; }
+static double gflop_per_image(const hx_row *r) { return num(r, "macs_per_img") / 1e9; }
 static double img_per_s(const hx_row *r) { return num(r, "img_per_s"); }
 static double side(const hx_row *r) { return sqrt(num(r, "h") * num(r, "w")); }
-static double ms_per_image(const hx_row *r) { return num(r, "ms_median") / num(r, "batch"); }
+static double ms_per_image(const hx_row *r) { return num(r, "batch_ms_median") / num(r, "batch"); }
 
 int hx_plot_flops_speed(const hx_table *t, FILE *f, char *note, size_t cap) {
-    static const char *const cols[] = {"variant", "backend", "flops", "img_per_s", "batch", "threads", NULL};
+    static const char *const cols[] = {"variant", "backend", "macs_per_img", "img_per_s", "batch", "threads", NULL};
     if (need(t, cols, note, cap)) return HX_PLOT_SKIPPED;
     double batch = extreme(t, "batch", 1, "img_per_s", NULL, 0);
     double threads = extreme(t, "threads", 1, "img_per_s", "batch", batch);
@@ -158,14 +158,14 @@ int hx_plot_flops_speed(const hx_table *t, FILE *f, char *note, size_t cap) {
 }
 
 int hx_plot_resolution(const hx_table *t, FILE *f, char *note, size_t cap) {
-    static const char *const cols[] = {"attn", "h", "w", "ms_median", "batch", "threads", NULL};
+    static const char *const cols[] = {"attn", "h", "w", "batch_ms_median", "batch", "threads", NULL};
     if (need(t, cols, note, cap)) return HX_PLOT_SKIPPED;
-    if (distinct(t, "h", "ms_median") < 2 && distinct(t, "w", "ms_median") < 2)
+    if (distinct(t, "h", "batch_ms_median") < 2 && distinct(t, "w", "batch_ms_median") < 2)
         return skip(note, cap, "fewer than two input sizes");
-    double batch = extreme(t, "batch", -1, "ms_median", NULL, 0);
-    double threads = extreme(t, "threads", 1, "ms_median", "batch", batch);
-    int multi_variant = hx_table_col(t, "variant") >= 0 && distinct(t, "variant", "ms_median") > 1;
-    int multi_backend = hx_table_col(t, "backend") >= 0 && distinct(t, "backend", "ms_median") > 1;
+    double batch = extreme(t, "batch", -1, "batch_ms_median", NULL, 0);
+    double threads = extreme(t, "threads", 1, "batch_ms_median", "batch", batch);
+    int multi_variant = hx_table_col(t, "variant") >= 0 && distinct(t, "variant", "batch_ms_median") > 1;
+    int multi_backend = hx_table_col(t, "backend") >= 0 && distinct(t, "backend", "batch_ms_median") > 1;
     series_set *set = calloc(1, sizeof *set);
     if (!set) return st_fail(ST_ERR_NOMEM, "out of memory");
     for (int i = 0; i < t->n; i++) {

@@ -187,10 +187,10 @@ static const char *stvit_bin(void) {
     return b && *b ? b : "build/stvit";
 }
 
-/* stvit bench ARGS... --out DIR/name; stderr read by the caller, stdout discarded. */
-static void start_bench(child_run *c, const char *out, const char *const *args) {
+/* stvit bench ARGS... --out DIR; stderr read by the caller, stdout discarded. */
+static void start_bench(child_run *c, const char *out_dir, const char *const *args) {
     const char *argv[40] = {stvit_bin(), "bench", "--variant", "S", "--res", "32", "--warmup", "0",
-                            "--min-runs", "1", "--no-check", "--peak", "1", "--out", out};
+                            "--min-runs", "1", "--no-check", "--peak", "1", "--out", out_dir};
     int argc = 15;
     for (int i = 0; args[i] && argc < 38; i++) argv[argc++] = args[i];
     argv[argc] = NULL;
@@ -267,8 +267,9 @@ static void read_rows(const char *path, char *flags, double *ratio_of_busy) {
 
 static void run_and_check(const char *name, const char *const *args, const char *want_flags, int want_spinners) {
     child_run c;
-    const char *out = tu_tmp_path(name);
-    start_bench(&c, out, args);
+    char out[4096];
+    start_bench(&c, tu_tmp_path(name), args);
+    snprintf(out, sizeof out, "%s/bench.csv", tu_tmp_path(name));
     int rc = finish(&c);
     if (rc) fail_msg("bench %s exited %d:\n%s", name, rc, c.err);
     assert_int_equal(assert_spinners_gone(c.err), want_spinners);
@@ -281,11 +282,11 @@ static void run_and_check(const char *name, const char *const *args, const char 
 }
 
 static void test_bench_rows(void **state) {
-    run_and_check("quiet.csv", (const char *const[]){"--backend", "naive", "--min-time", "0", NULL}, "f", 0);
-    run_and_check("on.csv", (const char *const[]){"--backend", "naive", "--batch", "1,2", "--min-time", "0",
+    run_and_check("quiet", (const char *const[]){"--backend", "naive", "--min-time", "0", NULL}, "f", 0);
+    run_and_check("on", (const char *const[]){"--backend", "naive", "--batch", "1,2", "--min-time", "0",
                                                   "--busy-core", NULL}, "tt", 1);
     /* both: quiet then busy per point; a spinner per busy point */
-    run_and_check("both.csv", (const char *const[]){"--backend", "naive", "--batch", "1,2", "--min-time", "0",
+    run_and_check("both", (const char *const[]){"--backend", "naive", "--batch", "1,2", "--min-time", "0",
                                                     "--busy-core", "both", NULL}, "ftft", 2);
 }
 
@@ -294,7 +295,7 @@ static void test_bench_rows(void **state) {
 static void test_bench_interrupted(void **state) {
     for (int times = 1; times <= 2; times++) {
         child_run c;
-        start_bench(&c, tu_tmp_path("int.csv"), (const char *const[]){"--backend", "naive", "--batch", "1,2,3",
+        start_bench(&c, tu_tmp_path(times == 1 ? "int1" : "int2"), (const char *const[]){"--backend", "naive", "--batch", "1,2,3",
                                                                         "--min-time", "2", "--busy-core", NULL});
         if (!read_err(&c, "spinner pid ")) {
             finish(&c);

@@ -676,8 +676,8 @@ static void bench_row(hx_table *t, const char *variant, const char *attn, int re
     hx_row_int(&r, "threads", threads);
     hx_row_str(&r, "status", img_s > 0 ? "ok" : "failed");
     hx_row_num(&r, "img_per_s", img_s > 0 ? img_s : NAN);
-    hx_row_num(&r, "ms_median", img_s > 0 ? 1e3 * batch / img_s : NAN);
-    hx_row_num(&r, "flops", flops);
+    hx_row_num(&r, "batch_ms_median", img_s > 0 ? 1e3 * batch / img_s : NAN);
+    hx_row_num(&r, "macs_per_img", flops);
     assert_int_equal(hx_table_add(t, &r), 0);
 }
 
@@ -825,9 +825,9 @@ static void test_profile_wrapper(void **state) {
     hx_row r;
     hx_row_init(&r);
     assert_int_equal(hx_profile_to_row(&p, 2, &r), 0);
-    assert_non_null(hx_row_get(&r, "prof_pointwise_ms"));
-    assert_non_null(hx_row_get(&r, "prof_attention_ms"));
-    assert_non_null(hx_row_get(&r, "prof_scope_stage2_ms"));
+    assert_non_null(hx_row_get(&r, "prof_pointwise_ms_per_img"));
+    assert_non_null(hx_row_get(&r, "prof_attention_ms_per_img"));
+    assert_non_null(hx_row_get(&r, "prof_scope_stage2_ms_per_img"));
     hx_row missing;
     hx_row_init(&missing);
     assert_int_equal(hx_profile_missing_row(&missing), 0);

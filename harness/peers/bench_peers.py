@@ -161,12 +161,10 @@ def measure_peer(runtime, batch, tag):
 
 
 def measure_stvit(backend, batch, tag, peak):
-    out_csv = os.path.join(ARGS.work, "stvit", f"{tag}-{backend}-b{batch}.csv")
-    os.makedirs(os.path.dirname(out_csv), exist_ok=True)
     cmd = [ARGS.stvit, "bench", "--variant", ARGS.variant, "--res", str(ARGS.res), "--backend", backend,
            "--batch", str(batch), "--threads", str(ARGS.threads), "--warmup", str(ARGS.warmup),
            "--min-runs", str(ARGS.min_runs), "--min-time", str(ARGS.min_time), "--seed", str(ARGS.seed),
-           "--no-check", "--out", out_csv, "--json"]
+           "--no-check", "--out", "-", "--json"]   # the rows come as JSON lines on stdout
     if peak:
         cmd += ["--peak", str(peak)]
     if ARGS.busy_core != "off":
