@@ -86,9 +86,12 @@ fuzz:
 	@sh harness/install-deps.sh --fuzz
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-# PNG figures of the committed bench results, into results/plots/.
+# PNG + SVG figures of the committed results: bench (with peers.csv) into results/plots/,
+# the sweep into results/plots-sweep/, cost vs resolution into results/plots-resolution/.
 plots: $(BUILD)/stvit
-	$(BUILD)/stvit plot results/bench.csv
+	$(BUILD)/stvit plot results/bench.csv --out results/plots
+	$(BUILD)/stvit plot results/sweep.csv --out results/plots-sweep
+	$(BUILD)/stvit plot results/resolution.csv --no-peers --out results/plots-resolution
 
 # The main job on the bundled defaults: sweep, plots, ablation table, pictures.
 run: deps

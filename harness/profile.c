@@ -159,6 +159,11 @@ int hx_profile_to_row(const hx_profile *p, int batch, hx_row *row) {
         snprintf(key, sizeof key, "prof_scope_%s_ms_per_img", hx_prof_scope_names[s]);
         hx_row_num(row, key, hx_profile_scope_ms(p, s, images));
     }
+    for (int k = 0; k < HX_PROF_SLOTS; k++) /* the op x part table, for stvit plot's heat map */
+        for (int s = 0; s < HX_PROF_SCOPES; s++) {
+            snprintf(key, sizeof key, "prof_%s_at_%s_ms_per_img", hx_prof_slot_names[k], hx_prof_scope_names[s]);
+            hx_row_num(row, key, images > 0 ? 1e3 * p->seconds[k][s] / images : 0);
+        }
     return row->failed ? ST_ERR_NOMEM : ST_OK;
 }
 
@@ -174,5 +179,10 @@ int hx_profile_missing_row(hx_row *row) {
         snprintf(key, sizeof key, "prof_scope_%s_ms_per_img", hx_prof_scope_names[s]);
         hx_row_missing(row, key);
     }
+    for (int k = 0; k < HX_PROF_SLOTS; k++)
+        for (int s = 0; s < HX_PROF_SCOPES; s++) {
+            snprintf(key, sizeof key, "prof_%s_at_%s_ms_per_img", hx_prof_slot_names[k], hx_prof_scope_names[s]);
+            hx_row_missing(row, key);
+        }
     return row->failed ? ST_ERR_NOMEM : ST_OK;
 }
