@@ -89,23 +89,29 @@ def stvit_json(*args):
     return json_lines(r.stdout)[0]
 
 
+def backend_table():
+    """The rows of `stvit backends --json`: backend, isa, precision, supported, default."""
+    r = subprocess.run([ARGS.stvit, "backends", "--json"], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"stvit backends --json: {r.stderr.strip()[-300:]}")
+    return json_lines(r.stdout)
+
+
 def stvit_default_backend():
-    """The backend `stvit infer` uses (marked '*' by `stvit backends`): the peers' reference."""
-    r = subprocess.run([ARGS.stvit, "backends"], capture_output=True, text=True)
-    marked = [line.split()[0] for line in r.stdout.splitlines()[1:] if line.rstrip().endswith("*")]
-    return marked[0] if marked else ""
+    """The backend `stvit infer` uses by default: the peers' reference."""
+    return next((b["backend"] for b in backend_table() if b.get("default")), "")
 
 
 def stvit_backends():
+    """--stvit-backends, or every supported backend but naive, leaving out the ISA-pinned
+    copies ("omp-avx2" beside "omp"): a new backend joins by itself."""
     if ARGS.stvit_backends:
         return [b for b in ARGS.stvit_backends.split(",") if b]
-    r = subprocess.run([ARGS.stvit, "backends"], capture_output=True, text=True)
-    names = []
-    for line in r.stdout.splitlines()[1:]:
-        words = line.split()
-        if len(words) >= 3 and words[2] == "yes" and words[0] != "naive":
-            names.append(words[0])
-    return names
+    table = [b for b in backend_table() if b.get("supported")]
+    names = {b["backend"] for b in table}
+    return [b["backend"] for b in table if b["backend"] != "naive"
+            and not (b.get("isa") and b["backend"].endswith("-" + b["isa"])
+                     and b["backend"][:-len(b["isa"]) - 1] in names)]
 
 
 def busy_modes():
