@@ -1,6 +1,7 @@
 # stvit-bench — build with `make`, test with `make test`.
 # Sources are found by wildcard, so a new kernel file or test needs no edit here.
-# Files named *__avx2.c / *__avx512.c are the only ones built with those ISA flags;
+# Files named *__avx2.c / *__avx512.c / *__avx512bf16.c / *__amx.c are the only ones
+# built with those ISA flags;
 # the backends pick them at run time from the CPU's features.
 
 CC      ?= gcc
@@ -16,6 +17,8 @@ HX_BUILD_FLAGS := $(filter -O% -g -f% -m% -std=%,$(CFLAGS))
 
 AVX2_FLAGS   = -mavx2 -mfma -mf16c
 AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
+AVX512BF16_FLAGS = $(AVX512_FLAGS) -mavx512bf16
+AMX_FLAGS    = $(AVX512BF16_FLAGS) -mamx-tile -mamx-bf16
 
 LIB_SRC  := $(sort $(wildcard kernels/*.c kernels/*/*.c variants/*.c viz/*.c harness/*.c))
 CMD_SRC  := $(sort $(wildcard harness/cmd_*.c))
@@ -36,6 +39,12 @@ $(BUILD)/obj/%__avx2.o: %__avx2.c
 $(BUILD)/obj/%__avx512.o: %__avx512.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(AVX512_FLAGS) -c $< -o $@
+$(BUILD)/obj/%__avx512bf16.o: %__avx512bf16.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AVX512BF16_FLAGS) -c $< -o $@
+$(BUILD)/obj/%__amx.o: %__amx.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AMX_FLAGS) -c $< -o $@
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
