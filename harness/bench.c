@@ -119,6 +119,7 @@ static int naive_logits(hx_bench *b, const hx_point *p, const st_config *cfg, co
 typedef struct {
     const char *matches;   /* yes | no | skipped */
     double rel;            /* NaN when not compared */
+    double tol;            /* the tolerance rel was held to (from the backend's precision) */
     hx_summary ms;         /* per forward pass of the batch */
     double rss_mib, workspace_mib;
     hx_profile prof;
@@ -140,7 +141,8 @@ static int check_point(hx_bench *b, const hx_point *p, const st_config *cfg, flo
         (rc = st_model_forward(b->model, input, logits)))
         return rc;
     ms->rel = rel_l2(logits, ref->logits, (size_t)cb * ref->classes);
-    ms->matches = ms->rel <= HX_MATCH_TOLERANCE ? "yes" : "no";
+    ms->tol = HX_MATCH_TOL(kn_backend_roundoff(st_model_backend(b->model)));
+    ms->matches = ms->rel <= ms->tol ? "yes" : "no";
     return ST_OK;
 }
 
@@ -192,7 +194,8 @@ static int profile_point(hx_bench *b, const hx_point *p, const float *input, flo
 static int run_point(hx_bench *b, const hx_point *p, const st_config *cfg, measurement *ms) {
     const kn_backend *be = kn_backend_find(p->backend);
     if (!be) return st_fail(ST_ERR_ARG, "unknown backend '%s'", p->backend);
-    if (!be->supported()) return st_fail(ST_ERR_ARG, "backend '%s' is not supported on this CPU", p->backend);
+    char why[256];
+    if (!be->supported()) return st_fail(ST_ERR_ARG, "%s", kn_backend_unsupported_why(be, why, sizeof why));
     kn_set_threads(p->threads);   /* before planning: scratch sizes depend on it */
     int rc = model_for(b, p, cfg, be);
     if (rc) return rc;
@@ -217,7 +220,7 @@ done:
 }
 
 int hx_bench_point(hx_bench *b, const hx_point *p, double peak, hx_row *row, int *mismatch) {
-    measurement ms = {.matches = "", .rel = NAN};
+    measurement ms = {.matches = "", .rel = NAN, .tol = NAN};
     st_config cfg;
     st_clear_error();
     int rc = point_config(p, &cfg);
@@ -236,6 +239,8 @@ int hx_bench_point(hx_bench *b, const hx_point *p, double peak, hx_row *row, int
     hx_row_int(row, "h", p->h);
     hx_row_int(row, "w", p->w);
     hx_row_str(row, "backend", p->backend);
+    const kn_backend *be = kn_backend_find(p->backend);
+    hx_row_str(row, "precision", be ? kn_backend_precision(be) : "");
     hx_row_int(row, "batch", p->batch);
     hx_row_int(row, "threads", p->threads);
     hx_row_str(row, "status", rc ? "failed" : "ok");
@@ -258,6 +263,7 @@ int hx_bench_point(hx_bench *b, const hx_point *p, double peak, hx_row *row, int
     hx_row_num(row, "workspace_mib", rc ? NAN : ms.workspace_mib);
     hx_row_str(row, "matches_naive", ms.matches);
     hx_row_num(row, "rel_l2_vs_naive", ms.rel);
+    hx_row_num(row, "tol_vs_naive", ms.tol);
     if (b->o.profile) {
         if (ms.profiled) {
             hx_profile_to_row(&ms.prof, p->batch, row);

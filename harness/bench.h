@@ -13,7 +13,10 @@
 #include "harness/results.h"
 #include "harness/sweep.h"
 
-#define HX_MATCH_TOLERANCE 1e-4   /* relative L2 of logits vs naive */
+#define HX_MATCH_TOLERANCE 1e-4   /* relative L2 of logits vs naive, f32 backends */
+#define HX_MATCH_TOLERANCE_BF16 2e-2 /* the same for bf16 backends (u = 2^-8) */
+/* The logits tolerance for a backend of this unit roundoff. */
+#define HX_MATCH_TOL(roundoff) ((roundoff) >= 0x1p-8 ? HX_MATCH_TOLERANCE_BF16 : HX_MATCH_TOLERANCE)
 
 typedef struct {
     int warmup;          /* untimed forward passes first */

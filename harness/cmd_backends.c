@@ -11,11 +11,13 @@ int hx_cmd_backends(int argc, char **argv) {
         return 0;
     }
     const kn_backend *def = kn_backend_default();
-    printf("%-8s %-8s %-9s %s\n", "backend", "base", "supported", "uses");
+    printf("%-10s %-8s %-9s %-9s %s\n", "backend", "base", "precision", "supported", "uses");
     for (int i = 0; i < kn_backend_count(); i++) {
         const kn_backend *b = kn_backend_at(i);
-        printf("%-8s %-8s %-9s %s%s\n", b->name, b->base ? b->base : "-", b->supported() ? "yes" : "no", b->uses,
-               b == def ? " *" : "");
+        const char *why = b->supported() || !b->missing ? NULL : b->missing();
+        printf("%-10s %-8s %-9s %-9s %s%s%s%s\n", b->name, b->base ? b->base : "-", kn_backend_precision(b),
+               b->supported() ? "yes" : "no", b->uses, b == def ? " *" : "", why ? "; unsupported: " : "",
+               why ? why : "");
     }
     return 0;
 }

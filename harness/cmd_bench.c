@@ -33,6 +33,7 @@ static void on_sigint(int sig) {
 
 typedef struct {
     hx_sweep_spec spec;
+    hx_str_list precisions;   /* picks the default backends: f32 unless given */
     hx_shard shard;
     long warmup, min_runs, seed;
     double min_time, peak;
@@ -51,14 +52,21 @@ static void usage(FILE *f, const hx_option *opts, int n) {
     hx_print_options(f, opts, n);
 }
 
+static int wanted_precision(const hx_str_list *p, const kn_backend *b) {
+    if (!p->n) return !strcmp(kn_backend_precision(b), "f32");
+    for (int i = 0; i < p->n; i++)
+        if (!strcmp(p->v[i], kn_backend_precision(b))) return 1;
+    return 0;
+}
+
 /* Fills the lists the user left empty with the defaults. */
-static void default_lists(hx_sweep_spec *s) {
+static void default_lists(hx_sweep_spec *s, const hx_str_list *precisions) {
     if (!s->variants.n) { s->variants.n = 1; strcpy(s->variants.v[0], "S"); }
     if (!s->attns.n) { s->attns.n = 1; strcpy(s->attns.v[0], "sta"); }
     if (!s->sizes.n) { s->sizes.n = 1; s->sizes.v[0] = (hx_size){224, 224}; }
     if (!s->backends.n)
         for (int i = 0; i < kn_backend_count() && s->backends.n < HX_LIST_MAX; i++)
-            if (kn_backend_at(i)->supported()) strcpy(s->backends.v[s->backends.n++], kn_backend_at(i)->name);
+            if (kn_backend_at(i)->supported() && wanted_precision(precisions, kn_backend_at(i))) strcpy(s->backends.v[s->backends.n++], kn_backend_at(i)->name);
     if (!s->batches.n) { s->batches.n = 1; s->batches.v[0] = 1; }
     if (!s->threads.n) { s->threads.n = 1; s->threads.v[0] = sysconf(_SC_NPROCESSORS_ONLN); }
 }
@@ -148,7 +156,8 @@ int hx_cmd_bench(int argc, char **argv) {
         {"--attn", HX_OPT_STRINGS, &a.spec.attns, 0, 0, "LIST", "attention kinds: sta, global, window (default sta)"},
         {"--res", HX_OPT_SIZES, &a.spec.sizes, ST_MIN_INPUT, ST_MAX_INPUT, "LIST", "input sizes N (NxN) or HxW (default 224)"},
         {"--size", HX_OPT_SIZES, &a.spec.sizes, ST_MIN_INPUT, ST_MAX_INPUT, "LIST", "same as --res (both add to one list)"},
-        {"--backend", HX_OPT_STRINGS, &a.spec.backends, 0, 0, "LIST", "backends (default: every one this CPU supports)"},
+        {"--backend", HX_OPT_STRINGS, &a.spec.backends, 0, 0, "LIST", "backends (default: every one this CPU supports of --precision)"},
+        {"--precision", HX_OPT_STRINGS, &a.precisions, 0, 0, "LIST", "f32, bf16: precisions of the default backends (default f32)"},
         {"--batch", HX_OPT_INTS, &a.spec.batches, 1, 4096, "LIST", "batch sizes (default 1)"},
         {"--threads", HX_OPT_INTS, &a.spec.threads, 1, 1024, "LIST", "thread counts (default: all cores)"},
         {"--warmup", HX_OPT_INT, &a.warmup, 0, 1000, "N", "untimed runs first (default 2)"},
@@ -165,7 +174,7 @@ int hx_cmd_bench(int argc, char **argv) {
         {"--quiet", HX_OPT_FLAG, &a.quiet, 0, 0, NULL, "no progress on stderr"},
     };
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), NULL, 0, NULL);
-    if (!rc) { default_lists(&a.spec); rc = validate_names(&a.spec); }
+    if (!rc) { default_lists(&a.spec, &a.precisions); rc = validate_names(&a.spec); }
     if (rc) {
         if (rc != HX_HELP) fprintf(stderr, "stvit bench: %s\n", st_last_error());
         usage(rc == HX_HELP ? stdout : stderr, opts, HX_COUNT(opts));
@@ -231,8 +240,8 @@ int hx_cmd_bench(int argc, char **argv) {
             mismatched += mismatch;
             if (why && prc) snprintf(why[i], sizeof why[i], "%s", hx_row_get(&row, "error"));
             else if (why)
-                snprintf(why[i], sizeof why[i], "logits differ from the naive backend (relative L2 %s > %g)",
-                         hx_row_get(&row, "rel_l2_vs_naive"), HX_MATCH_TOLERANCE);
+                snprintf(why[i], sizeof why[i], "logits differ from the naive backend (relative L2 %s > %s)",
+                         hx_row_get(&row, "rel_l2_vs_naive"), hx_row_get(&row, "tol_vs_naive"));
         }
         if ((rc = hx_writer_write(csv, &row)) || (rc = hx_writer_write(jsonl, &row))) {
             fprintf(stderr, "stvit bench: %s\n", st_last_error());

@@ -172,7 +172,7 @@ static int run_kind(viz_run *v, int k) {
     st_model *m = NULL;
     vz_recorder rec;
     float *logits = malloc(sizeof(float) * cfg.num_classes);
-    int rc = logits ? hx_backend_pick(v->mo.backend, &be) : st_fail(ST_ERR_NOMEM, "out of memory");
+    int rc = logits ? hx_backend_pick_precision(v->mo.backend, v->mo.precision, &be) : st_fail(ST_ERR_NOMEM, "out of memory");
     if (rc) { free(logits); return rc; }
     kn_set_threads((int)v->mo.threads);
     st_model_allow_nonfinite(v->mo.allow_nonfinite);
@@ -238,7 +238,7 @@ static int write_index(const viz_run *v, int argc, char **argv) {
     for (int i = 0; i < argc && n < (int)sizeof text; i++) n += snprintf(text + n, sizeof text - n, " %s", argv[i]);
     vz_html_text(h, text);
     const kn_backend *be = kn_backend_default();
-    hx_backend_pick(v->mo.backend, &be); /* already resolved once by the runs */
+    hx_backend_pick_precision(v->mo.backend, v->mo.precision, &be); /* already resolved once by the runs */
     snprintf(text, sizeof text, "Network: %s at %dx%d; weights: %s; backend: %s.", v->cfg.name, v->res, v->res,
              v->mo.weights ? v->mo.weights : "seeded random", be->name);
     vz_html_text(h, text);

@@ -14,9 +14,32 @@ int hx_backend_pick(const char *name, const kn_backend **out) {
         }
         return st_fail(ST_ERR_ARG, "unknown backend '%s' (known: %s)", name, known);
     }
-    if (!b->supported()) return st_fail(ST_ERR_ARG, "backend '%s' is not supported on this CPU", name);
+    char why[256];
+    if (!b->supported()) return st_fail(ST_ERR_ARG, "%s", kn_backend_unsupported_why(b, why, sizeof why));
     *out = b;
     return ST_OK;
+}
+
+int hx_backend_pick_precision(const char *name, const char *precision, const kn_backend **out) {
+    if (precision && strcmp(precision, "f32") && strcmp(precision, "bf16"))
+        return st_fail(ST_ERR_ARG, "--precision: '%s' is not f32 or bf16", precision);
+    if (name && *name) {
+        int rc = hx_backend_pick(name, out);
+        if (!rc && precision && strcmp(kn_backend_precision(*out), precision))
+            rc = st_fail(ST_ERR_ARG, "backend '%s' computes in %s, not --precision %s", name,
+                         kn_backend_precision(*out), precision);
+        return rc;
+    }
+    if (!precision || !strcmp(precision, "f32")) return hx_backend_pick(NULL, out);
+    if ((*out = kn_backend_for_precision(precision))) return ST_OK;
+    char why[512] = "", one[256];
+    for (int i = 0; i < kn_backend_count(); i++) {
+        const kn_backend *b = kn_backend_at(i);
+        if (strcmp(kn_backend_precision(b), precision)) continue;
+        strncat(why, why[0] ? "; " : "", sizeof why - strlen(why) - 1);
+        strncat(why, kn_backend_unsupported_why(b, one, sizeof one), sizeof why - strlen(why) - 1);
+    }
+    return st_fail(ST_ERR_ARG, "no %s backend runs here (%s)", precision, why);
 }
 
 int hx_model_config(const hx_model_opts *o, st_config *cfg) {
@@ -48,7 +71,7 @@ int hx_model_config(const hx_model_opts *o, st_config *cfg) {
 int hx_model_open(const hx_model_opts *o, st_model **out) {
     const kn_backend *b;
     st_config cfg;
-    int rc = hx_backend_pick(o->backend, &b);
+    int rc = hx_backend_pick_precision(o->backend, o->precision, &b);
     if (!rc) rc = hx_model_config(o, &cfg);
     if (rc) return rc;
     kn_set_threads((int)o->threads);

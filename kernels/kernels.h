@@ -130,7 +130,16 @@ typedef struct kn_backend {
     unsigned flags;
     int (*supported)(void);          /* 1 if this CPU and build can run it */
     void (*init)(kn_ops *ops);       /* overrides the slots it improves */
+    double roundoff;                 /* unit roundoff of its arithmetic; 0: float's 2^-24 */
+    const char *(*missing)(void);    /* what this CPU/OS lacks when unsupported, or NULL */
+    void (*forget)(const void *lo, size_t bytes); /* weights there are gone (or NULL) */
 } kn_backend;
+
+/* Unit roundoff of b's arithmetic (2^-24 for float) and its name ("f32", "bf16"). */
+double kn_backend_roundoff(const kn_backend *b);
+const char *kn_backend_precision(const kn_backend *b);
+/* "backend 'NAME' is not supported on this CPU" plus what is missing, into buf. */
+const char *kn_backend_unsupported_why(const kn_backend *b, char *buf, size_t size);
 
 /* Registry (registry.c). */
 int kn_backend_count(void);
@@ -138,8 +147,10 @@ const kn_backend *kn_backend_at(int i);
 const kn_backend *kn_backend_find(const char *name); /* NULL if unknown */
 /* Fills ops for backend b: naive first, then every base in turn, then b. 0 or -1. */
 int kn_backend_resolve(const kn_backend *b, kn_ops *ops);
-/* The fastest backend this CPU supports (the last supported one in the table). */
+/* The fastest backend this CPU supports (the last supported one in the table): f32. */
 const kn_backend *kn_backend_default(void);
+/* The fastest supported backend of precision "f32" or "bf16", or NULL. */
+const kn_backend *kn_backend_for_precision(const char *precision);
 
 /* Threads used by multithreaded backends (OpenMP and OpenBLAS). */
 void kn_set_threads(int n);
@@ -147,5 +158,6 @@ int kn_get_threads(void);
 
 /* Backends built in, referenced by the registry. */
 extern const kn_backend kn_backend_naive, kn_backend_simd, kn_backend_omp, kn_backend_blas;
+extern const kn_backend kn_backend_avx512bf16, kn_backend_amx;
 
 #endif

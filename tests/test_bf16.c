@@ -15,6 +15,12 @@
  * the activation's slope (<= 1.13 for GELU and 1.1 for Swish) and |gamma|, and adds a
  * few v of the result for its own f32 steps. A wrong pairing or a misplaced tile
  * would be off by O(S), 100x that bound.
+ *
+ * The backends `avx512bf16` and `amx` are checked through their op table (the 1x1 and
+ * kxk conv slots, 1 and 2 threads, weights packed once and found again), and as a
+ * whole network against the f32 omp backend: logits within relative L2 2e-2 and the
+ * same top-1 on every image, on full-size STViT-S (seeded weights) at a non-square
+ * size with batch 2. (The golden configuration is in test_model, every backend.)
  */
 #include <math.h>
 #include <setjmp.h>
@@ -26,6 +32,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include "kernels/amx/bf16.h"
+#include "tests/common/testutil.h"
+#include "variants/config.h"
+#include "variants/model.h"
+#include "variants/st_error.h"
 
 #define UB 0.00390625           /* bf16 unit roundoff, 2^-8 */
 #define UF 5.9604644775390625e-8 /* float, 2^-24 */
@@ -229,6 +239,114 @@ static void test_gemm_stages__amx(void **s) { (void)s; stages(1); }
 static void test_conv__avx512bf16(void **s) { (void)s; convs(0); }
 static void test_conv__amx(void **s) { (void)s; convs(1); }
 
+/* ------------------------------------------------------------------ backends -- */
+
+static const kn_backend *const bf16_backends[] = {&kn_backend_avx512bf16, &kn_backend_amx};
+
+static const kn_backend *backend_or_skip(int i) {
+    const kn_backend *b = bf16_backends[i];
+    char why[256];
+    if (!b->supported()) {
+        print_message("SKIP %s\n", kn_backend_unsupported_why(b, why, sizeof why));
+        skip();
+    }
+    assert_string_equal(kn_backend_precision(b), "bf16");
+    return b;
+}
+
+/* The pointwise and conv slots against the reference (the problem describes the op to
+ * the checker), twice each (the second call finds the packed weights), 1 and 2 threads. */
+static void backend_ops(int bi) {
+    const kn_backend *be = backend_or_skip(bi);
+    kn_ops ops;
+    assert_int_equal(kn_backend_resolve(be, &ops), 0);
+    int saved = kn_get_threads();
+    for (int threads = 1; threads <= 2; threads++) {
+        kn_set_threads(threads);
+        static const int pw[][4] = {{2, 64, 256, 196}, {1, 512, 128, 49}, {3, 33, 17, 65}};
+        for (int i = 0; i < 3; i++) {
+            int B = pw[i][0], K = pw[i][1], M = pw[i][2], N = pw[i][3];
+            float *w = rand_buf((size_t)M * K, 1.0f), *x = rand_buf((size_t)B * K * N, 1.0f);
+            float *bias = rand_buf(M, 1.0f), *gamma = rand_buf(M, 1.0f), *y0 = rand_buf((size_t)B * M * N, 1.0f);
+            float *y = malloc(sizeof(float) * B * M * N);
+            kn_bf16_weights shape = {.M = M, .K = K};
+            kn_bf16_problem p = {.batch = B, .N = N, .a = &shape, .b = x, .ldb = (size_t)N, .b_stride = (size_t)K * N,
+                                 .c = y, .ldc = (size_t)N, .c_stride = (size_t)M * N, .alpha = 1.0f, .beta = 1.0f,
+                                 .bias = bias, .gamma = gamma, .act = KN_ACT_GELU};
+            for (int rep = 0; rep < 2; rep++) {
+                memcpy(y, y0, sizeof(float) * B * M * N);
+                ops.pointwise(&(kn_pointwise_args){.batch = B, .cin = K, .cout = M, .n = N, .x = x, .w = w,
+                                                   .bias = bias, .act = KN_ACT_GELU, .gamma = gamma,
+                                                   .accumulate = 1, .y = y});
+                check(&p, w, y0, 1, "backend pointwise");
+            }
+            be->forget(w, sizeof(float) * M * K);
+            free(w), free(x), free(bias), free(gamma), free(y0), free(y);
+        }
+        kn_conv_args cv = {.batch = 2, .cin = 16, .h = 15, .w = 13, .cout = 24, .k = 3, .stride = 2, .pad = 1,
+                           .act = KN_ACT_NONE};
+        int oh = 8, ow = 7, K = 16 * 9;
+        float *x = rand_buf((size_t)2 * 16 * 15 * 13, 1.0f), *w = rand_buf((size_t)24 * K, 1.0f), *bias = rand_buf(24, 1.0f);
+        float *y = malloc(sizeof(float) * 2 * 24 * oh * ow);
+        cv.x = x, cv.wt = w, cv.bias = bias, cv.y = y;
+        kn_bf16_weights shape = {.M = 24, .K = K};
+        kn_bf16_problem p = {.batch = 2, .N = oh * ow, .a = &shape, .conv = &cv, .c = y, .ldc = (size_t)oh * ow,
+                             .c_stride = (size_t)24 * oh * ow, .alpha = 1.0f, .bias = bias};
+        for (int rep = 0; rep < 2; rep++) {
+            ops.conv(&cv);
+            check(&p, w, y, 1, "backend conv");
+        }
+        be->forget(w, sizeof(float) * 24 * K);
+        free(x), free(w), free(bias), free(y);
+    }
+    kn_set_threads(saved);
+}
+
+static void argmax_rows(const float *x, int rows, int n, int *out) {
+    for (int r = 0; r < rows; r++) {
+        out[r] = 0;
+        for (int i = 1; i < n; i++)
+            if (x[(size_t)r * n + i] > x[(size_t)r * n + out[r]]) out[r] = i;
+    }
+}
+
+/* Full-size STViT-S, seeded, 2 images of 160x224: bf16 logits vs the f32 omp backend. */
+static void backend_model(int bi) {
+    const kn_backend *be = backend_or_skip(bi);
+    st_config cfg;
+    assert_int_equal(st_config_named("S", &cfg), ST_OK);
+    const int B = 2, H = 160, W = 224, classes = cfg.num_classes;
+    float *in = malloc(sizeof(float) * B * 3 * H * W), *ref = malloc(sizeof(float) * B * classes),
+          *got = malloc(sizeof(float) * B * classes);
+    assert_true(in && ref && got);
+    tu_fill_random(in, (size_t)B * 3 * H * W, 7);
+    const kn_backend *pair[2] = {&kn_backend_omp, be};
+    float *out[2] = {ref, got};
+    for (int i = 0; i < 2; i++) {
+        st_model *m;
+        assert_int_equal(st_model_create(&m, &cfg, NULL, 3, pair[i]), ST_OK);
+        assert_int_equal(st_model_plan(m, B, H, W, 0), ST_OK);
+        assert_int_equal(st_model_forward(m, in, out[i]), ST_OK);
+        st_model_free(m);
+    }
+    int top_ref[2], top_got[2];
+    argmax_rows(ref, B, classes, top_ref);
+    argmax_rows(got, B, classes, top_got);
+    for (int b = 0; b < B; b++) {
+        double e = tu_rel_l2(got + (size_t)b * classes, ref + (size_t)b * classes, classes);
+        print_message("  %s STViT-S %dx%d image %d: logits rel L2 %.2e vs omp, top-1 %d (omp %d)\n", be->name, H, W,
+                      b, e, top_got[b], top_ref[b]);
+        assert_true(e <= 2e-2);
+        assert_int_equal(top_got[b], top_ref[b]);
+    }
+    free(in), free(ref), free(got);
+}
+
+static void test_backend_ops__avx512bf16(void **s) { (void)s; backend_ops(0); }
+static void test_backend_ops__amx(void **s) { (void)s; backend_ops(1); }
+static void test_model_S__avx512bf16(void **s) { (void)s; backend_model(0); }
+static void test_model_S__amx(void **s) { (void)s; backend_model(1); }
+
 /* -------------------------------------------------------- conversion/packing -- */
 
 static float from_bits(uint32_t u) {
@@ -337,6 +455,10 @@ int main(void) {
         cmocka_unit_test(test_gemm_stages__amx),
         cmocka_unit_test(test_conv__avx512bf16),
         cmocka_unit_test(test_conv__amx),
+        cmocka_unit_test(test_backend_ops__avx512bf16),
+        cmocka_unit_test(test_backend_ops__amx),
+        cmocka_unit_test(test_model_S__avx512bf16),
+        cmocka_unit_test(test_model_S__amx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

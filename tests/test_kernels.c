@@ -89,6 +89,10 @@ static int setup_impls(void **state) {
     for (int i = 0; i < kn_backend_count(); i++) {
         const kn_backend *b = kn_backend_at(i);
         if (b == &kn_backend_naive) continue; /* the reference itself */
+        if (kn_backend_roundoff(b) > U) { /* bounds here are float's */
+            print_message("skip backend %s: %s precision, tested by test_bf16\n", b->name, kn_backend_precision(b));
+            continue;
+        }
         if (!b->supported()) {
             print_message("skip backend %s: not supported on this CPU/build\n", b->name);
             continue;

@@ -52,7 +52,8 @@ int st_model_create(st_model **out, const st_config *cfg, const char *weights_pa
     if (rc) goto fail;
     m->backend = backend ? backend : kn_backend_default();
     if (kn_backend_resolve(m->backend, &m->ops) != 0) {
-        rc = st_fail(ST_ERR_ARG, "backend '%s' is not supported on this CPU", m->backend->name);
+        char why[256];
+        rc = st_fail(ST_ERR_ARG, "%s", kn_backend_unsupported_why(m->backend, why, sizeof why));
         goto fail;
     }
     m->fold_bn = (m->backend->flags & KN_FOLD_BN) != 0;
@@ -77,6 +78,10 @@ fail:
 
 void st_model_free(st_model *m) {
     if (!m) return;
+    if (m->backend && m->backend->forget) { /* its prepared copies of these weights */
+        if (m->arena) m->backend->forget(m->arena, m->arena_floats * sizeof(float));
+        if (m->derived) m->backend->forget(m->derived, m->derived_floats * sizeof(float));
+    }
     for (int i = 0; i < ST_STAGES; i++) free(m->stages[i].blocks);
     free(m->decls);
     free(m->arena);

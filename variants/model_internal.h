@@ -73,6 +73,7 @@ struct st_model {
     float *head_ln_w, *head_ln_b;  /* norm (projection == 0): LayerNorm over channels [c3] */
     float *head_w, *head_b;        /* [classes][feat], [classes] */
     float *derived;                /* arena of derived (folded) weights */
+    size_t derived_floats;
 
     /* run state, sized by st_model_plan */
     st_geometry geo;
