@@ -65,8 +65,13 @@ static void default_lists(hx_sweep_spec *s, const hx_str_list *precisions) {
     if (!s->attns.n) { s->attns.n = 1; strcpy(s->attns.v[0], "sta"); }
     if (!s->sizes.n) { s->sizes.n = 1; s->sizes.v[0] = (hx_size){224, 224}; }
     if (!s->backends.n)
-        for (int i = 0; i < kn_backend_count() && s->backends.n < HX_LIST_MAX; i++)
-            if (kn_backend_at(i)->supported() && wanted_precision(precisions, kn_backend_at(i))) strcpy(s->backends.v[s->backends.n++], kn_backend_at(i)->name);
+        for (int i = 0; i < kn_backend_count() && s->backends.n < HX_LIST_MAX; i++) {
+            const kn_backend *be = kn_backend_at(i);
+            char why[8];
+            /* ISA variants only when named; bf16 ones with --precision bf16 */
+            if (!be->isa && wanted_precision(precisions, be) && kn_backend_runs(be, why, sizeof why))
+                strcpy(s->backends.v[s->backends.n++], be->name);
+        }
     if (!s->batches.n) { s->batches.n = 1; s->batches.v[0] = 1; }
     if (!s->threads.n) { s->threads.n = 1; s->threads.v[0] = sysconf(_SC_NPROCESSORS_ONLN); }
 }

@@ -83,7 +83,7 @@ static void print_summary(const hx_eval_opts *o, const hx_eval_set *set, const h
     hx_eval_print_accuracy(stdout, a);
     printf("speed      %.1f images/s  (%.1f s; %dx%d crop %g, batch %d, backend %s, threads %d)\n",
            r->seconds > 0 ? a->images / r->seconds : 0, r->seconds, o->res, o->res, o->crop_pct, o->batch,
-           st_model_backend(m)->name, kn_get_threads());
+           st_model_backend(m)->name, st_model_ctx(m)->threads);
     if (o->out) printf("predictions %s\n", o->out);
 }
 

@@ -14,8 +14,8 @@ int hx_backend_pick(const char *name, const kn_backend **out) {
         }
         return st_fail(ST_ERR_ARG, "unknown backend '%s' (known: %s)", name, known);
     }
-    char why[256];
-    if (!b->supported()) return st_fail(ST_ERR_ARG, "%s", kn_backend_unsupported_why(b, why, sizeof why));
+    char why[160];
+    if (!kn_backend_runs(b, why, sizeof why)) return st_fail(ST_ERR_ARG, "backend '%s' does not run here: %s", name, why);
     *out = b;
     return ST_OK;
 }
@@ -32,12 +32,12 @@ int hx_backend_pick_precision(const char *name, const char *precision, const kn_
     }
     if (!precision || !strcmp(precision, "f32")) return hx_backend_pick(NULL, out);
     if ((*out = kn_backend_for_precision(precision))) return ST_OK;
-    char why[512] = "", one[256];
+    char why[512] = "", one[160];
     for (int i = 0; i < kn_backend_count(); i++) {
         const kn_backend *b = kn_backend_at(i);
-        if (strcmp(kn_backend_precision(b), precision)) continue;
-        strncat(why, why[0] ? "; " : "", sizeof why - strlen(why) - 1);
-        strncat(why, kn_backend_unsupported_why(b, one, sizeof one), sizeof why - strlen(why) - 1);
+        if (b->isa || strcmp(kn_backend_precision(b), precision)) continue;
+        kn_backend_runs(b, one, sizeof one);
+        snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s: %s", why[0] ? "; " : "", b->name, one);
     }
     return st_fail(ST_ERR_ARG, "no %s backend runs here (%s)", precision, why);
 }
@@ -74,7 +74,7 @@ int hx_model_open(const hx_model_opts *o, st_model **out) {
     int rc = hx_backend_pick_precision(o->backend, o->precision, &b);
     if (!rc) rc = hx_model_config(o, &cfg);
     if (rc) return rc;
-    kn_set_threads((int)o->threads);
-    st_model_allow_nonfinite(o->allow_nonfinite);
-    return st_model_create(out, &cfg, o->weights, (uint64_t)o->seed, b);
+    return st_model_create_with(out, &cfg, o->weights, (uint64_t)o->seed,
+                                &(st_model_opts){.backend = b, .threads = (int)o->threads,
+                                                 .allow_nonfinite = o->allow_nonfinite});
 }

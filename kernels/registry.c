@@ -1,19 +1,21 @@
-/* registry.c — the one table of backends built in. A new backend is a folder
- * under kernels/ plus one line here. Order: slowest to fastest within a precision;
- * the bf16 backends come before the fastest f32 one so that the default stays exact. */
-#include <stdio.h>
+/* registry.c — the one table of backends built in. A new backend is a folder under
+ * kernels/ plus one line here; KN_WITH_ISAS(b) adds b and its ISA variants b-avx512,
+ * b-avx2, b-generic (KN_ISA_LIST). Order: slowest to fastest (plain entries). */
 #include <string.h>
-#include <omp.h>
-#include <cblas.h>
 #include "kernels/kernels.h"
+
+#define KN_VARIANT_(b, isa) &kn_backend_##b##_##isa,
+#define KN_SIMD_VARIANT_(isa) KN_VARIANT_(simd, isa)
+#define KN_OMP_VARIANT_(isa) KN_VARIANT_(omp, isa)
 
 static const kn_backend *const backends[] = {
     &kn_backend_naive,
-    &kn_backend_simd,
+    &kn_backend_simd, KN_ISA_LIST(KN_SIMD_VARIANT_)
     &kn_backend_blas,
-    &kn_backend_avx512bf16, /* bf16 (u = 2^-8): only by name or --precision bf16 */
+    /* bf16 (u = 2^-8), by name or --precision bf16: before omp so the default stays f32 */
+    &kn_backend_avx512bf16,
     &kn_backend_amx,
-    &kn_backend_omp, /* faster than blas on STViT (fused epilogues, one thread pool) */
+    &kn_backend_omp, KN_ISA_LIST(KN_OMP_VARIANT_) /* faster than blas on STViT (fused epilogues, one pool) */
 };
 
 int kn_backend_count(void) { return (int)(sizeof backends / sizeof backends[0]); }
@@ -25,8 +27,19 @@ const kn_backend *kn_backend_find(const char *name) {
     return NULL;
 }
 
+int kn_backend_runs(const kn_backend *b, char *why, size_t cap) {
+    for (const kn_backend *p = b; p; p = p->base ? kn_backend_find(p->base) : NULL) {
+        if (p->supported && !p->supported(b, why, cap)) return 0;
+        if (p->base && !kn_backend_find(p->base)) {
+            if (cap) strncpy(why, "its base backend is not built in", cap - 1), why[cap - 1] = 0;
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int kn_backend_resolve(const kn_backend *b, kn_ops *ops) {
-    if (!b || !b->supported()) return -1;
+    if (!b) return -1;
     if (b->base) {
         if (kn_backend_resolve(kn_backend_find(b->base), ops) != 0) return -1;
     } else {
@@ -36,18 +49,12 @@ int kn_backend_resolve(const kn_backend *b, kn_ops *ops) {
     return 0;
 }
 
-double kn_backend_roundoff(const kn_backend *b) { return b->roundoff > 0 ? b->roundoff : 0x1p-24; }
-const char *kn_backend_precision(const kn_backend *b) { return kn_backend_roundoff(b) >= 0x1p-8 ? "bf16" : "f32"; }
-
-const char *kn_backend_unsupported_why(const kn_backend *b, char *buf, size_t size) {
-    const char *why = b->missing ? b->missing() : NULL;
-    snprintf(buf, size, "backend '%s' is not supported on this CPU%s%s", b->name, why ? ": " : "", why ? why : "");
-    return buf;
-}
-
 const kn_backend *kn_backend_for_precision(const char *precision) {
+    char why[8];
     for (int i = kn_backend_count() - 1; i >= 0; i--)
-        if (!strcmp(kn_backend_precision(backends[i]), precision) && backends[i]->supported()) return backends[i];
+        if (!backends[i]->isa && !strcmp(kn_backend_precision(backends[i]), precision) &&
+            kn_backend_runs(backends[i], why, sizeof why))
+            return backends[i];
     return NULL;
 }
 
@@ -56,10 +63,7 @@ const kn_backend *kn_backend_default(void) {
     return b ? b : &kn_backend_naive;
 }
 
-static int kn_threads = 0;
-void kn_set_threads(int n) {
-    kn_threads = n > 0 ? n : omp_get_num_procs();
-    omp_set_num_threads(kn_threads);
-    openblas_set_num_threads(kn_threads); /* the blas backend's sgemm threads */
+const char *kn_backend_precision(const kn_backend *b) { return b && b->precision ? b->precision : "f32"; }
+double kn_backend_unit_roundoff(const kn_backend *b) {
+    return b && b->unit_roundoff > 0 ? b->unit_roundoff : KN_U_F32;
 }
-int kn_get_threads(void) { return kn_threads > 0 ? kn_threads : omp_get_num_procs(); }

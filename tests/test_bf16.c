@@ -16,8 +16,8 @@
  * few v of the result for its own f32 steps. A wrong pairing or a misplaced tile
  * would be off by O(S), 100x that bound.
  *
- * The backends `avx512bf16` and `amx` are checked through their op table (the 1x1 and
- * kxk conv slots, 1 and 2 threads, weights packed once and found again), and as a
+ * The backends `avx512bf16` and `amx` are checked through an instance (the 1x1 and kxk
+ * conv slots, 1 and 2 threads, weights from their prepare hook), and as a
  * whole network against the f32 omp backend: logits within relative L2 2e-2 and the
  * same top-1 on every image, on full-size STViT-S (seeded weights) at a non-square
  * size with batch 2. (The golden configuration is in test_model, every backend.)
@@ -245,61 +245,67 @@ static const kn_backend *const bf16_backends[] = {&kn_backend_avx512bf16, &kn_ba
 
 static const kn_backend *backend_or_skip(int i) {
     const kn_backend *b = bf16_backends[i];
-    char why[256];
-    if (!b->supported()) {
-        print_message("SKIP %s\n", kn_backend_unsupported_why(b, why, sizeof why));
+    char why[160];
+    if (!kn_backend_runs(b, why, sizeof why)) {
+        print_message("SKIP backend %s: %s\n", b->name, why);
         skip();
     }
     assert_string_equal(kn_backend_precision(b), "bf16");
     return b;
 }
 
-/* The pointwise and conv slots against the reference (the problem describes the op to
- * the checker), twice each (the second call finds the packed weights), 1 and 2 threads. */
+/* The weight as the model hands it over: the reference and this ctx's prepared form. */
+static kn_weight prepared(kn_ctx *ctx, int op, int rows, int cols, int k, const float *ref, void **mem) {
+    kn_weight_info wi = {.op = op, .rows = rows, .cols = cols, .k = k, .name = "test"};
+    size_t bytes = kn_ctx_prepare_size(ctx, &wi);
+    assert_true(bytes > 0);
+    *mem = aligned((bytes + 63) / 64 * 64);
+    assert_int_equal(kn_ctx_prepare(ctx, &wi, ref, *mem), 0);
+    return (kn_weight){ref, *mem};
+}
+
+/* The conv1x1 and conv slots of an instance (1 and 2 threads) against the reference,
+ * with their weights prepared by the backend's hook. */
 static void backend_ops(int bi) {
     const kn_backend *be = backend_or_skip(bi);
-    kn_ops ops;
-    assert_int_equal(kn_backend_resolve(be, &ops), 0);
-    int saved = kn_get_threads();
     for (int threads = 1; threads <= 2; threads++) {
-        kn_set_threads(threads);
+        kn_ctx *ctx;
+        char err[256];
+        assert_int_equal(kn_ctx_create(&ctx, be, threads, err, sizeof err), 0);
+        assert_true(ctx->unit_roundoff == UB);
         static const int pw[][4] = {{2, 64, 256, 196}, {1, 512, 128, 49}, {3, 33, 17, 65}};
         for (int i = 0; i < 3; i++) {
             int B = pw[i][0], K = pw[i][1], M = pw[i][2], N = pw[i][3];
             float *w = rand_buf((size_t)M * K, 1.0f), *x = rand_buf((size_t)B * K * N, 1.0f);
             float *bias = rand_buf(M, 1.0f), *gamma = rand_buf(M, 1.0f), *y0 = rand_buf((size_t)B * M * N, 1.0f);
             float *y = malloc(sizeof(float) * B * M * N);
+            void *mem;
+            kn_weight hw = prepared(ctx, KN_OP_conv1x1, M, K, 1, w, &mem);
+            memcpy(y, y0, sizeof(float) * B * M * N);
+            ctx->ops.conv1x1(ctx, &(kn_conv1x1_args){.batch = B, .cin = K, .cout = M, .n = N, .x = x, .w = hw,
+                                                     .bias = bias, .act = KN_ACT_GELU, .gamma = gamma,
+                                                     .accumulate = 1, .y = y});
             kn_bf16_weights shape = {.M = M, .K = K};
             kn_bf16_problem p = {.batch = B, .N = N, .a = &shape, .b = x, .ldb = (size_t)N, .b_stride = (size_t)K * N,
                                  .c = y, .ldc = (size_t)N, .c_stride = (size_t)M * N, .alpha = 1.0f, .beta = 1.0f,
                                  .bias = bias, .gamma = gamma, .act = KN_ACT_GELU};
-            for (int rep = 0; rep < 2; rep++) {
-                memcpy(y, y0, sizeof(float) * B * M * N);
-                ops.pointwise(&(kn_pointwise_args){.batch = B, .cin = K, .cout = M, .n = N, .x = x, .w = w,
-                                                   .bias = bias, .act = KN_ACT_GELU, .gamma = gamma,
-                                                   .accumulate = 1, .y = y});
-                check(&p, w, y0, 1, "backend pointwise");
-            }
-            be->forget(w, sizeof(float) * M * K);
-            free(w), free(x), free(bias), free(gamma), free(y0), free(y);
+            check(&p, w, y0, 1, "backend conv1x1");
+            free(w), free(x), free(bias), free(gamma), free(y0), free(y), free(mem);
         }
-        kn_conv_args cv = {.batch = 2, .cin = 16, .h = 15, .w = 13, .cout = 24, .k = 3, .stride = 2, .pad = 1,
-                           .act = KN_ACT_NONE};
+        kn_conv_args cv = {.batch = 2, .cin = 16, .h = 15, .w = 13, .cout = 24, .k = 3, .stride = 2, .pad = 1};
         int oh = 8, ow = 7, K = 16 * 9;
         float *x = rand_buf((size_t)2 * 16 * 15 * 13, 1.0f), *w = rand_buf((size_t)24 * K, 1.0f), *bias = rand_buf(24, 1.0f);
         float *y = malloc(sizeof(float) * 2 * 24 * oh * ow);
-        cv.x = x, cv.wt = w, cv.bias = bias, cv.y = y;
+        void *mem;
+        cv.x = x, cv.wt = prepared(ctx, KN_OP_conv, 24, 16, 3, w, &mem), cv.bias = bias, cv.y = y;
+        ctx->ops.conv(ctx, &cv);
         kn_bf16_weights shape = {.M = 24, .K = K};
         kn_bf16_problem p = {.batch = 2, .N = oh * ow, .a = &shape, .conv = &cv, .c = y, .ldc = (size_t)oh * ow,
                              .c_stride = (size_t)24 * oh * ow, .alpha = 1.0f, .bias = bias};
-        for (int rep = 0; rep < 2; rep++) {
-            ops.conv(&cv);
-            check(&p, w, y, 1, "backend conv");
-        }
-        be->forget(w, sizeof(float) * 24 * K);
-        free(x), free(w), free(bias), free(y);
+        check(&p, w, y, 1, "backend conv");
+        free(x), free(w), free(bias), free(y), free(mem);
+        kn_ctx_free(ctx);
     }
-    kn_set_threads(saved);
 }
 
 static void argmax_rows(const float *x, int rows, int n, int *out) {
@@ -324,7 +330,8 @@ static void backend_model(int bi) {
     float *out[2] = {ref, got};
     for (int i = 0; i < 2; i++) {
         st_model *m;
-        assert_int_equal(st_model_create(&m, &cfg, NULL, 3, pair[i]), ST_OK);
+        assert_int_equal(st_model_create_with(&m, &cfg, NULL, 3, &(st_model_opts){.backend = pair[i], .threads = 2}),
+                         ST_OK);
         assert_int_equal(st_model_plan(m, B, H, W, 0), ST_OK);
         assert_int_equal(st_model_forward(m, in, out[i]), ST_OK);
         st_model_free(m);

@@ -406,12 +406,10 @@ static void derive_pass(st_model *m, carver *cv) {
 int st_weights_derive(st_model *m) {
     carver measure = {0};
     derive_pass(m, &measure);
-    if (m->derived && m->backend && m->backend->forget) /* the backend's copies of the old ones */
-        m->backend->forget(m->derived, m->derived_floats * sizeof(float));
     free(m->derived);
-    m->derived_floats = measure.used;
     m->derived = aligned_alloc(64, (measure.used ? measure.used : 16) * sizeof(float));
     if (!m->derived) return st_fail(ST_ERR_NOMEM, "out of memory for derived weights");
+    m->derived_floats = measure.used;
     carver fill = {.base = m->derived};
     derive_pass(m, &fill);
     return ST_OK;
