@@ -57,6 +57,57 @@ static void *aligned(size_t bytes) {
     return p;
 }
 
+/* ------------------------------------------------- AMX kernel, emulated tiles -- */
+
+/* The AMX micro-kernel's source compiled against scalar tiles (Intel's TDPBF16PS
+ * pseudo-code), so its layout logic (A rows in place, B pair rows at a 128-byte
+ * stride, the 2x2 C tiles) is checked on every AVX-512 CPU, AMX or not. */
+#include <immintrin.h>
+#undef _tile_loadd
+#undef _tile_stored
+#undef _tile_zero
+#undef _tile_dpbf16ps
+static struct { unsigned char b[16][64]; } emu_tile[8];
+static void emu_loadd(int t, const void *base, size_t stride) {
+    for (int r = 0; r < 16; r++) memcpy(emu_tile[t].b[r], (const char *)base + r * stride, 64);
+}
+static void emu_stored(int t, void *base, size_t stride) {
+    for (int r = 0; r < 16; r++) memcpy((char *)base + r * stride, emu_tile[t].b[r], 64);
+}
+static float emu_bf(const unsigned char *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return kn_bf16_to_f32(h);
+}
+static void emu_dpbf16ps(int c, int a, int b) { /* C[m][n] += sum_k A[m][2k..2k+1] . B[k][2n..2n+1] */
+    for (int m = 0; m < 16; m++)
+        for (int n = 0; n < 16; n++) {
+            float acc;
+            memcpy(&acc, emu_tile[c].b[m] + 4 * n, 4);
+            for (int k = 0; k < 16; k++)
+                acc += emu_bf(emu_tile[a].b[m] + 4 * k) * emu_bf(emu_tile[b].b[k] + 4 * n) +
+                       emu_bf(emu_tile[a].b[m] + 4 * k + 2) * emu_bf(emu_tile[b].b[k] + 4 * n + 2);
+            memcpy(emu_tile[c].b[m] + 4 * n, &acc, 4);
+        }
+}
+static void emu_loadconfig(const void *cfg) { (void)cfg; }
+static void emu_release(void) {}
+#define _tile_loadd(t, base, stride) emu_loadd(t, base, stride)
+#define _tile_stored(t, base, stride) emu_stored(t, base, stride)
+#define _tile_zero(t) memset(&emu_tile[t], 0, sizeof emu_tile[t])
+#define _tile_dpbf16ps(c, a, b) emu_dpbf16ps(c, a, b)
+#define _tile_loadconfig emu_loadconfig
+#define _tile_release emu_release
+#define kn_bf16_amx_begin emu_amx_begin
+#define kn_bf16_amx_end emu_amx_end
+#define kn_bf16_gemm_32x32__amx emu_gemm_32x32__amx
+#define kn_bf16_kernel_amx emu_kernel_amx
+#include "kernels/amx/bf16_gemm__amx.c"
+#undef kn_bf16_kernel_amx
+#undef kn_bf16_gemm_32x32__amx
+#undef kn_bf16_amx_begin
+#undef kn_bf16_amx_end
+
 /* ------------------------------------------------------------------ kernels -- */
 
 typedef struct {
@@ -65,10 +116,15 @@ typedef struct {
 } kernel_case;
 
 static int amx_usable(const char **why) { return kn_bf16_amx_request(why) == 0; }
+static int avx512_usable(const char **why) { /* the emulated tiles need only the AVX-512 parts */
+    if (kn_bf16_cpu_avx512bf16(why) || kn_bf16_cpu_amx(why)) return 1;
+    return 0;
+}
 
 static const kernel_case kernels[] = {
     {&kn_bf16_kernel_avx512bf16, kn_bf16_cpu_avx512bf16},
     {&kn_bf16_kernel_amx, amx_usable},
+    {&emu_kernel_amx, avx512_usable},
 };
 
 /* The kernel by index, or a cmocka skip saying why it cannot run here. */
@@ -208,7 +264,7 @@ static void stages(int ki) {
 
 /* 3x3 convs as implicit GEMM: the stem (cin 3, stride 2), stride 1, downsampling
  * (stride 2 pad 1), odd sizes, and the 4x4 stride-4 patch stem. */
-static void convs(int ki) {
+static void conv_table(int ki, int small) {
     const kn_bf16_kernel *k = kernel_or_skip(ki);
     static const struct { int batch, cin, h, w, cout, k, stride, pad; } cs[] = {
         {1, 3, 224, 224, 32, 3, 2, 1}, {2, 5, 7, 9, 17, 3, 1, 1},  {1, 32, 112, 112, 32, 3, 1, 1},
@@ -216,6 +272,7 @@ static void convs(int ki) {
         {1, 320, 14, 14, 512, 3, 2, 1},
     };
     for (size_t i = 0; i < sizeof cs / sizeof *cs; i++) {
+        if (small && (size_t)cs[i].cout * cs[i].h * cs[i].w * cs[i].cin > 200000) continue; /* scalar tiles are slow */
         kn_conv_args cv = {.batch = cs[i].batch, .cin = cs[i].cin, .h = cs[i].h, .w = cs[i].w,
                            .cout = cs[i].cout, .k = cs[i].k, .stride = cs[i].stride, .pad = cs[i].pad};
         int oh = (cv.h + 2 * cv.pad - cv.k) / cv.stride + 1, ow = (cv.w + 2 * cv.pad - cv.k) / cv.stride + 1;
@@ -232,6 +289,10 @@ static void convs(int ki) {
     }
 }
 
+static void convs(int ki) { conv_table(ki, 0); }
+static void convs_small(int ki) { conv_table(ki, 1); }
+static void test_gemm_sweep__amx_emulated(void **s) { (void)s; sweep(2); }
+static void test_conv__amx_emulated(void **s) { (void)s; convs_small(2); }
 static void test_gemm_sweep__avx512bf16(void **s) { (void)s; sweep(0); }
 static void test_gemm_sweep__amx(void **s) { (void)s; sweep(1); }
 static void test_gemm_stages__avx512bf16(void **s) { (void)s; stages(0); }
@@ -456,6 +517,8 @@ int main(void) {
         cmocka_unit_test(test_pack_weights),
         cmocka_unit_test(test_pack_panel),
         cmocka_unit_test(test_switch_off),
+        cmocka_unit_test(test_gemm_sweep__amx_emulated),
+        cmocka_unit_test(test_conv__amx_emulated),
         cmocka_unit_test(test_gemm_sweep__avx512bf16),
         cmocka_unit_test(test_gemm_sweep__amx),
         cmocka_unit_test(test_gemm_stages__avx512bf16),
