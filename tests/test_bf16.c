@@ -5,7 +5,9 @@
  * 224 and 384), every epilogue (bias, GELU, Swish, layer scale, residual, alpha), the
  * 3x3 convolutions as implicit GEMM (stem and stride-2 downsampling), transposed B
  * (the head), and the row/image/panel splits of the driver. A kernel the CPU lacks
- * is skipped by name with the reason; STVIT_NO_BF16=1 skips them all.
+ * is skipped by name with the reason; STVIT_NO_BF16=1 skips them all. The AMX
+ * kernel's source also runs on emulated tiles (scalar TDPBF16PS), so its layout is
+ * checked on CPUs without AMX too.
  *
  * Tolerance (a bound, not a constant). With u = 2^-8 (bf16) and v = 2^-24 (f32), both
  * operands rounded to bf16 give each product a relative error <= 2u + u^2; the f32
