@@ -224,6 +224,10 @@ static inline float *kn_ctx_shared_scratch(const kn_ctx *c) {
  * a weight (0: none), and writing it at dst. The model calls these once per weight. */
 size_t kn_ctx_prepare_size(const kn_ctx *c, const kn_weight_info *wi);
 int kn_ctx_prepare(kn_ctx *c, const kn_weight_info *wi, const float *ref, void *dst);
+/* For code outside a model (tests, benchmarks): a handle to ref with this ctx's prepared
+ * form in *mem (allocated; the caller frees it), or ref alone (*mem NULL) when the
+ * backend prepares nothing for it or fails. */
+kn_weight kn_ctx_weight(kn_ctx *c, const kn_weight_info *wi, const float *ref, void **mem);
 /* Records a failure message in c->error; returns -1. */
 int kn_ctx_fail(kn_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
