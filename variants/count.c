@@ -1,11 +1,13 @@
 /* count.c — parameters from the weight declarations (the same list the loader
- * uses), FLOPs by walking the layer geometry the forward pass uses. */
+ * uses), FLOPs summed over the nodes the forward pass runs (variants/plan_build.c
+ * gives each node its count in the paper's convention). */
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include "variants/count.h"
 #include "variants/geometry.h"
 #include "variants/model_internal.h"
+#include "variants/plan.h"
 #include "variants/st_error.h"
 
 static void add(st_counts *c, int part, const char *op, int64_t flops) {
@@ -22,46 +24,6 @@ static void add(st_counts *c, int part, const char *op, int64_t flops) {
     snprintf(r->part, sizeof r->part, "%s", parts[part]);
     snprintf(r->op, sizeof r->op, "%s", op);
     r->flops = flops;
-}
-
-/* The token mixer on `groups` groups of t tokens of C channels, grid th x tw. */
-static void count_refine(st_counts *c, int part, const st_config *cfg, const st_stage_geo *s, int64_t groups,
-                         int64_t t) {
-    int64_t C = s->c, T = groups * t, hd = C / s->heads;
-    if (cfg->refine == ST_REFINE_ATTN) {
-        add(c, part, "conv1x1", 3 * C * C * T + C * C * T);           /* qkv, proj */
-        add(c, part, "attention", groups * s->heads * 2 * t * hd * t); /* q.k and attn.v */
-    } else if (cfg->refine == ST_REFINE_CONV) {
-        add(c, part, "conv1x1", 2 * C * C * T);
-        add(c, part, "dwconv", C * 25 * T);
-    }
-}
-
-static void count_block(st_counts *c, int part, const st_config *cfg, int stage, const st_stage_geo *s) {
-    int64_t C = s->c, n = (int64_t)s->h * s->w, hid = s->hid;
-    if (cfg->pos == ST_POS_CPE) add(c, part, "dwconv", C * 9 * n);
-    add(c, part, "norm", 5 * C * n); /* LayerNorm */
-    if (s->kind == ST_ATTN_STA) {
-        int64_t m = (int64_t)s->hh * s->ww, P = (int64_t)s->sh * s->sw, np = (int64_t)s->hp * s->wp;
-        add(c, part, "sta_pool", C * np);
-        for (int it = 0; it < cfg->n_iter[stage]; it++) {
-            add(c, part, "sta_unfold_fold", C * 81 * m + 81 * m); /* unfold S, fold Z */
-            add(c, part, "association", m * P * C * 9);
-            if (it < cfg->n_iter[stage] - 1) {
-                add(c, part, "aggregation", m * C * P * 9);
-                add(c, part, "sta_unfold_fold", C * 81 * m);
-            }
-        }
-        add(c, part, "aggregation", m * C * P * 9);
-        add(c, part, "sta_unfold_fold", C * 81 * m + C * 81 * m); /* fold of S, unfold before upsampling */
-        count_refine(c, part, cfg, s, 1, m);
-        add(c, part, "upsampling", m * C * 9 * P);
-    } else {
-        count_refine(c, part, cfg, s, s->groups, s->tokens);
-    }
-    add(c, part, "norm", 2 * C * n); /* norm2 */
-    add(c, part, "conv1x1", hid * C * n + C * hid * n);
-    if (cfg->ffn != ST_FFN_PLAIN) add(c, part, "dwconv", hid * 9 * n);
 }
 
 int st_count(const st_config *cfg, int h, int w, st_counts *out) {
@@ -85,39 +47,24 @@ int st_count(const st_config *cfg, int h, int w, st_counts *out) {
         out->part_params[part] += m.decls[i].numel;
     }
     out->params = m.params;
+
+    /* FLOPs: the nodes' own counts, unfolded (the convention counts every BatchNorm) */
+    if (!rc && kn_backend_resolve(kn_backend_default(), &m.ops)) rc = st_fail(ST_ERR_ARG, "no backend");
+    st_plan p = {0};
+    if (!rc) rc = st_plan_build(&m, &g, 1, 0, &p);
+    if (!rc && !(rc = st_plan_place(&p))) {
+        for (int i = 0; i < p.n; i++)
+            for (int k = 0; k < ST_NODE_COUNTS && p.nodes[i].count_op[k]; k++)
+                add(out, p.nodes[i].info.part, p.nodes[i].count_op[k], p.nodes[i].count_flops[k]);
+        out->nodes = p.n;
+        out->buffers = p.nbufs;
+        out->work_bytes_unshared = (int64_t)(p.floats_unshared * sizeof(float));
+        out->work_bytes = (int64_t)(p.floats * sizeof(float));
+    }
+    st_plan_free(&p);
     for (int i = 0; i < ST_STAGES; i++) free(m.stages[i].blocks);
     free(m.decls);
-    if (rc) return rc;
-
-    /* FLOPs */
-    int cin = 3, ih = h, iw = w;
-    for (int i = 0; i < g.nstem; i++) {
-        int k = cfg->stem == ST_STEM_PATCH4 ? 4 : 3;
-        int64_t out_n = (int64_t)g.stem_h[i] * g.stem_w[i];
-        add(out, 0, k == 4 ? "conv4x4" : "conv3x3", (int64_t)g.stem_c[i] * cin * k * k * out_n);
-        if (cfg->stem == ST_STEM_CONV4) add(out, 0, "norm", 2 * g.stem_c[i] * out_n);
-        cin = g.stem_c[i];
-        ih = g.stem_h[i];
-        iw = g.stem_w[i];
-    }
-    (void)ih; (void)iw;
-    for (int i = 0; i < ST_STAGES; i++) {
-        const st_stage_geo *s = &g.s[i];
-        for (int j = 0; j < s->depth; j++) count_block(out, 1 + i, cfg, i, s);
-        if (i < ST_STAGES - 1) {
-            const st_stage_geo *nx = &g.s[i + 1];
-            int64_t n = (int64_t)nx->h * nx->w;
-            add(out, 1 + i, "conv3x3", (int64_t)nx->c * s->c * 9 * n);
-            add(out, 1 + i, "norm", 2 * nx->c * n);
-        }
-    }
-    const st_stage_geo *s3 = &g.s[3];
-    int64_t n3 = (int64_t)s3->h * s3->w, feat = cfg->projection ? cfg->projection : s3->c;
-    if (cfg->projection) add(out, 5, "conv1x1", feat * s3->c * n3);
-    add(out, 5, "norm", (cfg->projection ? 2 : 5) * feat * n3); /* BatchNorm, or LayerNorm without projection */
-    add(out, 5, "pool", feat * n3);
-    add(out, 5, "linear", feat * cfg->num_classes);
-    return ST_OK;
+    return rc;
 }
 
 int64_t st_count_flops(const st_config *c, int h, int w) {
