@@ -22,6 +22,8 @@ typedef struct {
     int check;           /* compare with naive (else matches_naive = "skipped") */
     int profile;         /* time each op slot (extra min_runs passes, after timing) */
     FILE *profile_out;   /* where the profile table goes; NULL: nowhere */
+    struct hx_trace *trace;       /* profile: the last pass's nodes as trace events, or NULL */
+    hx_writer *node_matrix;       /* profile: op x stage x block rows, or NULL */
     uint64_t seed;       /* weights and input */
 } hx_bench_opts;
 

@@ -12,6 +12,7 @@
 #include "harness/commands.h"
 #include "harness/env.h"
 #include "harness/model_opts.h"
+#include "harness/node_profile.h"
 #include "harness/peak.h"
 #include "harness/progress.h"
 #include "harness/sweep.h"
@@ -36,7 +37,7 @@ typedef struct {
     hx_shard shard;
     long warmup, min_runs, seed;
     double min_time, peak;
-    const char *out;
+    const char *out, *trace, *profile_csv;
     int append, json, profile, no_check, quiet;
 } bench_args;
 
@@ -160,12 +161,17 @@ int hx_cmd_bench(int argc, char **argv) {
         {"--append", HX_OPT_FLAG, &a.append, 0, 0, NULL, "add to the result files instead of replacing them"},
         {"--shard", HX_OPT_SHARD, &a.shard, 0, 0, "K/N", "run every N-th point starting at K"},
         {"--profile", HX_OPT_FLAG, &a.profile, 0, 0, NULL, "time per op and per stage (table + prof_* columns)"},
+        {"--trace", HX_OPT_STRING, &a.trace, 0, 0, "FILE", "with --profile: Chrome trace (JSON) of each point's last pass"},
+        {"--profile-csv", HX_OPT_STRING, &a.profile_csv, 0, 0, "FILE",
+         "with --profile: ms per image per op x stage x block, one row each"},
         {"--no-check", HX_OPT_FLAG, &a.no_check, 0, 0, NULL, "skip the comparison with the naive backend"},
         {"--json", HX_OPT_FLAG, &a.json, 0, 0, NULL, "print rows as JSON lines on stdout"},
         {"--quiet", HX_OPT_FLAG, &a.quiet, 0, 0, NULL, "no progress on stderr"},
     };
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), NULL, 0, NULL);
     if (!rc) { default_lists(&a.spec); rc = validate_names(&a.spec); }
+    if (!rc && (a.trace || a.profile_csv) && !a.profile)
+        rc = st_fail(ST_ERR_ARG, "--trace and --profile-csv need --profile");
     if (rc) {
         if (rc != HX_HELP) fprintf(stderr, "stvit bench: %s\n", st_last_error());
         usage(rc == HX_HELP ? stdout : stderr, opts, HX_COUNT(opts));
@@ -191,17 +197,24 @@ int hx_cmd_bench(int argc, char **argv) {
                         .check = !a.no_check, .profile = a.profile,
                         .profile_out = a.json ? stderr : stdout, .seed = (uint64_t)a.seed};
     hx_bench *bench = NULL;
-    hx_writer *csv = NULL, *jsonl = NULL;
+    hx_writer *csv = NULL, *jsonl = NULL, *matrix = NULL;
+    hx_trace *trace = NULL;
     make_parent_dir(csv_path);
     if (!peaks) rc = st_fail(ST_ERR_NOMEM, "out of memory");
     if (!rc) rc = measure_peaks(&a, pts, n, peaks);
     if (!rc) rc = hx_writer_open(&csv, csv_path, a.append);
     if (!rc) rc = hx_writer_open(&jsonl, jsonl_path, a.append);
+    if (!rc && a.profile_csv) rc = hx_writer_open(&matrix, a.profile_csv, a.append);
+    if (!rc && a.trace) rc = hx_trace_open(&trace, a.trace);
+    bo.trace = trace;
+    bo.node_matrix = matrix;
     if (!rc) rc = hx_bench_create(&bench, &bo);
     if (rc) {
         fprintf(stderr, "stvit bench: %s\n", st_last_error());
         hx_writer_close(csv);
         hx_writer_close(jsonl);
+        hx_writer_close(matrix);
+        hx_trace_close(trace);
         free(peaks);
         free(pts);
         return 1;
@@ -252,6 +265,8 @@ int hx_cmd_bench(int argc, char **argv) {
     signal(SIGINT, SIG_DFL);
 
     int close_rc = hx_writer_close(csv);
+    if (hx_writer_close(matrix)) close_rc = 1;
+    if (hx_trace_close(trace)) close_rc = 1;
     if (hx_writer_close(jsonl) || close_rc) {
         fprintf(stderr, "stvit bench: %s\n", st_last_error());
         write_error = 1;
