@@ -4,18 +4,45 @@
 #include "harness/cli.h"
 #include "harness/commands.h"
 #include "variants/count.h"
+#include "variants/model.h"
 #include "variants/st_error.h"
+
+/* --plan: every node of the network at batch 1, with its buffers (id@offset in floats,
+ * r/w/rw) and their lifetimes, and its FLOPs. */
+static int print_plan(const st_config *cfg, int h, int w) {
+    st_model *m;
+    int rc = st_model_create(&m, cfg, NULL, 1, &kn_backend_naive);
+    if (!rc) rc = st_model_plan(m, 1, h, w, 0);
+    if (rc) {
+        fprintf(stderr, "stvit flops: %s\n", st_last_error());
+        st_model_free(m);
+        return 1;
+    }
+    st_plan_summary sum;
+    st_model_plan_summary(m, &sum);
+    printf("# STViT-%s at %dx%d, batch 1: %d nodes, %d buffers, workspace %.2f MiB apart, %.2f MiB shared\n",
+           cfg->name, h, w, sum.nodes, sum.buffers, sum.bytes_unshared / 1048576.0, sum.bytes / 1048576.0);
+    printf("%-5s %-30s %-15s %s\n", "node", "name", "op", "buffers (id@offset:mode[first..last]) flops");
+    for (int i = 0; i < sum.nodes; i++) {
+        char line[512];
+        st_model_node_describe(m, i, line, sizeof line);
+        printf("%s\n", line);
+    }
+    st_model_free(m);
+    return 0;
+}
 
 int hx_cmd_flops(int argc, char **argv) {
     const char *variant = "S";
     long res = 224;
     hx_size_list sizes = {0};
-    int json = 0;
+    int json = 0, plan = 0;
     const hx_option opts[] = {
         {"--variant", HX_OPT_STRING, &variant, 0, 0, "S|B|L", "network variant (default S)"},
         {"--res", HX_OPT_INT, &res, ST_MIN_INPUT, ST_MAX_INPUT, "N", "square input side (default 224)"},
         {"--size", HX_OPT_SIZES, &sizes, ST_MIN_INPUT, ST_MAX_INPUT, "HxW", "input size, e.g. 72x88"},
         {"--json", HX_OPT_FLAG, &json, 0, 0, NULL, "one JSON object with integer params and flops"},
+        {"--plan", HX_OPT_FLAG, &plan, 0, 0, NULL, "list the planned nodes: op, buffers, lifetimes, FLOPs"},
     };
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), NULL, 0, NULL);
     if (rc == HX_HELP || rc) {
@@ -34,6 +61,7 @@ int hx_cmd_flops(int argc, char **argv) {
         fprintf(stderr, "stvit flops: %s\n", st_last_error());
         return 1;
     }
+    if (plan) return print_plan(&cfg, h, w);
     static const char *parts[6] = {"stem", "stage0", "stage1", "stage2", "stage3", "head"};
     if (json) {
         printf("{\"variant\": \"%s\", \"h\": %d, \"w\": %d, \"params\": %lld, \"flops\": %lld, \"parts\": {", cfg.name,
@@ -41,7 +69,8 @@ int hx_cmd_flops(int argc, char **argv) {
         for (int p = 0; p < 6; p++)
             printf("%s\"%s\": {\"params\": %lld, \"flops\": %lld}", p ? ", " : "", parts[p],
                    (long long)k.part_params[p], (long long)k.part_flops[p]);
-        printf("}}\n");
+        printf("}, \"nodes\": %d, \"workspace_bytes_unshared\": %lld, \"workspace_bytes\": %lld}\n", k.nodes,
+               (long long)k.work_bytes_unshared, (long long)k.work_bytes);
         return 0;
     }
     printf("STViT-%s at %dx%d: %lld parameters, %lld FLOPs (%.2f G; multiply-adds)\n\n", cfg.name, h, w,
@@ -52,5 +81,7 @@ int hx_cmd_flops(int argc, char **argv) {
                100.0 * k.part_flops[p] / k.flops);
     printf("\n%-8s %-16s %16s\n", "part", "op", "FLOPs");
     for (int r = 0; r < k.nrows; r++) printf("%-8s %-16s %16lld\n", k.rows[r].part, k.rows[r].op, (long long)k.rows[r].flops);
+    printf("\n%d nodes, %d buffers; workspace at batch 1: %.2f MiB with every buffer apart, %.2f MiB shared by "
+           "lifetime\n", k.nodes, k.buffers, k.work_bytes_unshared / 1048576.0, k.work_bytes / 1048576.0);
     return 0;
 }

@@ -170,3 +170,22 @@ void st_model_plan_summary(const st_model *m, st_plan_summary *out) {
                              .bytes = m->plan.floats * sizeof(float)};
 }
 void st_model_set_poison(st_model *m, int on) { m->poison = on; }
+
+void st_model_node_describe(const st_model *m, int index, char *buf, size_t cap) {
+    buf[0] = 0;
+    if (!m->work || index < 0 || index >= m->plan.n) return;
+    const st_node *n = &m->plan.nodes[index];
+    size_t len = (size_t)snprintf(buf, cap, "%-5d %-30s %-15s", index, n->name, n->info.op);
+    static const char *const modes[4] = {"", "r", "w", "rw"};
+    for (int k = 0; k < n->nio && len < cap; k++) {
+        int id = n->io[k].buf;
+        const st_buffer *b = &m->plan.bufs[id];
+        if (b->external) len += (size_t)snprintf(buf + len, cap - len, " %s:%s", id == ST_BUF_INPUT ? "input" : "logits",
+                                                 modes[n->io[k].mode & 3]);
+        else len += (size_t)snprintf(buf + len, cap - len, " %d@%zu:%s[%d..%d]", id, b->offset, modes[n->io[k].mode & 3],
+                                     b->first, b->last);
+    }
+    int64_t flops = 0;
+    for (int k = 0; k < ST_NODE_COUNTS && n->count_op[k]; k++) flops += n->count_flops[k];
+    if (flops && len < cap) snprintf(buf + len, cap - len, " %lld", (long long)flops);
+}

@@ -80,6 +80,9 @@ typedef struct {
     size_t bytes_unshared, bytes;
 } st_plan_summary;
 void st_model_plan_summary(const st_model *m, st_plan_summary *out);
+/* One line about node `index`: number, name, op, its buffers with offsets, modes and
+ * lifetimes, its FLOPs per image. */
+void st_model_node_describe(const st_model *m, int index, char *buf, size_t cap);
 /* Debugging: before a buffer's first writer runs, fill it with NaN, so a read before
  * write or two live buffers sharing memory shows in the logits. */
 void st_model_set_poison(st_model *m, int on);
