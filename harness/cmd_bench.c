@@ -17,6 +17,7 @@
 #include "harness/progress.h"
 #include "harness/sweep.h"
 #include "kernels/kernels.h"
+#include "variants/catalog.h"
 #include "variants/st_error.h"
 
 #define DEFAULT_OUT "results/bench.csv"

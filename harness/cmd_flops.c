@@ -3,6 +3,7 @@
 #include <string.h>
 #include "harness/cli.h"
 #include "harness/commands.h"
+#include "variants/catalog.h"
 #include "variants/count.h"
 #include "variants/model.h"
 #include "variants/st_error.h"

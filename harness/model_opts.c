@@ -1,5 +1,6 @@
 #include <string.h>
 #include "harness/model_opts.h"
+#include "variants/catalog.h"
 #include "variants/safetensors.h"
 #include "variants/st_error.h"
 

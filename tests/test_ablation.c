@@ -18,6 +18,7 @@
 #include "kernels/kernels.h"
 #include "tests/common/testutil.h"
 #include "variants/ablation.h"
+#include "variants/catalog.h"
 #include "variants/count.h"
 #include "variants/model.h"
 #include "variants/safetensors.h"

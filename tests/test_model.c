@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "tests/common/testutil.h"
+#include "variants/catalog.h"
 #include "variants/count.h"
 #include "variants/model.h"
 #include "variants/st_error.h"

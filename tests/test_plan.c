@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include "harness/node_profile.h"
 #include "tests/common/testutil.h"
+#include "variants/catalog.h"
 #include "variants/count.h"
 #include "variants/json.h"
 #include "variants/model_internal.h"
