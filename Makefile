@@ -17,7 +17,7 @@ HX_BUILD_FLAGS := $(filter -O% -g -f% -m% -std=%,$(CFLAGS))
 AVX2_FLAGS   = -mavx2 -mfma -mf16c
 AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
 
-LIB_SRC  := $(sort $(wildcard kernels/*.c kernels/*/*.c variants/*.c viz/*.c harness/*.c))
+LIB_SRC  := $(sort $(wildcard kernels/*.c kernels/*/*.c variants/*.c variants/*/*.c viz/*.c harness/*.c))
 CMD_SRC  := $(sort $(wildcard harness/cmd_*.c))
 LIB_SRC  := $(filter-out harness/main.c $(CMD_SRC),$(LIB_SRC))
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)

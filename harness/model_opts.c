@@ -1,7 +1,7 @@
 #include <string.h>
 #include "harness/model_opts.h"
 #include "variants/catalog.h"
-#include "variants/safetensors.h"
+#include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
 
 int hx_backend_pick(const char *name, const kn_backend **out) {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "harness/results.h"
-#include "variants/json.h"
+#include "variants/formats/json.h"
 #include "variants/st_error.h"
 
 #define MAX_COLS 4096

@@ -21,7 +21,7 @@
 #include "variants/catalog.h"
 #include "variants/count.h"
 #include "variants/model.h"
-#include "variants/safetensors.h"
+#include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
 
 #define GOLDEN_W "tests/data/pub_tiny96.weights.safetensors"

@@ -15,7 +15,7 @@
 #include "tests/common/testutil.h"
 #include "variants/catalog.h"
 #include "variants/count.h"
-#include "variants/json.h"
+#include "variants/formats/json.h"
 #include "variants/model_internal.h"
 #include "variants/st_error.h"
 

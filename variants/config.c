@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "variants/config.h"
-#include "variants/json.h"
+#include "variants/formats/json.h"
 #include "variants/st_error.h"
 
 typedef struct {

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include "variants/interp.h"
 #include "variants/model_internal.h"
-#include "variants/safetensors.h"
+#include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
 
 static int allow_nonfinite = 0;
