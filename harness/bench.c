@@ -121,7 +121,7 @@ typedef struct {
     const char *matches;   /* yes | no | skipped */
     double rel;            /* NaN when not compared */
     hx_summary ms;         /* per forward pass of the batch */
-    double rss_mib, workspace_mib;
+    double rss_mib, workspace_mib, workspace_unshared_mib; /* shared by lifetime, every buffer apart */
     hx_profile prof;
     int profiled;
 } measurement;
@@ -236,7 +236,10 @@ static int run_point(hx_bench *b, const hx_point *p, const st_config *cfg, measu
     else if ((rc = check_point(b, p, cfg, input, logits, ms))) goto done;
     hx_peak_rss_reset();   /* the peak of this point's own runs, not of earlier points */
     if ((rc = st_model_plan(b->model, p->batch, p->h, p->w, 0))) goto done;
-    ms->workspace_mib = st_model_workspace_bytes(b->model) / 1048576.0;
+    st_plan_summary plan;
+    st_model_plan_summary(b->model, &plan);
+    ms->workspace_mib = plan.bytes / 1048576.0;
+    ms->workspace_unshared_mib = plan.bytes_unshared / 1048576.0;
     if ((rc = time_point(b, p, input, logits, ms))) goto done;
     ms->rss_mib = hx_peak_rss_mib();
     if (b->o.profile) rc = profile_point(b, p, input, logits, ms);
@@ -286,6 +289,7 @@ int hx_bench_point(hx_bench *b, const hx_point *p, double peak, hx_row *row, int
     hx_row_num(row, "peak_fraction", peak > 0 ? gflops / peak : NAN);
     hx_row_num(row, "peak_rss_mib", rc ? NAN : ms.rss_mib);
     hx_row_num(row, "workspace_mib", rc ? NAN : ms.workspace_mib);
+    hx_row_num(row, "workspace_unshared_mib", rc ? NAN : ms.workspace_unshared_mib);
     hx_row_str(row, "matches_naive", ms.matches);
     hx_row_num(row, "rel_l2_vs_naive", ms.rel);
     if (b->o.profile) {

@@ -7,8 +7,6 @@
 #include "harness/timer.h"
 #include "variants/st_error.h"
 
-static const char *const part_names[6] = {"stem", "stage0", "stage1", "stage2", "stage3", "head"};
-
 static void on_node(void *ud, int i, int end) {
     hx_node_profile *np = ud;
     double t = hx_now();
@@ -88,7 +86,7 @@ int hx_node_profile_write_matrix(const hx_node_profile *np, const hx_row *point,
         else hx_row_init(&row);
         if (rc) break;
         hx_row_str(&row, "op", a->op);
-        hx_row_str(&row, "part", part_names[a->part]);
+        hx_row_str(&row, "part", st_part_names[a->part]);
         hx_row_int(&row, "stage", a->stage);
         hx_row_int(&row, "block", a->block);
         hx_row_int(&row, "nodes", nodes);
@@ -152,7 +150,7 @@ int hx_trace_add(hx_trace *t, const hx_node_profile *np, int pid, const char *pr
         json_string(t->f, a->op);
         fprintf(t->f, ", \"ph\": \"X\", \"ts\": %.3f, \"dur\": %.3f, \"pid\": %d, \"tid\": 1, "
                       "\"args\": {\"node\": %d, \"part\": \"%s\", \"stage\": %d, \"block\": %d}}",
-                1e6 * np->start[i], 1e6 * np->dur[i], pid, i, part_names[a->part], a->stage, a->block);
+                1e6 * np->start[i], 1e6 * np->dur[i], pid, i, st_part_names[a->part], a->stage, a->block);
     }
     return ferror(t->f) ? st_fail(ST_ERR_IO, "%s: write failed", t->path) : ST_OK;
 }

@@ -11,17 +11,16 @@
 #include "variants/st_error.h"
 
 static void add(st_counts *c, int part, const char *op, int64_t flops) {
-    static const char *parts[6] = {"stem", "stage0", "stage1", "stage2", "stage3", "head"};
     c->flops += flops;
     c->part_flops[part] += flops;
     for (int i = 0; i < c->nrows; i++)
-        if (!strcmp(c->rows[i].part, parts[part]) && !strcmp(c->rows[i].op, op)) {
+        if (!strcmp(c->rows[i].part, st_part_names[part]) && !strcmp(c->rows[i].op, op)) {
             c->rows[i].flops += flops;
             return;
         }
     if (c->nrows == ST_COUNT_MAX_ROWS) return;
     st_count_row *r = &c->rows[c->nrows++];
-    snprintf(r->part, sizeof r->part, "%s", parts[part]);
+    snprintf(r->part, sizeof r->part, "%s", st_part_names[part]);
     snprintf(r->op, sizeof r->op, "%s", op);
     r->flops = flops;
 }

@@ -131,14 +131,13 @@ static void poison(st_model *m, int i) {
 
 static void forward_pass(run_ctx *r) {
     st_model *m = r->m;
-    static const char *const parts[6] = {"stem", "stage0", "stage1", "stage2", "stage3", "head"};
     int part = -1;
     const st_hooks *h = &m->hooks;
     for (int i = 0; i < m->plan.n; i++) {
         const st_node *n = &m->plan.nodes[i];
         if (n->info.part != part) {
             part = n->info.part;
-            if (h->scope) h->scope(h->ud, parts[part]);
+            if (h->scope) h->scope(h->ud, st_part_names[part]);
         }
         if (m->poison) poison(m, i);
         if (h->node) h->node(h->ud, i, 0);

@@ -25,6 +25,9 @@ typedef struct {
                                    WINDOW [batch][nwin][heads][ws*ws][ws*ws]; NULL if refine != attention */
 } st_attn_capture;
 
+/* The network's parts, by st_node_info.part: "stem", "stage0".."stage3", "head". */
+extern const char *const st_part_names[6];
+
 /* One node of the planned network (see variants/plan.h), as the profiler sees it. */
 typedef struct {
     const char *name;           /* "stem.conv0", "stage1.block0.qkv", "stage1.block0.attn" (a tap) */

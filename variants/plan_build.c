@@ -16,7 +16,7 @@ const char *const st_op_names[ST_OP_COUNT] = {
 #undef ST_OP_NAME
 };
 
-static const char *const part_names[6] = {"stem", "stage0", "stage1", "stage2", "stage3", "head"};
+const char *const st_part_names[6] = {"stem", "stage0", "stage1", "stage2", "stage3", "head"};
 
 typedef struct {
     st_plan *p;
@@ -82,7 +82,7 @@ static void scope(builder *b, int part, int stage, int block) {
     p->block = block;
     if (block >= 0) snprintf(p->prefix, sizeof p->prefix, "stage%d.block%d.", stage, block);
     else if (part >= 1 && part <= 4) snprintf(p->prefix, sizeof p->prefix, "stage%d.", stage);
-    else snprintf(p->prefix, sizeof p->prefix, "%s.", part_names[part]);
+    else snprintf(p->prefix, sizeof p->prefix, "%s.", st_part_names[part]);
 }
 
 /* A named intermediate the tensor hook sees (c x h x w per image). */
