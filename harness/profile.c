@@ -10,12 +10,13 @@ _Static_assert(KN_OPS_SLOTS == HX_PROF_SLOTS + 1, "kn_ops changed: update profil
 const char *const hx_prof_slot_names[HX_PROF_SLOTS] = {
     "gemm", "pointwise", "conv", "dwconv", "layernorm", "batchnorm", "affine", "activation",
     "scale_add", "avgpool", "linear", "sta_pool", "sta_associate", "sta_aggregate",
-    "sta_upsample", "attention",
+    "sta_upsample", "attention", "pad", "crop", "window_gather", "window_scatter", "copy",
 };
 const char *const hx_prof_slot_labels[HX_PROF_SLOTS] = {
     "gemm", "conv 1x1", "conv kxk", "depthwise conv", "LayerNorm", "BatchNorm",
     "BatchNorm (folded)", "activation", "residual add", "average pool", "linear",
     "STA pool", "STA association", "STA aggregation", "STA upsampling", "attention",
+    "pad", "crop", "window gather", "window scatter", "copy",
 };
 const char *const hx_prof_scope_names[HX_PROF_SCOPES] = {
     "stem", "stage0", "stage1", "stage2", "stage3", "head", "other",
@@ -80,6 +81,11 @@ static void w_sta_upsample(const kn_sta_shape *g, const float *a, const float *s
     TIMED(HX_PROF_STA_UPSAMPLE, real.sta_upsample(g, a, s, y));
 }
 static void w_attention(const kn_attention_args *a) { TIMED(HX_PROF_ATTENTION, real.attention(a)); }
+static void w_pad(const kn_layout_args *a) { TIMED(HX_PROF_PAD, real.pad(a)); }
+static void w_crop(const kn_layout_args *a) { TIMED(HX_PROF_CROP, real.crop(a)); }
+static void w_window_gather(const kn_layout_args *a) { TIMED(HX_PROF_WINDOW_GATHER, real.window_gather(a)); }
+static void w_window_scatter(const kn_layout_args *a) { TIMED(HX_PROF_WINDOW_SCATTER, real.window_scatter(a)); }
+static void w_copy(const kn_layout_args *a) { TIMED(HX_PROF_COPY, real.copy(a)); }
 
 static void on_scope(void *ud, const char *part) {
     hx_profile *p = ud;
@@ -98,6 +104,7 @@ void hx_profile_start(hx_profile *p, const kn_ops *ops, kn_ops *wrapped, st_hook
     WRAP(gemm); WRAP(pointwise); WRAP(conv); WRAP(dwconv); WRAP(layernorm); WRAP(batchnorm);
     WRAP(affine); WRAP(activation); WRAP(scale_add); WRAP(avgpool); WRAP(linear);
     WRAP(sta_pool); WRAP(sta_associate); WRAP(sta_aggregate); WRAP(sta_upsample); WRAP(attention);
+    WRAP(pad); WRAP(crop); WRAP(window_gather); WRAP(window_scatter); WRAP(copy);
 #undef WRAP
     *hooks = (st_hooks){.scope = on_scope, .ud = p};
 }

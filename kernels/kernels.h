@@ -72,6 +72,20 @@ typedef struct {
     int batch, c, h, w, sh, sw;
 } kn_sta_shape;
 
+/* Layout copies (no arithmetic), so every byte the network moves goes through the table:
+ *   pad:    x [batch][c][h][w] -> y [batch][c][hp][wp], zeros at the right and bottom
+ *   crop:   x [batch][c][hp][wp] -> y [batch][c][h][w], the top-left corner
+ *   window_gather:  x [batch][c][h][w] -> y [batch][nwin][c][ws][ws], windows row-major
+ *                   over the image zero padded to hp x wp (multiples of ws)
+ *   window_scatter: the inverse, dropping the padding
+ *   copy:   count floats */
+typedef struct {
+    int batch, c, h, w, hp, wp, ws;
+    size_t count;
+    const float *x;
+    float *y;           /* must not alias x */
+} kn_layout_args;
+
 typedef struct kn_ops {
     /* C[M x N] = alpha op(A) op(B) + beta C, row-major (cblas_sgemm's contract). */
     void (*gemm)(int trans_a, int trans_b, int M, int N, int K, float alpha,
@@ -111,6 +125,12 @@ typedef struct kn_ops {
     void (*sta_upsample)(const kn_sta_shape *g, const float *a, const float *s, float *y);
 
     void (*attention)(const kn_attention_args *a);
+
+    void (*pad)(const kn_layout_args *a);
+    void (*crop)(const kn_layout_args *a);
+    void (*window_gather)(const kn_layout_args *a);
+    void (*window_scatter)(const kn_layout_args *a);
+    void (*copy)(const kn_layout_args *a);
     /* Floats of scratch attention() needs for these sizes at `threads` threads. */
     size_t (*attention_scratch)(int batch, int heads, int hd, int m, int threads);
 } kn_ops;

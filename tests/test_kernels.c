@@ -660,6 +660,64 @@ static void test_sta(void **state) {
     }
 }
 
+/* ------------------------------------------------------- layout copies -- */
+
+/* Copies move values: every backend's must equal naive's exactly, padding included
+ * (the outputs start as NaN, so an element left unwritten fails). Shapes: 1, primes,
+ * tails of a window, the real stage shapes (56 -> 8x8 cells, 14 -> 7x7 windows). */
+typedef struct { int batch, c, h, w, hp, wp, ws; } layout_case;
+static const layout_case layout_cases[] = {
+    {1, 1, 1, 1, 1, 1, 1},   {1, 1, 1, 1, 7, 7, 7},   {2, 3, 5, 7, 8, 8, 4},  {1, 5, 13, 11, 14, 14, 7},
+    {3, 2, 7, 7, 7, 7, 7},   {1, 4, 17, 31, 21, 35, 7}, {1, 2, 56, 56, 56, 56, 8}, {2, 3, 14, 14, 14, 14, 7},
+    {1, 1, 9, 2, 14, 7, 7},
+};
+
+static void test_layout(void **state) {
+    for (size_t ci = 0; ci < sizeof layout_cases / sizeof *layout_cases; ci++) {
+        const layout_case *c = &layout_cases[ci];
+        size_t ni = (size_t)c->batch * c->c * c->h * c->w, np = (size_t)c->batch * c->c * c->hp * c->wp;
+        float *img = rand_buf(ni, 5), *padded = rand_buf(np, 6);
+        float *pad_ref = fill(np, NAN), *crop_ref = fill(ni, NAN), *win_ref = fill(np, NAN), *back_ref = fill(ni, NAN);
+        kn_layout_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .hp = c->hp, .wp = c->wp, .ws = c->ws};
+        kn_layout_args p = a, k = a, g = a, t = a;
+        p.x = img, p.y = pad_ref;
+        k.x = padded, k.y = crop_ref;
+        g.x = img, g.y = win_ref;
+        t.x = win_ref, t.y = back_ref;
+        kn_pad__naive(&p);
+        kn_crop__naive(&k);
+        kn_window_gather__naive(&g);
+        kn_window_scatter__naive(&t);
+        assert_memory_equal(back_ref, img, ni * sizeof(float)); /* scatter undoes gather */
+        float *zero = fill(np > ni ? np : ni, 0.0f);
+        char shape[96];
+        snprintf(shape, sizeof shape, "batch=%d c=%d %dx%d -> %dx%d ws %d", c->batch, c->c, c->h, c->w, c->hp, c->wp, c->ws);
+        for (int i = 0; i < nimpls; i++) {
+            use(&impls[i]);
+            const kn_ops *o = &impls[i].ops;
+            float *yp = fill(np, NAN), *yi = fill(ni, NAN);
+            kn_layout_args q = p;
+            q.y = yp;
+            o->pad(&q);
+            check("pad", impls[i].label, shape, yp, pad_ref, zero, np, 0, 0);
+            q = g, q.y = yp;
+            o->window_gather(&q);
+            check("window_gather", impls[i].label, shape, yp, win_ref, zero, np, 0, 0);
+            q = t, q.y = yi;
+            o->window_scatter(&q);
+            check("window_scatter", impls[i].label, shape, yi, img, zero, ni, 0, 0);
+            q = k, q.y = yi;
+            o->crop(&q);
+            check("crop", impls[i].label, shape, yi, crop_ref, zero, ni, 0, 0);
+            q = (kn_layout_args){.count = np, .x = padded, .y = yp};
+            o->copy(&q);
+            check("copy", impls[i].label, shape, yp, padded, zero, np, 0, 0);
+            free(yp), free(yi);
+        }
+        free(img), free(padded), free(pad_ref), free(crop_ref), free(win_ref), free(back_ref), free(zero);
+    }
+}
+
 /* ------------------------------------------------- micro-kernels directly -- */
 
 /* Every tile size (mr 1..MR, nr 1..NR) of each ISA's micro-kernel, with strided A
@@ -737,6 +795,7 @@ int main(void) {
         cmocka_unit_test(test_linear),
         cmocka_unit_test(test_attention),
         cmocka_unit_test(test_sta),
+        cmocka_unit_test(test_layout),
     };
     return cmocka_run_group_tests(tests, setup_impls, teardown_impls);
 }

@@ -13,48 +13,6 @@ typedef struct {
     char bad[64];           /* the first one that held one */
 } run_ctx;
 
-/* ---- layout copies (no arithmetic) ------------------------------------------- */
-
-/* [B][C][h][w] -> [B][C][hp][wp], zeros at the right and bottom. */
-static void pad_copy(const st_layout_args *a) {
-    for (size_t bc = 0; bc < (size_t)a->batch * a->c; bc++) {
-        const float *src = a->x + bc * a->h * a->w;
-        float *dst = a->y + bc * a->hp * a->wp;
-        for (int r = 0; r < a->hp; r++) {
-            if (r < a->h) {
-                memcpy(dst + (size_t)r * a->wp, src + (size_t)r * a->w, sizeof(float) * a->w);
-                memset(dst + (size_t)r * a->wp + a->w, 0, sizeof(float) * (a->wp - a->w));
-            } else {
-                memset(dst + (size_t)r * a->wp, 0, sizeof(float) * a->wp);
-            }
-        }
-    }
-}
-
-/* [B][C][hp][wp] -> [B][C][h][w], the top-left crop. */
-static void crop_copy(const st_layout_args *a) {
-    for (size_t bc = 0; bc < (size_t)a->batch * a->c; bc++)
-        for (int r = 0; r < a->h; r++)
-            memcpy(a->y + (bc * a->h + r) * a->w, a->x + (bc * a->hp + r) * a->wp, sizeof(float) * a->w);
-}
-
-/* gather: [B][C][h][w] -> [B][nwin][C][ws][ws] (windows row-major, zero padded to
- * hp x wp); scatter: the inverse, dropping the padding. */
-static void window_copy(const st_layout_args *a, int gather) {
-    int ws = a->ws, nwx = a->wp / ws, nwin = (a->hp / ws) * nwx, C = a->c, h = a->h, w = a->w;
-    for (int b = 0; b < a->batch; b++)
-        for (int wi = 0; wi < nwin; wi++)
-            for (int c = 0; c < C; c++)
-                for (int y = 0; y < ws; y++)
-                    for (int x = 0; x < ws; x++) {
-                        int iy = (wi / nwx) * ws + y, ix = (wi % nwx) * ws + x, inside = iy < h && ix < w;
-                        size_t win = ((((size_t)b * nwin + wi) * C + c) * ws + y) * ws + x;
-                        size_t img = (((size_t)b * C + c) * h + (inside ? iy : 0)) * w + (inside ? ix : 0);
-                        if (gather) a->y[win] = inside ? a->x[img] : 0.0f;
-                        else if (inside) a->y[img] = a->x[win];
-                    }
-}
-
 /* ---- one node ------------------------------------------------------------------ */
 
 static void tap(run_ctx *r, const st_node *n) {
@@ -105,11 +63,11 @@ static void run_node(run_ctx *r, const st_node *n) {
     case ST_OP_STA_AGGREGATE: k->sta_aggregate(&a->sta.g, a->sta.x, a->sta.a_in, a->sta.s_out, a->sta.z_out); break;
     case ST_OP_STA_UPSAMPLE: k->sta_upsample(&a->sta.g, a->sta.a_in, a->sta.s_in, a->sta.y); break;
     case ST_OP_ATTENTION: k->attention(&a->attn); break;
-    case ST_OP_PAD: pad_copy(&a->layout); break;
-    case ST_OP_CROP: crop_copy(&a->layout); break;
-    case ST_OP_WINDOW_GATHER: window_copy(&a->layout, 1); break;
-    case ST_OP_WINDOW_SCATTER: window_copy(&a->layout, 0); break;
-    case ST_OP_COPY: memcpy(a->layout.y, a->layout.x, sizeof(float) * a->layout.count); break;
+    case ST_OP_PAD: k->pad(&a->layout); break;
+    case ST_OP_CROP: k->crop(&a->layout); break;
+    case ST_OP_WINDOW_GATHER: k->window_gather(&a->layout); break;
+    case ST_OP_WINDOW_SCATTER: k->window_scatter(&a->layout); break;
+    case ST_OP_COPY: k->copy(&a->layout); break;
     case ST_OP_TAP: tap(r, n); break;
     case ST_OP_CAPTURE:
         if (m->hooks.attention) m->hooks.attention(m->hooks.ud, &a->cap);

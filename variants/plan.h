@@ -71,15 +71,8 @@ typedef struct {
     float *y;                  /* upsample: [batch][c][h][w] */
 } st_sta_args;
 
-/* pad / crop: [batch][c][h][w] <-> [batch][c][hp][wp] (zeros right and bottom).
- * window gather / scatter: [batch][c][h][w] <-> [batch][nwin][c][ws][ws].
- * copy: count floats. */
-typedef struct {
-    int batch, c, h, w, hp, wp, ws;
-    size_t count;
-    const float *x;
-    float *y;
-} st_layout_args;
+/* pad / crop / window copies / copy: kernels.h's kn_layout_args. */
+typedef kn_layout_args st_layout_args;
 
 typedef struct {
     int c, h, w;               /* per image */

@@ -21,6 +21,11 @@ static void naive_init(kn_ops *o) {
     o->sta_upsample = kn_sta_upsample__naive;
     o->attention = kn_attention__naive;
     o->attention_scratch = kn_attention_scratch__naive;
+    o->pad = kn_pad__naive;
+    o->crop = kn_crop__naive;
+    o->window_gather = kn_window_gather__naive;
+    o->window_scatter = kn_window_scatter__naive;
+    o->copy = kn_copy__naive;
 }
 
 const kn_backend kn_backend_naive = {

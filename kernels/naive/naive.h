@@ -35,6 +35,11 @@ void kn_sta_aggregate__naive(const kn_sta_shape *g, const float *x, const float 
 void kn_sta_upsample__naive(const kn_sta_shape *g, const float *a, const float *s, float *y);
 void kn_attention__naive(const kn_attention_args *a);
 size_t kn_attention_scratch__naive(int batch, int heads, int hd, int m, int threads);
+void kn_pad__naive(const kn_layout_args *a);
+void kn_crop__naive(const kn_layout_args *a);
+void kn_window_gather__naive(const kn_layout_args *a);
+void kn_window_scatter__naive(const kn_layout_args *a);
+void kn_copy__naive(const kn_layout_args *a);
 
 /* Neighbour k (0..8, row-major 3x3) of cell (cy, cx) on an hh x ww grid:
  * its index, or -1 when it lies outside the grid. */

@@ -75,6 +75,11 @@ static void simd_init(kn_ops *o) {
     o->sta_upsample = simd_sta_upsample;
     o->attention = simd_attention;
     o->attention_scratch = simd_attention_scratch;
+    o->pad = kn_simd_pad;
+    o->crop = kn_simd_crop;
+    o->window_gather = kn_simd_window_gather;
+    o->window_scatter = kn_simd_window_scatter;
+    o->copy = kn_simd_copy;
 }
 
 const kn_backend kn_backend_simd = {

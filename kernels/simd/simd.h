@@ -142,6 +142,12 @@ void kn_simd_linear_part(int batch, int in, int out, const float *x, const float
                          const float *bias, float *y, int part, int nparts);
 void kn_simd_attention_part(const kn_attention_args *a, int part, int nparts);
 size_t kn_simd_attention_scratch(int batch, int heads, int hd, int m, int threads);
+/* Layout copies as row memcpy / memset (layout.c). */
+void kn_simd_pad(const kn_layout_args *a);
+void kn_simd_crop(const kn_layout_args *a);
+void kn_simd_window_gather(const kn_layout_args *a);
+void kn_simd_window_scatter(const kn_layout_args *a);
+void kn_simd_copy(const kn_layout_args *a);
 
 void kn_simd_dwconv_part(const kn_dwconv_args *a, int part, int nparts);
 void kn_simd_layernorm_part(int batch, int c, int n, const float *x, const float *gamma,
