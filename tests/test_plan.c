@@ -2,7 +2,8 @@
  * read, lifetimes and shared memory never overlapping live buffers (checked directly
  * and by filling each buffer with NaN before its first writer while the golden
  * logits must still come out), counts summed from the nodes equal to the counter's,
- * the names viz and the golden test look for, and the Chrome trace's JSON. */
+ * every learned tensor behind exactly one node, the names viz and the golden test
+ * look for, and the Chrome trace's JSON. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,6 +80,22 @@ static void check_invariants(const st_plan *p) {
     free(written);
 }
 
+/* Every learned tensor stands behind exactly one node; their sizes add up to the
+ * model's parameter count. */
+static void check_weights(const st_model *m) {
+    int64_t params = 0;
+    for (int d = 0; d < m->ndecls; d++) {
+        int uses = 0;
+        for (int i = 0; i < m->plan.n; i++)
+            for (int k = 0; k < m->plan.nodes[i].nweights; k++) uses += m->plan.nodes[i].weights[k] == (void *)m->decls[d].slot;
+        if (m->decls[d].learned) {
+            assert_int_equal(uses, 1);
+            params += m->decls[d].numel;
+        }
+    }
+    assert_true(params == m->params);
+}
+
 static int has_tap(const st_plan *p, const char *name) {
     for (int i = 0; i < p->n; i++)
         if (p->nodes[i].op == ST_OP_TAP && !strcmp(p->nodes[i].name, name)) return 1;
@@ -101,6 +118,7 @@ static void test_invariants_every_switch(void **state) {
                     for (unsigned cap = 0; cap <= ST_CAPTURE_ATTN; cap += ST_CAPTURE_ATTN) {
                         assert_int_equal(st_model_plan(m, 2, 72, 88, cap), ST_OK);
                         check_invariants(&m->plan);
+                        check_weights(m);
                         assert_true(has_tap(&m->plan, "stem") && has_tap(&m->plan, "stage1.block1.attn") &&
                                     has_tap(&m->plan, "stage3") && has_tap(&m->plan, "logits"));
                         int captures = 0;

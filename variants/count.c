@@ -1,6 +1,6 @@
-/* count.c — parameters from the weight declarations (the same list the loader
- * uses), FLOPs summed over the nodes the forward pass runs (variants/plan_build.c
- * gives each node its count in the paper's convention). */
+/* count.c — parameters and FLOPs summed over the nodes the forward pass runs: each
+ * node names the learned tensors it uses (declared in weights.c, the list the loader
+ * uses) and carries its FLOPs in the paper's convention (variants/plan_build.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -25,6 +25,27 @@ static void add(st_counts *c, int part, const char *op, int64_t flops) {
     r->flops = flops;
 }
 
+/* Parameters per part from the tensors each node uses; every learned tensor the
+ * declarations hold must be used by exactly one node (weights.c and the node builder
+ * describe the same network). */
+static int node_params(const st_model *m, const st_plan *p, st_counts *out) {
+    int *uses = calloc((size_t)(m->ndecls ? m->ndecls : 1), sizeof *uses);
+    if (!uses) return st_fail(ST_ERR_NOMEM, "out of memory counting parameters");
+    for (int i = 0; i < p->n; i++)
+        for (int k = 0; k < p->nodes[i].nweights; k++)
+            for (int d = 0; d < m->ndecls; d++)
+                if ((const void *)m->decls[d].slot == p->nodes[i].weights[k]) {
+                    uses[d]++;
+                    if (m->decls[d].learned) out->part_params[p->nodes[i].info.part] += m->decls[d].numel;
+                }
+    int rc = ST_OK;
+    for (int d = 0; d < m->ndecls && !rc; d++)
+        if (m->decls[d].learned && uses[d] != 1)
+            rc = st_fail(ST_ERR_ARG, "tensor '%s' is used by %d nodes of the plan, not 1", m->decls[d].name, uses[d]);
+    free(uses);
+    return rc;
+}
+
 int st_count(const st_config *cfg, int h, int w, st_counts *out) {
     memset(out, 0, sizeof *out);
     int rc = st_config_validate(cfg);
@@ -32,21 +53,11 @@ int st_count(const st_config *cfg, int h, int w, st_counts *out) {
     st_geometry g;
     if ((rc = st_geometry_make(cfg, h, w, &g))) return rc;
 
-    /* parameters: the declarations themselves, per part by name */
     st_model m;
     memset(&m, 0, sizeof m);
     m.cfg = *cfg;
     rc = st_weights_declare(&m);
-    for (int i = 0; i < m.ndecls && !rc; i++) {
-        if (!m.decls[i].learned) continue;
-        const char *n = m.decls[i].name;
-        int part = !strncmp(n, "patch_embed", 11) || !strcmp(n, "absolute_pos_embed") ? 0
-                   : !strncmp(n, "layers.", 7)                                       ? 1 + (n[7] - '0')
-                                                                                     : 5;
-        out->part_params[part] += m.decls[i].numel;
-    }
     out->params = m.params;
-
     /* FLOPs: the nodes' own counts, unfolded (the convention counts every BatchNorm) */
     if (!rc && kn_backend_resolve(kn_backend_default(), &m.ops)) rc = st_fail(ST_ERR_ARG, "no backend");
     st_plan p = {0};
@@ -55,6 +66,7 @@ int st_count(const st_config *cfg, int h, int w, st_counts *out) {
         for (int i = 0; i < p.n; i++)
             for (int k = 0; k < ST_NODE_COUNTS && p.nodes[i].count_op[k]; k++)
                 add(out, p.nodes[i].info.part, p.nodes[i].count_op[k], p.nodes[i].count_flops[k]);
+        rc = node_params(&m, &p, out);
         out->nodes = p.n;
         out->buffers = p.nbufs;
         out->work_bytes_unshared = (int64_t)(p.floats_unshared * sizeof(float));

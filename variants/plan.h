@@ -96,6 +96,7 @@ typedef union {
 enum { ST_IO_READ = 1, ST_IO_WRITE = 2 };
 #define ST_NODE_IO 6
 #define ST_NODE_COUNTS 3
+#define ST_NODE_WEIGHTS 6
 
 typedef struct {
     int buf;                   /* buffer id */
@@ -110,6 +111,10 @@ typedef struct {
     st_node_args a;
     int nio;
     st_node_io io[ST_NODE_IO];
+    /* the learned tensors it stands for, as the addresses of the model's pointers to
+     * them (st_tensor_decl.slot): parameters are counted per node from these */
+    int nweights;
+    const void *weights[ST_NODE_WEIGHTS];
     /* FLOPs of one image in the paper's convention, by the counter's op label */
     const char *count_op[ST_NODE_COUNTS];
     int64_t count_flops[ST_NODE_COUNTS];

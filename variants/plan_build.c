@@ -56,6 +56,14 @@ static void io(st_node *n, int buf, size_t off, int mode) {
 #define WR(n, b, field) io(n, b, offsetof(st_node_args, field), ST_IO_WRITE)
 #define RW(n, b, field) io(n, b, offsetof(st_node_args, field), ST_IO_READ | ST_IO_WRITE)
 
+/* The weight slots a node uses: USES(n, &k->fc1_w, &k->fc1_b). */
+static void uses(st_node *n, const void *const *slots) {
+    for (; *slots; slots++)
+        if (n->nweights < ST_NODE_WEIGHTS) n->weights[n->nweights++] = *slots;
+}
+#define USES(n, ...) uses(n, (const void *const[]){__VA_ARGS__, NULL})
+#define USES_BN(n, cb) USES(n, &(cb)->bn_w, &(cb)->bn_b, &(cb)->bn_mean, &(cb)->bn_var)
+
 static void count(st_node *n, const char *op, int64_t flops) {
     for (int i = 0; i < ST_NODE_COUNTS; i++)
         if (!n->count_op[i]) { n->count_op[i] = op; n->count_flops[i] = flops; return; }
@@ -111,6 +119,7 @@ static void refine(builder *b, const st_block *k, const st_stage_geo *s, int gro
         int hd = C / s->heads, qkv = buf(b, 3 * act), ao = buf(b, act);
         st_node *n = node(b, ST_OP_POINTWISE, "qkv");
         n->a.pw = (kn_pointwise_args){.batch = bt, .cin = C, .cout = 3 * C, .n = t, .w = k->qkv_w, .bias = k->qkv_b};
+        USES(n, &k->qkv_w, &k->qkv_b);
         RD(n, x, pw.x);
         WR(n, qkv, pw.y);
         count(n, "conv1x1", 3 * C * C * T);
@@ -122,12 +131,14 @@ static void refine(builder *b, const st_block *k, const st_stage_geo *s, int gro
                                         .scale = 1.0f / sqrtf((float)hd)};
         RD(n, qkv, attn.qkv);
         if (rpe >= 0) RD(n, rpe, attn.bias);
+        if (rpe >= 0) USES(n, &k->rpe_table); /* expanded into the rpe buffer at plan time */
         WR(n, ao, attn.out);
         if (probs >= 0) WR(n, probs, attn.probs);
         if (sb >= 0) WR(n, sb, attn.scratch);
         count(n, "attention", groups * s->heads * 2 * (int64_t)t * hd * t); /* q.k and attn.v */
         n = node(b, ST_OP_POINTWISE, "proj");
         n->a.pw = (kn_pointwise_args){.batch = bt, .cin = C, .cout = C, .n = t, .w = k->proj_w, .bias = k->proj_b};
+        USES(n, &k->proj_w, &k->proj_b);
         RD(n, ao, pw.x);
         WR(n, out, pw.y);
         count(n, "conv1x1", C * C * T);
@@ -137,16 +148,19 @@ static void refine(builder *b, const st_block *k, const st_stage_geo *s, int gro
         int ao = buf(b, act), ao2 = buf(b, act);
         st_node *n = node(b, ST_OP_POINTWISE, "refine0");
         n->a.pw = (kn_pointwise_args){.batch = bt, .cin = C, .cout = C, .n = t, .w = k->ref_w[0], .bias = k->ref_b[0]};
+        USES(n, &k->ref_w[0], &k->ref_b[0]);
         RD(n, x, pw.x);
         WR(n, ao, pw.y);
         count(n, "conv1x1", C * C * T);
         n = node(b, ST_OP_DWCONV, "refine1");
         n->a.dw = (kn_dwconv_args){.batch = bt, .c = C, .h = th, .w = tw, .k = 5, .wt = k->ref_w[1], .bias = k->ref_b[1]};
+        USES(n, &k->ref_w[1], &k->ref_b[1]);
         RD(n, ao, dw.x);
         WR(n, ao2, dw.y);
         count(n, "dwconv", C * 25 * T);
         n = node(b, ST_OP_POINTWISE, "refine2");
         n->a.pw = (kn_pointwise_args){.batch = bt, .cin = C, .cout = C, .n = t, .w = k->ref_w[2], .bias = k->ref_b[2]};
+        USES(n, &k->ref_w[2], &k->ref_b[2]);
         RD(n, ao2, pw.x);
         WR(n, out, pw.y);
         count(n, "conv1x1", C * C * T);
@@ -300,6 +314,7 @@ static int block(builder *b, int stage, int j, int rpe, int x) {
         nd = node(b, ST_OP_DWCONV, "cpe");
         nd->a.dw = (kn_dwconv_args){.batch = B, .c = C, .h = s->h, .w = s->w, .k = 3, .wt = k->cpe_w,
                                     .bias = k->cpe_b, .add_input = 1};
+        USES(nd, &k->cpe_w, &k->cpe_b);
         RD(nd, x, dw.x);
         WR(nd, y, dw.y);
         count(nd, "dwconv", C * 9 * n);
@@ -308,6 +323,7 @@ static int block(builder *b, int stage, int j, int rpe, int x) {
     int t = buf(b, act), br = buf(b, act);
     nd = node(b, ST_OP_LAYERNORM, "norm1");
     nd->a.norm = (st_norm_args){.batch = B, .c = C, .n = (int)n, .gamma = k->ln_w, .beta = k->ln_b, .eps = 1e-6f};
+    USES(nd, &k->ln_w, &k->ln_b);
     RD(nd, x, norm.x);
     WR(nd, t, norm.y);
     count(nd, "norm", 5 * C * n);
@@ -315,6 +331,7 @@ static int block(builder *b, int stage, int j, int rpe, int x) {
     tap(b, br, C, s->h, s->w, "stage%d.block%d.attn", stage, j);
     nd = node(b, ST_OP_SCALE_ADD, "residual1");
     nd->a.vec = (st_vec_args){.batch = B, .c = C, .n = (int)n, .gamma = k->gamma1};
+    USES(nd, &k->gamma1);
     RD(nd, br, vec.x);
     RW(nd, x, vec.y);
 
@@ -324,6 +341,7 @@ static int block(builder *b, int stage, int j, int rpe, int x) {
         nd = node(b, ST_OP_POINTWISE, "fc1");
         nd->a.pw = (kn_pointwise_args){.batch = B, .cin = C, .cout = (int)hid, .n = (int)n, .w = k->fc1f_w,
                                        .bias = k->fc1f_b, .act = KN_ACT_GELU};
+        USES(nd, &k->fc1_w, &k->fc1_b, &k->bn_w, &k->bn_b, &k->bn_mean, &k->bn_var);
         RD(nd, x, pw.x);
         count(nd, "norm", 2 * C * n); /* norm2, folded in */
     } else {
@@ -332,11 +350,13 @@ static int block(builder *b, int stage, int j, int rpe, int x) {
         nd->a.norm = (st_norm_args){.batch = B, .c = C, .n = (int)n, .mean = k->bn_mean, .var = k->bn_var,
                                     .gamma = k->bn_w, .beta = k->bn_b, .eps = 1e-5f};
         RD(nd, x, norm.x);
+        USES_BN(nd, k);
         WR(nd, t2, norm.y);
         count(nd, "norm", 2 * C * n);
         nd = node(b, ST_OP_POINTWISE, "fc1");
         nd->a.pw = (kn_pointwise_args){.batch = B, .cin = C, .cout = (int)hid, .n = (int)n, .w = k->fc1_w,
                                        .bias = k->fc1_b, .act = KN_ACT_GELU};
+        USES(nd, &k->fc1_w, &k->fc1_b);
         RD(nd, t2, pw.x);
     }
     WR(nd, h0, pw.y);
@@ -347,6 +367,7 @@ static int block(builder *b, int stage, int j, int rpe, int x) {
         nd = node(b, ST_OP_DWCONV, "dwconv");
         nd->a.dw = (kn_dwconv_args){.batch = B, .c = (int)hid, .h = s->h, .w = s->w, .k = 3, .wt = k->dw_w,
                                     .bias = k->dw_b, .add_input = m->cfg.ffn == ST_FFN_DW_RESIDUAL};
+        USES(nd, &k->dw_w, &k->dw_b);
         RD(nd, h0, dw.x);
         WR(nd, hidden, dw.y);
         count(nd, "dwconv", hid * 9 * n);
@@ -354,6 +375,7 @@ static int block(builder *b, int stage, int j, int rpe, int x) {
     nd = node(b, ST_OP_POINTWISE, "fc2");
     nd->a.pw = (kn_pointwise_args){.batch = B, .cin = (int)hid, .cout = C, .n = (int)n, .w = k->fc2_w,
                                    .bias = k->fc2_b, .gamma = k->gamma2, .accumulate = 1};
+    USES(nd, &k->fc2_w, &k->fc2_b, &k->gamma2);
     RD(nd, hidden, pw.x);
     RW(nd, x, pw.y);
     count(nd, "conv1x1", C * hid * n);
@@ -387,13 +409,16 @@ static int conv_bn(builder *b, const st_conv_bn *cb, int cin, int h, int w, int 
         WR(n, y, conv.y);
         count(n, k == 3 ? "conv3x3" : "conv", (int64_t)cout * cin * k * k * on);
     }
+    USES(n, &cb->w, &cb->b);
     if (m->fold_bn) {
+        USES_BN(n, cb);
         count(n, "norm", 2 * cout * on);
         return y;
     }
     n = node(b, ST_OP_BATCHNORM, "norm");
     n->a.norm = (st_norm_args){.batch = B, .c = cout, .n = (int)on, .mean = cb->bn_mean, .var = cb->bn_var,
                                .gamma = cb->bn_w, .beta = cb->bn_b, .eps = 1e-5f, .act = act};
+    USES_BN(n, cb);
     RD(n, y, norm.x);
     RW(n, y, norm.y);
     count(n, "norm", 2 * cout * on);
@@ -411,6 +436,7 @@ static int stem(builder *b) {
         st_node *n = node(b, ST_OP_CONV, "conv");
         n->a.conv = (kn_conv_args){.batch = B, .cin = 3, .h = g->in_h, .w = g->in_w, .cout = g->stem_c[0], .k = 4,
                                    .stride = 4, .wt = m->stem[0].w, .bias = m->stem[0].b};
+        USES(n, &m->stem[0].w, &m->stem[0].b);
         RD(n, ST_BUF_INPUT, conv.x);
         WR(n, x, conv.y);
         count(n, "conv4x4", (int64_t)g->stem_c[0] * 3 * 16 * on);
@@ -425,6 +451,7 @@ static int stem(builder *b) {
             st_node *n = node(b, ST_OP_CONV, "conv%d", i);
             n->a.conv = (kn_conv_args){.batch = B, .cin = cin, .h = h, .w = w, .cout = c, .k = 3,
                                        .stride = stride[i], .pad = 1, .wt = s->w, .bias = s->b, .act = KN_ACT_GELU};
+            USES(n, &s->w, &s->b);
             RD(n, in, conv.x);
             WR(n, x, conv.y);
             count(n, "conv3x3", (int64_t)c * cin * 9 * on);
@@ -437,6 +464,7 @@ static int stem(builder *b) {
                 n->a.norm = (st_norm_args){.batch = B, .c = c, .n = (int)on, .mean = s->bn_mean, .var = s->bn_var,
                                            .gamma = s->bn_w, .beta = s->bn_b, .eps = 1e-5f};
             }
+            USES_BN(n, s); /* folded into scale and shift, or as they are */
             RD(n, x, norm.x);
             RW(n, x, norm.y);
             count(n, "norm", 2 * c * on);
@@ -452,6 +480,7 @@ static int stem(builder *b) {
         if (!b->p->failed) b->p->bufs[b->p->ape_buf].persistent = 1;
         st_node *n = node(b, ST_OP_SCALE_ADD, "ape");
         n->a.vec = (st_vec_args){.batch = B, .c = c0, .n = sh * sw, .broadcast = 1};
+        USES(n, &m->ape); /* resized into the ape buffer at plan time */
         RD(n, b->p->ape_buf, vec.x);
         RW(n, x, vec.y);
     }
@@ -473,6 +502,7 @@ static void head(builder *b, int x) {
         nd->a.norm = (st_norm_args){.batch = B, .c = s->c, .n = n, .gamma = m->head_ln_w, .beta = m->head_ln_b,
                                     .eps = 1e-6f};
         RD(nd, x, norm.x);
+        USES(nd, &m->head_ln_w, &m->head_ln_b);
         WR(nd, hb, norm.y);
         count(nd, "norm", 5 * (int64_t)feat * n);
         nd = node(b, ST_OP_ACTIVATION, "swish");
@@ -490,6 +520,7 @@ static void head(builder *b, int x) {
     nd = node(b, ST_OP_LINEAR, "linear");
     nd->a.linear = (st_linear_args){.batch = B, .in = feat, .out = m->cfg.num_classes, .w = m->head_w,
                                     .bias = m->head_b};
+    USES(nd, &m->head_w, &m->head_b);
     RD(nd, pooled, linear.x);
     WR(nd, ST_BUF_LOGITS, linear.y);
     count(nd, "linear", (int64_t)feat * m->cfg.num_classes);
