@@ -111,6 +111,7 @@ typedef struct {
     st_node_args a;
     int nio;
     st_node_io io[ST_NODE_IO];
+    int overflow;              /* builder: a fixed list below was too short */
     /* the learned tensors it stands for, as the addresses of the model's pointers to
      * them (st_tensor_decl.slot): parameters are counted per node from these */
     int nweights;

@@ -28,15 +28,20 @@ typedef struct {
 
 static st_node dummy;           /* what node() hands out once memory ran out */
 
+/* Room for element n of *arr (capacity *cap, doubling); sets p->failed when out of memory. */
+static void grow(st_plan *p, void *arr, int n, int *cap, size_t size) {
+    if (p->failed || n < *cap) return;
+    int want = *cap ? 2 * *cap : 256;
+    void *more = realloc(*(void **)arr, (size_t)want * size);
+    if (!more) { p->failed = 1; return; }
+    *(void **)arr = more;
+    *cap = want;
+}
+
 /* A new node named prefix + fmt in the current scope. */
 static st_node *node(builder *b, st_op op, const char *fmt, ...) {
     st_plan *p = b->p;
-    if (!p->failed && p->n == p->cap) {
-        int cap = p->cap ? 2 * p->cap : 256;
-        st_node *nn = realloc(p->nodes, (size_t)cap * sizeof *nn);
-        if (!nn) p->failed = 1;
-        else { p->nodes = nn; p->cap = cap; }
-    }
+    grow(p, &p->nodes, p->n, &p->cap, sizeof *p->nodes);
     st_node *n = p->failed ? &dummy : &p->nodes[p->n++];
     memset(n, 0, sizeof *n);
     n->op = op;
@@ -49,8 +54,10 @@ static st_node *node(builder *b, st_op op, const char *fmt, ...) {
     return n;
 }
 
+/* A node's fixed lists overflowing is a builder bug: st_plan_build refuses the plan. */
 static void io(st_node *n, int buf, size_t off, int mode) {
     if (n->nio < ST_NODE_IO) n->io[n->nio++] = (st_node_io){.buf = buf, .off = (unsigned short)off, .mode = mode};
+    else n->overflow = 1;
 }
 #define RD(n, b, field) io(n, b, offsetof(st_node_args, field), ST_IO_READ)
 #define WR(n, b, field) io(n, b, offsetof(st_node_args, field), ST_IO_WRITE)
@@ -60,6 +67,7 @@ static void io(st_node *n, int buf, size_t off, int mode) {
 static void uses(st_node *n, const void *const *slots) {
     for (; *slots; slots++)
         if (n->nweights < ST_NODE_WEIGHTS) n->weights[n->nweights++] = *slots;
+        else n->overflow = 1;
 }
 #define USES(n, ...) uses(n, (const void *const[]){__VA_ARGS__, NULL})
 #define USES_BN(n, cb) USES(n, &(cb)->bn_w, &(cb)->bn_b, &(cb)->bn_mean, &(cb)->bn_var)
@@ -67,17 +75,13 @@ static void uses(st_node *n, const void *const *slots) {
 static void count(st_node *n, const char *op, int64_t flops) {
     for (int i = 0; i < ST_NODE_COUNTS; i++)
         if (!n->count_op[i]) { n->count_op[i] = op; n->count_flops[i] = flops; return; }
+    n->overflow = 1;
 }
 
 /* A new buffer of `floats` floats. */
 static int buf(builder *b, size_t floats) {
     st_plan *p = b->p;
-    if (!p->failed && p->nbufs == p->capb) {
-        int cap = p->capb ? 2 * p->capb : 256;
-        st_buffer *nb = realloc(p->bufs, (size_t)cap * sizeof *nb);
-        if (!nb) p->failed = 1;
-        else { p->bufs = nb; p->capb = cap; }
-    }
+    grow(p, &p->bufs, p->nbufs, &p->capb, sizeof *p->bufs);
     if (p->failed) return 0;
     p->bufs[p->nbufs] = (st_buffer){.floats = floats, .first = -1, .last = -1};
     return p->nbufs++;
@@ -565,7 +569,15 @@ int st_plan_build(const st_model *m, const st_geometry *g, int batch, unsigned c
         st_plan_free(p);
         return st_fail(ST_ERR_NOMEM, "out of memory planning the network");
     }
-    for (int i = 0; i < p->n; i++) p->nodes[i].info.name = p->nodes[i].name; /* the array moved while growing */
+    for (int i = 0; i < p->n; i++) {
+        p->nodes[i].info.name = p->nodes[i].name; /* the array moved while growing */
+        if (p->nodes[i].overflow) {
+            int rc = st_fail(ST_ERR_ARG, "plan: node '%s' has more buffers, weights or counts than a node holds",
+                             p->nodes[i].name);
+            st_plan_free(p);
+            return rc;
+        }
+    }
     return ST_OK;
 }
 
