@@ -35,6 +35,8 @@ typedef struct {
     int check;           /* compare with naive (else matches_naive is missing) */
     int profile;         /* time each op slot (extra min_runs passes, after timing) */
     FILE *profile_out;   /* where the profile table goes; NULL: nowhere */
+    struct hx_trace *trace;       /* profile: the last pass's nodes as trace events, or NULL */
+    hx_writer *node_matrix;       /* profile: op x stage x block rows, or NULL */
     uint64_t seed;       /* weights and input */
     int progress;        /* plain lines on stderr inside long points (naive reference, timing) */
     const hx_model_opts *model;   /* --weights, --n-iter, --stoken, --allow-nonfinite for

@@ -12,12 +12,14 @@
 #include "harness/commands.h"
 #include "harness/env.h"
 #include "harness/model_opts.h"
+#include "harness/node_profile.h"
 #include "harness/outputs.h"
 #include "harness/peak.h"
 #include "harness/progress.h"
 #include "harness/sweep.h"
 #include "harness/threads.h"
 #include "kernels/kernels.h"
+#include "variants/catalog.h"
 #include "variants/st_error.h"
 
 static volatile sig_atomic_t interrupted = 0;
@@ -39,6 +41,7 @@ typedef struct {
     double min_time, peak;
     const char *out;
     int append, json, profile, no_check, quiet, no_out, busy_flag;
+    const char *trace, *profile_csv;   /* --profile outputs per node */
     hx_model_opts model;   /* --weights, --n-iter, --stoken for every point */
 } bench_args;
 
@@ -191,6 +194,9 @@ int hx_cmd_bench(int argc, char **argv) {
         {"--append", HX_OPT_FLAG, &a.append, 0, 0, NULL, "add to the files in --out DIR (same columns; points numbered after the last)"},
         {"--shard", HX_OPT_SHARD, &a.shard, 0, 0, "K/N", "run every N-th point starting at K"},
         {"--profile", HX_OPT_FLAG, &a.profile, 0, 0, NULL, "time per op and per stage (table + prof_* columns)"},
+        {"--trace", HX_OPT_STRING, &a.trace, 0, 0, "FILE", "with --profile: Chrome trace (JSON) of each point's last pass"},
+        {"--profile-csv", HX_OPT_STRING, &a.profile_csv, 0, 0, "FILE",
+         "with --profile: ms per image per op x stage x block, one row each"},
         {"--no-check", HX_OPT_FLAG, &a.no_check, 0, 0, NULL, "skip the comparison with the naive backend"},
         {"--json", HX_OPT_FLAG, &a.json, 0, 0, NULL, "print rows as JSON lines on stdout"},
         {"--quiet", HX_OPT_FLAG, &a.quiet, 0, 0, NULL, "no progress on stderr"},
@@ -218,6 +224,8 @@ int hx_cmd_bench(int argc, char **argv) {
         if (rc) return fprintf(stderr, "stvit bench: %s\n", st_last_error()), HX_EXIT_FAIL;
     }
     if (!rc) { default_lists(&a.spec, &a.precisions); rc = validate_names(&a); }
+    if (!rc && (a.trace || a.profile_csv) && !a.profile)
+        rc = st_fail(ST_ERR_ARG, "--trace and --profile-csv need --profile");
     if (rc) return hx_usage_exit(&usage, rc);
 
     hx_point *pts;
@@ -249,6 +257,12 @@ int hx_cmd_bench(int argc, char **argv) {
     hx_writer *files[2] = {NULL, NULL}, *csv = NULL, *jsonl = NULL;
     int none = 0, offset = 0;
     if (!peaks) rc = st_fail(ST_ERR_NOMEM, "out of memory");
+    hx_writer *matrix = NULL;
+    hx_trace *trace = NULL;
+    if (!rc && a.profile_csv) rc = hx_writer_open(&matrix, a.profile_csv, a.append);
+    if (!rc && a.trace) rc = hx_trace_open(&trace, a.trace);
+    bo.trace = trace;
+    bo.node_matrix = matrix;
     if (!rc) rc = hx_bench_create(&bench, &bo);
     if (!rc && a.append) {   /* the columns, checked before anything is measured */
         hx_row tmpl;
@@ -277,6 +291,8 @@ int hx_cmd_bench(int argc, char **argv) {
         fprintf(stderr, "stvit bench: %s\n", st_last_error());
         hx_writer_close(csv);
         hx_writer_close(jsonl);
+        hx_writer_close(matrix);
+        hx_trace_close(trace);
         hx_bench_free(bench);
         free(peaks);
         free(pts);
@@ -342,6 +358,8 @@ int hx_cmd_bench(int argc, char **argv) {
     signal(SIGINT, SIG_DFL);
 
     int close_rc = hx_writer_close(csv);
+    if (hx_writer_close(matrix)) close_rc = 1;
+    if (hx_trace_close(trace)) close_rc = 1;
     if (hx_writer_close(jsonl) || close_rc) {
         fprintf(stderr, "stvit bench: %s\n", st_last_error());
         write_error = 1;

@@ -2,7 +2,8 @@
 #include <string.h>
 #include "harness/model_opts.h"
 #include "harness/threads.h"
-#include "variants/safetensors.h"
+#include "variants/catalog.h"
+#include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
 
 int hx_backend_pick(const char *name, const kn_backend **out) {

@@ -160,6 +160,25 @@ int hx_opbench_case(kn_ctx *ctx, int op, int ci, int runs, hx_opbench_result *r)
         if (!b.failed) TIME(o->gemm(ctx, 0, 0, c->M, c->N, c->K, 1.0f, A, c->K, B, c->N, 0.0f, Cm, c->N));
         break;
     }
+    case KN_OP_pad: case KN_OP_crop: case KN_OP_window_gather: case KN_OP_window_scatter: case KN_OP_copy: {
+        const kn_layout_case *c = &kn_layout_cases[ci];
+        size_t img = (size_t)c->batch * c->c * c->h * c->w, pad = (size_t)c->batch * c->c * c->hp * c->wp;
+        int to_image = op == KN_OP_crop || op == KN_OP_window_scatter; /* from the padded layout */
+        kn_layout_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .hp = c->hp, .wp = c->wp,
+                            .ws = c->ws, .count = pad, .x = buf(&b, to_image || op == KN_OP_copy ? pad : img, -1),
+                            .y = buf(&b, to_image ? img : pad, 0)};
+        snprintf(r->shape, sizeof r->shape, "batch=%d c=%d %dx%d <-> %dx%d ws=%d", c->batch, c->c, c->h, c->w,
+                 c->hp, c->wp, c->ws);
+        r->flops = 0; /* copies: bytes, not arithmetic */
+        if (!b.failed) {
+            if (op == KN_OP_pad) TIME(o->pad(ctx, &a));
+            else if (op == KN_OP_crop) TIME(o->crop(ctx, &a));
+            else if (op == KN_OP_window_gather) TIME(o->window_gather(ctx, &a));
+            else if (op == KN_OP_window_scatter) TIME(o->window_scatter(ctx, &a));
+            else TIME(o->copy(ctx, &a));
+        }
+        break;
+    }
     default:
         rc = st_fail(ST_ERR_ARG, "op %d is not in the op list", op);
     }

@@ -93,6 +93,20 @@ typedef struct {
     int batch, c, h, w, sh, sw;
 } kn_sta_shape;
 
+/* Layout copies (no arithmetic), so every byte the network moves goes through the table:
+ *   pad:    x [batch][c][h][w] -> y [batch][c][hp][wp], zeros at the right and bottom
+ *   crop:   x [batch][c][hp][wp] -> y [batch][c][h][w], the top-left corner
+ *   window_gather:  x [batch][c][h][w] -> y [batch][nwin][c][ws][ws], windows row-major
+ *                   over the image zero padded to hp x wp (multiples of ws)
+ *   window_scatter: the inverse, dropping the padding
+ *   copy:   count floats */
+typedef struct {
+    int batch, c, h, w, hp, wp, ws;
+    size_t count;
+    const float *x;
+    float *y;           /* must not alias x */
+} kn_layout_args;
+
 /* Op semantics (parameters: ops.def; args structs above):
  *  conv1x1, conv, dwconv, attention: see their args structs.
  *  layernorm: LayerNorm over the channels of each pixel. In-place allowed.

@@ -616,6 +616,55 @@ static void test_sta(void **state) {
     }
 }
 
+/* ------------------------------------------------------- layout copies -- */
+
+/* Copies move values: every backend's must equal naive's exactly, padding included
+ * (the outputs start as NaN, so an element left unwritten fails), on the shared
+ * layout cases (kernels/cases.c). */
+static void test_layout(void **state) {
+    for (int ci = 0; ci < kn_layout_ncases; ci++) {
+        const kn_layout_case *c = &kn_layout_cases[ci];
+        size_t ni = (size_t)c->batch * c->c * c->h * c->w, np = (size_t)c->batch * c->c * c->hp * c->wp;
+        float *img = rand_buf(ni, 5), *padded = rand_buf(np, 6);
+        float *pad_ref = fill(np, NAN), *crop_ref = fill(ni, NAN), *win_ref = fill(np, NAN), *back_ref = fill(ni, NAN);
+        kn_layout_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .hp = c->hp, .wp = c->wp, .ws = c->ws};
+        kn_layout_args p = a, k = a, g = a, t = a;
+        p.x = img, p.y = pad_ref;
+        k.x = padded, k.y = crop_ref;
+        g.x = img, g.y = win_ref;
+        t.x = win_ref, t.y = back_ref;
+        kn_pad__naive(NULL, &p);
+        kn_crop__naive(NULL, &k);
+        kn_window_gather__naive(NULL, &g);
+        kn_window_scatter__naive(NULL, &t);
+        assert_memory_equal(back_ref, img, ni * sizeof(float)); /* scatter undoes gather */
+        float *zero = fill(np > ni ? np : ni, 0.0f);
+        char shape[96];
+        snprintf(shape, sizeof shape, "batch=%d c=%d %dx%d -> %dx%d ws %d", c->batch, c->c, c->h, c->w, c->hp, c->wp, c->ws);
+        for (int i = 0; i < nimpls; i++) {
+            float *yp = fill(np, NAN), *yi = fill(ni, NAN);
+            kn_layout_args q = p;
+            q.y = yp;
+            RUN(impls[i], pad, &q);
+            check("pad", impls[i].label, shape, yp, pad_ref, zero, np, 0, 0);
+            q = g, q.y = yp;
+            RUN(impls[i], window_gather, &q);
+            check("window_gather", impls[i].label, shape, yp, win_ref, zero, np, 0, 0);
+            q = t, q.y = yi;
+            RUN(impls[i], window_scatter, &q);
+            check("window_scatter", impls[i].label, shape, yi, img, zero, ni, 0, 0);
+            q = k, q.y = yi;
+            RUN(impls[i], crop, &q);
+            check("crop", impls[i].label, shape, yi, crop_ref, zero, ni, 0, 0);
+            q = (kn_layout_args){.count = np, .x = padded, .y = yp};
+            RUN(impls[i], copy, &q);
+            check("copy", impls[i].label, shape, yp, padded, zero, np, 0, 0);
+            free(yp), free(yi);
+        }
+        free(img), free(padded), free(pad_ref), free(crop_ref), free(win_ref), free(back_ref), free(zero);
+    }
+}
+
 /* ------------------------------------------------- micro-kernels directly -- */
 
 /* Every tile size (mr 1..MR, nr 1..NR) of each ISA's micro-kernel, with strided A
@@ -704,6 +753,7 @@ int main(void) {
         cmocka_unit_test(test_linear),
         cmocka_unit_test(test_attention),
         cmocka_unit_test(test_sta),
+        cmocka_unit_test(test_layout),
     };
     return cmocka_run_group_tests(tests, setup_impls, teardown_impls);
 }

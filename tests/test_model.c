@@ -15,6 +15,7 @@
 #include "harness/bench.h"
 #include "kernels/naive/naive.h"
 #include "tests/common/testutil.h"
+#include "variants/catalog.h"
 #include "variants/count.h"
 #include "variants/model.h"
 #include "variants/st_error.h"
