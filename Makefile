@@ -22,7 +22,7 @@ ISA_FLAGS_avx512bf16 = $(ISA_FLAGS_avx512) -mavx512bf16
 ISA_FLAGS_amx        = $(ISA_FLAGS_avx512) -mavx512bf16 -mamx-tile -mamx-bf16
 ISA_SUFFIXES        := avx2 avx512 avx512bf16 amx
 
-LIB_SRC  := $(sort $(wildcard kernels/*.c kernels/*/*.c variants/*.c viz/*.c harness/*.c))
+LIB_SRC  := $(sort $(wildcard kernels/*.c kernels/*/*.c variants/*.c variants/*/*.c viz/*.c harness/*.c))
 CMD_SRC  := $(sort $(wildcard harness/cmd_*.c))
 LIB_SRC  := $(filter-out harness/main.c $(CMD_SRC),$(LIB_SRC))
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)

@@ -12,12 +12,14 @@
 #include "harness/commands.h"
 #include "harness/env.h"
 #include "harness/model_opts.h"
+#include "harness/node_profile.h"
 #include "harness/outputs.h"
 #include "harness/peak.h"
 #include "harness/progress.h"
 #include "harness/sweep.h"
 #include "harness/threads.h"
 #include "kernels/kernels.h"
+#include "variants/catalog.h"
 #include "variants/st_error.h"
 
 static volatile sig_atomic_t interrupted = 0;
@@ -33,11 +35,13 @@ static void on_sigint(int sig) {
 
 typedef struct {
     hx_sweep_spec spec;
+    hx_str_list precisions;   /* picks the default backends: f32 unless given */
     hx_shard shard;
     long warmup, min_runs, seed;
     double min_time, peak;
     const char *out;
     int append, json, profile, no_check, quiet, no_out, busy_flag;
+    const char *trace, *profile_csv;   /* --profile outputs per node */
     hx_model_opts model;   /* --weights, --n-iter, --stoken for every point */
 } bench_args;
 
@@ -51,8 +55,15 @@ static const char about[] =
     "the files go to a fresh runs/<date>-bench/ folder, printed at the end.\n"
     "Lists are comma-separated, e.g. --variant S,B --res 224,384 --batch 1,8.\n";
 
+static int wanted_precision(const hx_str_list *p, const kn_backend *b) {
+    if (!p->n) return !strcmp(kn_backend_precision(b), "f32");
+    for (int i = 0; i < p->n; i++)
+        if (!strcmp(p->v[i], kn_backend_precision(b))) return 1;
+    return 0;
+}
+
 /* Fills the lists the user left empty with the defaults. */
-static void default_lists(hx_sweep_spec *s) {
+static void default_lists(hx_sweep_spec *s, const hx_str_list *precisions) {
     if (!s->variants.n) { s->variants.n = 1; strcpy(s->variants.v[0], "S"); }
     if (!s->attns.n) { s->attns.n = 1; strcpy(s->attns.v[0], "sta"); }
     if (!s->sizes.n) { s->sizes.n = 1; s->sizes.v[0] = (hx_size){224, 224}; }
@@ -60,7 +71,8 @@ static void default_lists(hx_sweep_spec *s) {
         for (int i = 0; i < kn_backend_count() && s->backends.n < HX_LIST_MAX; i++) {
             const kn_backend *be = kn_backend_at(i);
             char why[8];
-            if (!be->isa && kn_backend_runs(be, why, sizeof why)) /* ISA variants only when named */
+            /* ISA variants only when named; bf16 ones with --precision bf16 */
+            if (!be->isa && wanted_precision(precisions, be) && kn_backend_runs(be, why, sizeof why))
                 strcpy(s->backends.v[s->backends.n++], be->name);
         }
     if (!s->batches.n) { s->batches.n = 1; s->batches.v[0] = 1; }
@@ -165,7 +177,8 @@ int hx_cmd_bench(int argc, char **argv) {
         {"--attn", HX_OPT_STRINGS, &a.spec.attns, 0, 0, "LIST", "attention kinds: sta, global, window (default sta)"},
         {"--res", HX_OPT_SIZES, &a.spec.sizes, ST_MIN_INPUT, ST_MAX_INPUT, "LIST", "input sizes N (NxN) or HxW (default 224)"},
         {"--size", HX_OPT_SIZES, &a.spec.sizes, ST_MIN_INPUT, ST_MAX_INPUT, "LIST", "same as --res (both add to one list)"},
-        {"--backend", HX_OPT_STRINGS, &a.spec.backends, 0, 0, "LIST", "backends (default: every one this CPU supports)"},
+        {"--backend", HX_OPT_STRINGS, &a.spec.backends, 0, 0, "LIST", "backends (default: every one this CPU supports of --precision)"},
+        {"--precision", HX_OPT_STRINGS, &a.precisions, 0, 0, "LIST", "f32, bf16: precisions of the default backends (default f32)"},
         {"--batch", HX_OPT_INTS, &a.spec.batches, 1, 4096, "LIST", "batch sizes (default 1)"},
         {"--threads", HX_OPT_INTS, &a.spec.threads, 1, 1024, "LIST", "thread counts (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK or the CPUs allowed)"},
         {"--warmup", HX_OPT_INT, &a.warmup, 0, 1000, "N", "untimed runs first (default 2)"},
@@ -181,6 +194,9 @@ int hx_cmd_bench(int argc, char **argv) {
         {"--append", HX_OPT_FLAG, &a.append, 0, 0, NULL, "add to the files in --out DIR (same columns; points numbered after the last)"},
         {"--shard", HX_OPT_SHARD, &a.shard, 0, 0, "K/N", "run every N-th point starting at K"},
         {"--profile", HX_OPT_FLAG, &a.profile, 0, 0, NULL, "time per op and per stage (table + prof_* columns)"},
+        {"--trace", HX_OPT_STRING, &a.trace, 0, 0, "FILE", "with --profile: Chrome trace (JSON) of each point's last pass"},
+        {"--profile-csv", HX_OPT_STRING, &a.profile_csv, 0, 0, "FILE",
+         "with --profile: ms per image per op x stage x block, one row each"},
         {"--no-check", HX_OPT_FLAG, &a.no_check, 0, 0, NULL, "skip the comparison with the naive backend"},
         {"--json", HX_OPT_FLAG, &a.json, 0, 0, NULL, "print rows as JSON lines on stdout"},
         {"--quiet", HX_OPT_FLAG, &a.quiet, 0, 0, NULL, "no progress on stderr"},
@@ -207,7 +223,9 @@ int hx_cmd_bench(int argc, char **argv) {
         }
         if (rc) return fprintf(stderr, "stvit bench: %s\n", st_last_error()), HX_EXIT_FAIL;
     }
-    if (!rc) { default_lists(&a.spec); rc = validate_names(&a); }
+    if (!rc) { default_lists(&a.spec, &a.precisions); rc = validate_names(&a); }
+    if (!rc && (a.trace || a.profile_csv) && !a.profile)
+        rc = st_fail(ST_ERR_ARG, "--trace and --profile-csv need --profile");
     if (rc) return hx_usage_exit(&usage, rc);
 
     hx_point *pts;
@@ -239,6 +257,12 @@ int hx_cmd_bench(int argc, char **argv) {
     hx_writer *files[2] = {NULL, NULL}, *csv = NULL, *jsonl = NULL;
     int none = 0, offset = 0;
     if (!peaks) rc = st_fail(ST_ERR_NOMEM, "out of memory");
+    hx_writer *matrix = NULL;
+    hx_trace *trace = NULL;
+    if (!rc && a.profile_csv) rc = hx_writer_open(&matrix, a.profile_csv, a.append);
+    if (!rc && a.trace) rc = hx_trace_open(&trace, a.trace);
+    bo.trace = trace;
+    bo.node_matrix = matrix;
     if (!rc) rc = hx_bench_create(&bench, &bo);
     if (!rc && a.append) {   /* the columns, checked before anything is measured */
         hx_row tmpl;
@@ -267,6 +291,8 @@ int hx_cmd_bench(int argc, char **argv) {
         fprintf(stderr, "stvit bench: %s\n", st_last_error());
         hx_writer_close(csv);
         hx_writer_close(jsonl);
+        hx_writer_close(matrix);
+        hx_trace_close(trace);
         hx_bench_free(bench);
         free(peaks);
         free(pts);
@@ -332,6 +358,8 @@ int hx_cmd_bench(int argc, char **argv) {
     signal(SIGINT, SIG_DFL);
 
     int close_rc = hx_writer_close(csv);
+    if (hx_writer_close(matrix)) close_rc = 1;
+    if (hx_trace_close(trace)) close_rc = 1;
     if (hx_writer_close(jsonl) || close_rc) {
         fprintf(stderr, "stvit bench: %s\n", st_last_error());
         write_error = 1;

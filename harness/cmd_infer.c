@@ -4,7 +4,7 @@
 #include <string.h>
 #include "harness/commands.h"
 #include "harness/model_opts.h"
-#include "variants/safetensors.h"
+#include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
 
 /* Collects every named intermediate for --intermediates. */

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "harness/outputs.h"
 #include "harness/results.h"
-#include "variants/json.h"
+#include "variants/formats/json.h"
 #include "variants/st_error.h"
 
 #define MAX_COLS 4096

@@ -69,6 +69,14 @@ const int kn_activation_ncounts = (int)(sizeof kn_activation_counts / sizeof *kn
 const kn_linear_case kn_linear_cases[] = {{1, 1, 1}, {3, 7, 5}, {2, 15, 17}, {1, 33, 31}, {1, 1024, 1000}, {8, 1024, 1000}, {5, 512, 10}};
 const int kn_linear_ncases = (int)(sizeof kn_linear_cases / sizeof *kn_linear_cases);
 
+/* 1, primes, window tails, the real stage shapes (56 -> 8x8 cells, 14 -> 7x7 windows). */
+const kn_layout_case kn_layout_cases[] = {
+    {1, 1, 1, 1, 1, 1, 1},     {1, 1, 1, 1, 7, 7, 7},      {2, 3, 5, 7, 8, 8, 4},       {1, 5, 13, 11, 14, 14, 7},
+    {3, 2, 7, 7, 7, 7, 7},     {1, 4, 17, 31, 21, 35, 7},  {1, 2, 56, 56, 56, 56, 8},   {2, 3, 14, 14, 14, 14, 7},
+    {1, 1, 9, 2, 14, 7, 7},    {1, 64, 57, 57, 63, 63, 7},
+};
+const int kn_layout_ncases = (int)(sizeof kn_layout_cases / sizeof *kn_layout_cases);
+
 int kn_cases_count(int op) {
     switch (op) {
     case KN_OP_conv1x1: return kn_conv1x1_ncases;
@@ -82,6 +90,8 @@ int kn_cases_count(int op) {
         return kn_sta_ncases;
     case KN_OP_attention: return kn_attention_ncases;
     case KN_OP_gemm: return kn_gemm_ncases;
+    case KN_OP_pad: case KN_OP_crop: case KN_OP_window_gather: case KN_OP_window_scatter: case KN_OP_copy:
+        return kn_layout_ncases;
     }
     return 0;
 }

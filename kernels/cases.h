@@ -42,6 +42,11 @@ typedef struct { int batch, in, out; } kn_linear_case;
 extern const kn_linear_case kn_linear_cases[];
 extern const int kn_linear_ncases;
 
+/* pad, crop, window gather / scatter (hp, wp multiples of ws) and copy (batch*c*hp*wp floats). */
+typedef struct { int batch, c, h, w, hp, wp, ws; } kn_layout_case;
+extern const kn_layout_case kn_layout_cases[];
+extern const int kn_layout_ncases;
+
 /* Cases of op `op` (KN_OP_*): its table's length (0: the op has no cases yet). */
 int kn_cases_count(int op);
 #endif

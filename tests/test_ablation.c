@@ -18,9 +18,10 @@
 #include "kernels/kernels.h"
 #include "tests/common/testutil.h"
 #include "variants/ablation.h"
+#include "variants/catalog.h"
 #include "variants/count.h"
 #include "variants/model.h"
-#include "variants/safetensors.h"
+#include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
 
 #define GOLDEN_W "tests/data/pub_tiny96.weights.safetensors"

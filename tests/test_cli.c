@@ -19,7 +19,7 @@
 #include "harness/outputs.h"
 #include "harness/results.h"
 #include "tests/common/testutil.h"
-#include "variants/json.h"
+#include "variants/formats/json.h"
 #include "viz/png.h"
 
 static char bin[PATH_MAX], golden[PATH_MAX], image[PATH_MAX];

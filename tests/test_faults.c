@@ -31,8 +31,8 @@
 #include <cmocka.h>
 #include "tests/common/testutil.h"
 #include "tests/common/evalset.h"
-#include "variants/json.h"
-#include "variants/safetensors.h"
+#include "variants/formats/json.h"
+#include "variants/formats/safetensors.h"
 #include "viz/png.h"
 
 #define GOLDEN_W "tests/data/pub_tiny96.weights.safetensors"

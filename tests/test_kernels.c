@@ -219,9 +219,13 @@ static void test_pointwise(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *y = dup(y0, ny);
                 use(&impls[i]);
+                void *prep; /* the weight as the model hands it over: with the backend's prepared form */
+                kn_weight_info wi = {.op = KN_OP_conv1x1, .rows = c->cout, .cols = c->cin, .k = 1, .name = "w"};
                 RUN(impls[i], conv1x1, &(kn_conv1x1_args){.batch = c->batch, .cin = c->cin, .cout = c->cout,
-                                                            .n = c->n, .x = x, .w = kn_w(w), .bias = bias, .act = act,
+                                                            .n = c->n, .x = x, .w = kn_ctx_weight(impls[i].ctx, &wi, w, &prep),
+                                                            .bias = bias, .act = act,
                                                             .gamma = gamma, .accumulate = accumulate, .y = y});
+                free(prep);
                 for (int b = 0; b < c->batch; b++)
                     check("pointwise", impls[i].label, shape, y + (size_t)b * c->cout * c->n,
                           ref + (size_t)b * rc * c->n, tol + (size_t)b * rc * c->n, (size_t)rc * c->n, 0, 0);
@@ -266,9 +270,13 @@ static void test_conv(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *y = fill(ny, NAN);
                 use(&impls[i]);
+                void *prep;
+                kn_weight_info wi = {.op = KN_OP_conv, .rows = c->cout, .cols = c->cin, .k = c->k, .name = "w"};
                 RUN(impls[i], conv, &(kn_conv_args){.batch = c->batch, .cin = c->cin, .h = c->h, .w = c->w,
                                                   .cout = c->cout, .k = c->k, .stride = c->stride, .pad = c->pad,
-                                                  .x = x, .wt = kn_w(w), .bias = bias, .act = (kn_act)act, .y = y});
+                                                  .x = x, .wt = kn_ctx_weight(impls[i].ctx, &wi, w, &prep), .bias = bias,
+                                                  .act = (kn_act)act, .y = y});
+                free(prep);
                 for (int b = 0; b < c->batch; b++)
                     check("conv", impls[i].label, shape, y + (size_t)b * c->cout * oh * ow,
                           ref + (size_t)b * rc * oh * ow, tol + (size_t)b * rc * oh * ow, (size_t)rc * oh * ow, 0, 0);
@@ -608,6 +616,55 @@ static void test_sta(void **state) {
     }
 }
 
+/* ------------------------------------------------------- layout copies -- */
+
+/* Copies move values: every backend's must equal naive's exactly, padding included
+ * (the outputs start as NaN, so an element left unwritten fails), on the shared
+ * layout cases (kernels/cases.c). */
+static void test_layout(void **state) {
+    for (int ci = 0; ci < kn_layout_ncases; ci++) {
+        const kn_layout_case *c = &kn_layout_cases[ci];
+        size_t ni = (size_t)c->batch * c->c * c->h * c->w, np = (size_t)c->batch * c->c * c->hp * c->wp;
+        float *img = rand_buf(ni, 5), *padded = rand_buf(np, 6);
+        float *pad_ref = fill(np, NAN), *crop_ref = fill(ni, NAN), *win_ref = fill(np, NAN), *back_ref = fill(ni, NAN);
+        kn_layout_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .hp = c->hp, .wp = c->wp, .ws = c->ws};
+        kn_layout_args p = a, k = a, g = a, t = a;
+        p.x = img, p.y = pad_ref;
+        k.x = padded, k.y = crop_ref;
+        g.x = img, g.y = win_ref;
+        t.x = win_ref, t.y = back_ref;
+        kn_pad__naive(NULL, &p);
+        kn_crop__naive(NULL, &k);
+        kn_window_gather__naive(NULL, &g);
+        kn_window_scatter__naive(NULL, &t);
+        assert_memory_equal(back_ref, img, ni * sizeof(float)); /* scatter undoes gather */
+        float *zero = fill(np > ni ? np : ni, 0.0f);
+        char shape[96];
+        snprintf(shape, sizeof shape, "batch=%d c=%d %dx%d -> %dx%d ws %d", c->batch, c->c, c->h, c->w, c->hp, c->wp, c->ws);
+        for (int i = 0; i < nimpls; i++) {
+            float *yp = fill(np, NAN), *yi = fill(ni, NAN);
+            kn_layout_args q = p;
+            q.y = yp;
+            RUN(impls[i], pad, &q);
+            check("pad", impls[i].label, shape, yp, pad_ref, zero, np, 0, 0);
+            q = g, q.y = yp;
+            RUN(impls[i], window_gather, &q);
+            check("window_gather", impls[i].label, shape, yp, win_ref, zero, np, 0, 0);
+            q = t, q.y = yi;
+            RUN(impls[i], window_scatter, &q);
+            check("window_scatter", impls[i].label, shape, yi, img, zero, ni, 0, 0);
+            q = k, q.y = yi;
+            RUN(impls[i], crop, &q);
+            check("crop", impls[i].label, shape, yi, crop_ref, zero, ni, 0, 0);
+            q = (kn_layout_args){.count = np, .x = padded, .y = yp};
+            RUN(impls[i], copy, &q);
+            check("copy", impls[i].label, shape, yp, padded, zero, np, 0, 0);
+            free(yp), free(yi);
+        }
+        free(img), free(padded), free(pad_ref), free(crop_ref), free(win_ref), free(back_ref), free(zero);
+    }
+}
+
 /* ------------------------------------------------- micro-kernels directly -- */
 
 /* Every tile size (mr 1..MR, nr 1..NR) of each ISA's micro-kernel, with strided A
@@ -696,6 +753,7 @@ int main(void) {
         cmocka_unit_test(test_linear),
         cmocka_unit_test(test_attention),
         cmocka_unit_test(test_sta),
+        cmocka_unit_test(test_layout),
     };
     return cmocka_run_group_tests(tests, setup_impls, teardown_impls);
 }

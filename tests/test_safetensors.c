@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "variants/json.h"
-#include "variants/safetensors.h"
+#include "variants/formats/json.h"
+#include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
 
 #define GOLDEN_WEIGHTS "tests/data/pub_tiny96.weights.safetensors"

@@ -97,7 +97,7 @@ void st_ablation_apply(const st_ablation_row *r, st_config *cfg) {
 
 int st_ablation_config(const st_ablation_row *r, st_config *out) {
     if (!r) return st_fail(ST_ERR_ARG, "no ablation row given");
-    int rc = st_config_named("S", out);
+    int rc = st_config_variant("S", out);
     if (rc) return rc;
     st_ablation_apply(r, out);
     snprintf(out->name, sizeof out->name, "ablation-%d", r->number);

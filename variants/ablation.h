@@ -55,7 +55,7 @@ void st_ablation_apply(const st_ablation_row *r, st_config *cfg);
 /* STViT-S with the row's switches, named "ablation-N". 0 or an ST_ERR_* code. */
 int st_ablation_config(const st_ablation_row *r, st_config *out);
 /* "ablation-N" (case-insensitive) -> that row's config; ST_ERR_ARG otherwise.
- * st_config_named falls back to this. */
+ * st_config_named (catalog.h) falls back to this. */
 int st_ablation_named(const char *name, st_config *out);
 
 /* Bits of st_ablation_mismatch's result. */

@@ -5,9 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include "variants/ablation.h"
 #include "variants/config.h"
-#include "variants/json.h"
+#include "variants/formats/json.h"
 #include "variants/st_error.h"
 
 typedef struct {
@@ -35,9 +34,7 @@ static void config_defaults(st_config *c) {
     for (int i = 0; i < ST_STAGES; i++) c->n_iter[i] = 1;
 }
 
-const char *st_config_names(void) { return "S, B, L, ablation-N (the rows of stvit ablate)"; }
-
-int st_config_named(const char *name, st_config *out) {
+int st_config_variant(const char *name, st_config *out) {
     for (size_t v = 0; v < sizeof variant_table / sizeof variant_table[0]; v++) {
         const variant_row *r = &variant_table[v];
         if (strcasecmp(name, r->name) != 0) continue;
@@ -52,8 +49,7 @@ int st_config_named(const char *name, st_config *out) {
         }
         return ST_OK;
     }
-    if (!strncasecmp(name, "ablation-", 9)) return st_ablation_named(name, out); /* the ablation rows */
-    return st_fail(ST_ERR_ARG, "unknown variant '%s' (known: %s)", name, st_config_names());
+    return st_fail(ST_ERR_ARG, "unknown variant '%s' (known: S, B, L)", name);
 }
 
 int st_config_validate(const st_config *c) {

@@ -36,10 +36,9 @@ typedef struct {
     int pos_h, pos_w;
 } st_config;
 
-/* Named configurations: "S", "B", "L" (case-insensitive). 0 or ST_ERR_ARG. */
-int st_config_named(const char *name, st_config *out);
-/* Lists the names st_config_named knows, for --help. */
-const char *st_config_names(void);
+/* The paper's variants "S", "B", "L" (case-insensitive). 0 or ST_ERR_ARG. Every
+ * name a command accepts (variants and ablation rows) is in variants/catalog.h. */
+int st_config_variant(const char *name, st_config *out);
 /* From the safetensors __metadata__.config JSON (keys embed_dim, depths, num_heads,
  * n_iter, stoken_size, projection, mlp_ratio, qkv_bias, layerscale, init_values,
  * num_classes; optional stem, pos, ffn, attn, window, refine). source names the file. */

@@ -1,67 +1,49 @@
-/* count.c — parameters from the weight declarations (the same list the loader
- * uses), FLOPs by walking the layer geometry the forward pass uses. */
+/* count.c — parameters and FLOPs summed over the nodes the forward pass runs: each
+ * node names the learned tensors it uses (declared in weights.c, the list the loader
+ * uses) and carries its FLOPs in the paper's convention (variants/plan_build.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include "variants/count.h"
 #include "variants/geometry.h"
 #include "variants/model_internal.h"
+#include "variants/plan.h"
 #include "variants/st_error.h"
 
 static void add(st_counts *c, int part, const char *op, int64_t flops) {
-    static const char *parts[6] = {"stem", "stage0", "stage1", "stage2", "stage3", "head"};
     c->flops += flops;
     c->part_flops[part] += flops;
     for (int i = 0; i < c->nrows; i++)
-        if (!strcmp(c->rows[i].part, parts[part]) && !strcmp(c->rows[i].op, op)) {
+        if (!strcmp(c->rows[i].part, st_part_names[part]) && !strcmp(c->rows[i].op, op)) {
             c->rows[i].flops += flops;
             return;
         }
     if (c->nrows == ST_COUNT_MAX_ROWS) return;
     st_count_row *r = &c->rows[c->nrows++];
-    snprintf(r->part, sizeof r->part, "%s", parts[part]);
+    snprintf(r->part, sizeof r->part, "%s", st_part_names[part]);
     snprintf(r->op, sizeof r->op, "%s", op);
     r->flops = flops;
 }
 
-/* The token mixer on `groups` groups of t tokens of C channels, grid th x tw. */
-static void count_refine(st_counts *c, int part, const st_config *cfg, const st_stage_geo *s, int64_t groups,
-                         int64_t t) {
-    int64_t C = s->c, T = groups * t, hd = C / s->heads;
-    if (cfg->refine == ST_REFINE_ATTN) {
-        add(c, part, "conv1x1", 3 * C * C * T + C * C * T);           /* qkv, proj */
-        add(c, part, "attention", groups * s->heads * 2 * t * hd * t); /* q.k and attn.v */
-    } else if (cfg->refine == ST_REFINE_CONV) {
-        add(c, part, "conv1x1", 2 * C * C * T);
-        add(c, part, "dwconv", C * 25 * T);
-    }
-}
-
-static void count_block(st_counts *c, int part, const st_config *cfg, int stage, const st_stage_geo *s) {
-    int64_t C = s->c, n = (int64_t)s->h * s->w, hid = s->hid;
-    if (cfg->pos == ST_POS_CPE) add(c, part, "dwconv", C * 9 * n);
-    add(c, part, "norm", 5 * C * n); /* LayerNorm */
-    if (s->kind == ST_ATTN_STA) {
-        int64_t m = (int64_t)s->hh * s->ww, P = (int64_t)s->sh * s->sw, np = (int64_t)s->hp * s->wp;
-        add(c, part, "sta_pool", C * np);
-        for (int it = 0; it < cfg->n_iter[stage]; it++) {
-            add(c, part, "sta_unfold_fold", C * 81 * m + 81 * m); /* unfold S, fold Z */
-            add(c, part, "association", m * P * C * 9);
-            if (it < cfg->n_iter[stage] - 1) {
-                add(c, part, "aggregation", m * C * P * 9);
-                add(c, part, "sta_unfold_fold", C * 81 * m);
-            }
-        }
-        add(c, part, "aggregation", m * C * P * 9);
-        add(c, part, "sta_unfold_fold", C * 81 * m + C * 81 * m); /* fold of S, unfold before upsampling */
-        count_refine(c, part, cfg, s, 1, m);
-        add(c, part, "upsampling", m * C * 9 * P);
-    } else {
-        count_refine(c, part, cfg, s, s->groups, s->tokens);
-    }
-    add(c, part, "norm", 2 * C * n); /* norm2 */
-    add(c, part, "conv1x1", hid * C * n + C * hid * n);
-    if (cfg->ffn != ST_FFN_PLAIN) add(c, part, "dwconv", hid * 9 * n);
+/* Parameters per part from the tensors each node uses; every learned tensor the
+ * declarations hold must be used by exactly one node (weights.c and the node builder
+ * describe the same network). */
+static int node_params(const st_model *m, const st_plan *p, st_counts *out) {
+    int *uses = calloc((size_t)(m->ndecls ? m->ndecls : 1), sizeof *uses);
+    if (!uses) return st_fail(ST_ERR_NOMEM, "out of memory counting parameters");
+    for (int i = 0; i < p->n; i++)
+        for (int k = 0; k < p->nodes[i].nweights; k++)
+            for (int d = 0; d < m->ndecls; d++)
+                if ((const void *)m->decls[d].slot == p->nodes[i].weights[k]) {
+                    uses[d]++;
+                    if (m->decls[d].learned) out->part_params[p->nodes[i].info.part] += m->decls[d].numel;
+                }
+    int rc = ST_OK;
+    for (int d = 0; d < m->ndecls && !rc; d++)
+        if (m->decls[d].learned && uses[d] != 1)
+            rc = st_fail(ST_ERR_ARG, "tensor '%s' is used by %d nodes of the plan, not 1", m->decls[d].name, uses[d]);
+    free(uses);
+    return rc;
 }
 
 int st_count(const st_config *cfg, int h, int w, st_counts *out) {
@@ -71,53 +53,32 @@ int st_count(const st_config *cfg, int h, int w, st_counts *out) {
     st_geometry g;
     if ((rc = st_geometry_make(cfg, h, w, &g))) return rc;
 
-    /* parameters: the declarations themselves, per part by name */
     st_model m;
     memset(&m, 0, sizeof m);
     m.cfg = *cfg;
     rc = st_weights_declare(&m);
-    for (int i = 0; i < m.ndecls && !rc; i++) {
-        if (!m.decls[i].learned) continue;
-        const char *n = m.decls[i].name;
-        int part = !strncmp(n, "patch_embed", 11) || !strcmp(n, "absolute_pos_embed") ? 0
-                   : !strncmp(n, "layers.", 7)                                       ? 1 + (n[7] - '0')
-                                                                                     : 5;
-        out->part_params[part] += m.decls[i].numel;
-    }
     out->params = m.params;
+    /* FLOPs: the nodes' own counts, unfolded (the convention counts every BatchNorm);
+     * the workspace at batch 1 on one thread of the default backend */
+    char err[256];
+    if (!rc && kn_ctx_create(&m.ctx, kn_backend_default(), 1, err, sizeof err)) rc = st_fail(ST_ERR_ARG, "%s", err);
+    st_plan p = {0};
+    if (!rc) rc = st_plan_build(&m, &g, 1, 0, &p);
+    if (!rc && !(rc = st_plan_place(&p))) {
+        for (int i = 0; i < p.n; i++)
+            for (int k = 0; k < ST_NODE_COUNTS && p.nodes[i].count_op[k]; k++)
+                add(out, p.nodes[i].info.part, p.nodes[i].count_op[k], p.nodes[i].count_flops[k]);
+        rc = node_params(&m, &p, out);
+        out->nodes = p.n;
+        out->buffers = p.nbufs;
+        out->work_bytes_unshared = (int64_t)(p.floats_unshared * sizeof(float));
+        out->work_bytes = (int64_t)(p.floats * sizeof(float));
+    }
+    st_plan_free(&p);
     for (int i = 0; i < ST_STAGES; i++) free(m.stages[i].blocks);
     free(m.decls);
-    if (rc) return rc;
-
-    /* FLOPs */
-    int cin = 3, ih = h, iw = w;
-    for (int i = 0; i < g.nstem; i++) {
-        int k = cfg->stem == ST_STEM_PATCH4 ? 4 : 3;
-        int64_t out_n = (int64_t)g.stem_h[i] * g.stem_w[i];
-        add(out, 0, k == 4 ? "conv4x4" : "conv3x3", (int64_t)g.stem_c[i] * cin * k * k * out_n);
-        if (cfg->stem == ST_STEM_CONV4) add(out, 0, "norm", 2 * g.stem_c[i] * out_n);
-        cin = g.stem_c[i];
-        ih = g.stem_h[i];
-        iw = g.stem_w[i];
-    }
-    (void)ih; (void)iw;
-    for (int i = 0; i < ST_STAGES; i++) {
-        const st_stage_geo *s = &g.s[i];
-        for (int j = 0; j < s->depth; j++) count_block(out, 1 + i, cfg, i, s);
-        if (i < ST_STAGES - 1) {
-            const st_stage_geo *nx = &g.s[i + 1];
-            int64_t n = (int64_t)nx->h * nx->w;
-            add(out, 1 + i, "conv3x3", (int64_t)nx->c * s->c * 9 * n);
-            add(out, 1 + i, "norm", 2 * nx->c * n);
-        }
-    }
-    const st_stage_geo *s3 = &g.s[3];
-    int64_t n3 = (int64_t)s3->h * s3->w, feat = cfg->projection ? cfg->projection : s3->c;
-    if (cfg->projection) add(out, 5, "conv1x1", feat * s3->c * n3);
-    add(out, 5, "norm", (cfg->projection ? 2 : 5) * feat * n3); /* BatchNorm, or LayerNorm without projection */
-    add(out, 5, "pool", feat * n3);
-    add(out, 5, "linear", feat * cfg->num_classes);
-    return ST_OK;
+    kn_ctx_free(m.ctx);
+    return rc;
 }
 
 int64_t st_count_flops(const st_config *c, int h, int w) {

@@ -17,6 +17,9 @@ typedef struct {
     int64_t part_params[6], part_flops[6]; /* stem, stage0..3, head */
     int nrows;
     st_count_row rows[ST_COUNT_MAX_ROWS];
+    /* the planned network at batch 1 (default backend's attention scratch) */
+    int nodes, buffers;
+    int64_t work_bytes_unshared, work_bytes; /* workspace: every buffer apart, shared by lifetime */
 } st_counts;
 
 /* Counts for one image of h x w (FLOPs scale linearly with the batch). */

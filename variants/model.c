@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include "variants/interp.h"
 #include "variants/model_internal.h"
-#include "variants/safetensors.h"
+#include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
 
 
@@ -95,8 +95,8 @@ void st_model_free(st_model *m) {
     free(m->derived);
     free(m->prepared);
     free(m->work);
+    st_plan_free(&m->plan);
     kn_ctx_free(m->ctx);
-    free(m->rpe_bias);
     free(m);
 }
 
@@ -108,6 +108,7 @@ void st_model_memory(const st_model *m, st_model_mem *mem) {
     mem->weights = m->arena_floats * sizeof(float);
     mem->prepared = m->derived_floats * sizeof(float) + m->prepared_bytes;
     mem->workspace = m->work_floats * sizeof(float);
+    mem->workspace_unshared = m->plan.floats_unshared * sizeof(float);
 }
 void st_model_set_hooks(st_model *m, const st_hooks *hooks) {
     if (hooks) m->hooks = *hooks;
@@ -117,33 +118,24 @@ size_t st_model_workspace_bytes(const st_model *m) { return m->work_floats * siz
 
 /* ---- planning ------------------------------------------------------------ */
 
-#define MAXZ(a, b) ((a) > (b) ? (a) : (b))
 #define WORK_LIMIT ((size_t)1 << 35) /* 128 GiB of floats: refuse, do not overflow */
 
-typedef struct {
-    size_t act, hid, pad, assoc, stok, zsum, qkv, ao, scratch, probs, rpe;
-} plan_sizes;
-
-static int blocks_total(const st_config *c) { return c->depths[0] + c->depths[1] + c->depths[2] + c->depths[3]; }
-
-static void plan_stage_sizes(const st_model *m, const st_stage_geo *s, int batch, unsigned capture,
-                             plan_sizes *z) {
-    size_t B = (size_t)batch, C = s->c;
-    size_t n = (size_t)s->h * s->w, np = (size_t)s->hp * s->wp;
-    size_t toks = (size_t)s->tokens * s->groups; /* tokens over all attention groups of one image */
-    z->act = MAXZ(z->act, B * C * n);
-    z->hid = MAXZ(z->hid, B * s->hid * n);
-    z->pad = MAXZ(z->pad, B * C * np);
-    if (s->kind == ST_ATTN_STA) z->assoc = MAXZ(z->assoc, B * 9 * np);
-    z->stok = MAXZ(z->stok, B * C * toks);
-    z->zsum = MAXZ(z->zsum, B * toks);
-    z->qkv = MAXZ(z->qkv, B * 3 * C * toks);
-    z->ao = MAXZ(z->ao, B * C * toks);
-    z->scratch = MAXZ(z->scratch, m->ctx->ops.attention_scratch(m->ctx, batch * s->groups, s->heads,
-                                                                 s->c / s->heads, s->tokens));
-    size_t tt = (size_t)s->tokens * s->tokens;
-    if (capture & ST_CAPTURE_ATTN) z->probs = MAXZ(z->probs, B * s->groups * s->heads * tt);
-    if (m->cfg.pos == ST_POS_RPE) z->rpe += (size_t)s->depth * s->heads * tt;
+/* Sizes fit in size_t without overflow: every buffer is at most one of these products. */
+static int too_big(const st_geometry *g, int batch, const st_config *c) {
+    double worst = 0;
+    for (int i = 0; i < ST_STAGES; i++) {
+        const st_stage_geo *s = &g->s[i];
+        double np = (double)s->hp * s->wp, t = (double)s->tokens;
+        double v[] = {(double)batch * s->hid * s->h * s->w, (double)batch * 9 * np, (double)batch * 3 * s->c * np,
+                      (double)batch * s->groups * s->heads * t * t};
+        for (int k = 0; k < 4; k++) worst = v[k] > worst ? v[k] : worst;
+    }
+    for (int i = 0; i < g->nstem; i++) {
+        double v = (double)batch * g->stem_c[i] * g->stem_h[i] * g->stem_w[i];
+        worst = v > worst ? v : worst;
+    }
+    (void)c;
+    return worst > (double)WORK_LIMIT;
 }
 
 int st_model_plan(st_model *m, int batch, int h, int w, unsigned capture) {
@@ -151,58 +143,36 @@ int st_model_plan(st_model *m, int batch, int h, int w, unsigned capture) {
     st_geometry g;
     int rc = st_geometry_make(&m->cfg, h, w, &g);
     if (rc) return rc;
-    plan_sizes z = {0};
-    size_t B = batch;
-    for (int i = 0; i < g.nstem; i++) z.act = MAXZ(z.act, B * g.stem_c[i] * g.stem_h[i] * g.stem_w[i]);
-    for (int i = 0; i < ST_STAGES; i++) plan_stage_sizes(m, &g.s[i], batch, capture, &z);
-    /* the input itself is copied nowhere; the head's 1x1 projection needs feat x n */
-    int feat = m->cfg.projection ? m->cfg.projection : m->cfg.embed_dim[3];
-    size_t head = B * feat * g.s[3].h * g.s[3].w;
-    z.hid = MAXZ(z.hid, head);
-    size_t ape = m->cfg.pos == ST_POS_APE ? (size_t)m->cfg.embed_dim[0] * g.stem_h[g.nstem - 1] * g.stem_w[g.nstem - 1] : 0;
-    size_t kscratch = kn_ctx_scratch_floats(m->ctx); /* the backend's fixed scratch, at its threads */
-    size_t parts[] = {z.act, z.act, z.act, z.act, z.hid, z.hid, z.pad, z.pad, z.assoc, z.stok, z.stok, z.zsum,
-                      z.qkv, z.ao, z.ao, z.scratch, z.probs, B * feat, ape, kscratch, z.rpe};
-    size_t total = 0;
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        if (parts[i] > WORK_LIMIT) goto too_big;
-        total += (parts[i] + 15) / 16 * 16;
+    if (too_big(&g, batch, &m->cfg)) goto too_big;
+    st_plan p;
+    if ((rc = st_plan_build(m, &g, batch, capture, &p))) return rc;
+    if ((rc = st_plan_place(&p)) || (rc = st_plan_check(&p))) { st_plan_free(&p); return rc; }
+    if (p.floats > WORK_LIMIT) { st_plan_free(&p); goto too_big; }
+    float *work = aligned_alloc(64, (p.floats ? p.floats : 16) * sizeof(float));
+    if (!work) {
+        st_plan_free(&p);
+        return st_fail(ST_ERR_NOMEM, "out of memory for a %.1f GiB workspace (batch %d, %dx%d)",
+                       p.floats * 4.0 / (1 << 30), batch, h, w);
     }
-    if (total > WORK_LIMIT) goto too_big;
     free(m->work);
-    free(m->rpe_bias);
-    m->rpe_bias = NULL;
-    m->work = aligned_alloc(64, total * sizeof(float));
-    if (!m->work) return st_fail(ST_ERR_NOMEM, "out of memory for a %.1f GiB workspace (batch %d, %dx%d)",
-                                 total * 4.0 / (1 << 30), batch, h, w);
-    m->work_floats = total;
-    float *p = m->work, *kscratch_at = NULL;
-    float **slots[] = {&m->x0, &m->x1, &m->t0, &m->br, &m->h0, &m->h1, &m->pad, &m->up, &m->assoc,
-                       &m->stok, &m->stok2, &m->zsum, &m->qkv, &m->ao, &m->ao2, &m->attn_scratch, &m->probs,
-                       &m->pooled, &m->ape_run, &kscratch_at, NULL};
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        float *slot_start = p;
-        p += (parts[i] + 15) / 16 * 16;
-        if (slots[i]) *slots[i] = parts[i] ? slot_start : NULL;
-        else if (parts[i]) { /* RPE biases: one [heads][m][m] table per block */
-            m->rpe_bias = calloc(blocks_total(&m->cfg), sizeof(float *));
-            if (!m->rpe_bias) return st_fail(ST_ERR_NOMEM, "out of memory");
-            float *q = slot_start;
-            int k = 0;
-            for (int i2 = 0; i2 < ST_STAGES; i2++)
-                for (int j = 0; j < m->cfg.depths[i2]; j++, k++) {
-                    const st_stage_geo *s = &g.s[i2];
-                    const st_block *b = &m->stages[i2].blocks[j];
-                    m->rpe_bias[k] = q;
-                    st_rpe_expand(b->rpe_table, b->rpe_gh, b->rpe_gw, s->heads, s->hh, s->ww, q);
-                    q += (size_t)s->heads * s->tokens * s->tokens;
-                }
-        }
-    }
-    if (m->ape_run)
+    st_plan_free(&m->plan);
+    m->plan = p;
+    m->work = work;
+    m->work_floats = p.floats;
+    /* the persistent buffers: position tables at the run size */
+    if (p.ape_buf >= 0)
         st_resize_bicubic(m->ape, m->cfg.embed_dim[0], m->ape_h, m->ape_w, g.stem_h[g.nstem - 1],
-                          g.stem_w[g.nstem - 1], m->ape_run);
-    if (kscratch && kn_ctx_bind_scratch(m->ctx, kscratch_at, kscratch) != 0)
+                          g.stem_w[g.nstem - 1], work + p.bufs[p.ape_buf].offset);
+    for (int i = 0, flat = 0; i < ST_STAGES; i++)
+        for (int j = 0; j < m->cfg.depths[i]; j++, flat++) {
+            const st_block *b = &m->stages[i].blocks[j];
+            if (p.rpe_buf[flat] >= 0)
+                st_rpe_expand(b->rpe_table, b->rpe_gh, b->rpe_gw, g.s[i].heads, g.s[i].hh, g.s[i].ww,
+                              work + p.bufs[p.rpe_buf[flat]].offset);
+        }
+    st_plan_bind(&m->plan, m->work, NULL, NULL);
+    if (p.kscratch_buf >= 0 &&
+        kn_ctx_bind_scratch(m->ctx, work + p.bufs[p.kscratch_buf].offset, p.bufs[p.kscratch_buf].floats) != 0)
         return st_fail(ST_ERR_ARG, "%s", m->ctx->error);
     m->geo = g;
     m->batch = batch;
@@ -213,4 +183,34 @@ int st_model_plan(st_model *m, int batch, int h, int w, unsigned capture) {
 too_big:
     return st_fail(ST_ERR_RANGE, "batch %d at %dx%d needs more than %zu GiB of workspace", batch, h, w,
                    WORK_LIMIT * 4 >> 30);
+}
+
+int st_model_node_count(const st_model *m) { return m->work ? m->plan.n : 0; }
+const st_node_info *st_model_node(const st_model *m, int index) {
+    return m->work && index >= 0 && index < m->plan.n ? &m->plan.nodes[index].info : NULL;
+}
+void st_model_plan_summary(const st_model *m, st_plan_summary *out) {
+    *out = (st_plan_summary){.nodes = m->plan.n, .buffers = m->plan.nbufs,
+                             .bytes_unshared = m->plan.floats_unshared * sizeof(float),
+                             .bytes = m->plan.floats * sizeof(float)};
+}
+void st_model_set_poison(st_model *m, int on) { m->poison = on; }
+
+void st_model_node_describe(const st_model *m, int index, char *buf, size_t cap) {
+    buf[0] = 0;
+    if (!m->work || index < 0 || index >= m->plan.n) return;
+    const st_node *n = &m->plan.nodes[index];
+    size_t len = (size_t)snprintf(buf, cap, "%-5d %-30s %-15s", index, n->name, n->info.op);
+    static const char *const modes[4] = {"", "r", "w", "rw"};
+    for (int k = 0; k < n->nio && len < cap; k++) {
+        int id = n->io[k].buf;
+        const st_buffer *b = &m->plan.bufs[id];
+        if (b->external) len += (size_t)snprintf(buf + len, cap - len, " %s:%s", id == ST_BUF_INPUT ? "input" : "logits",
+                                                 modes[n->io[k].mode & 3]);
+        else len += (size_t)snprintf(buf + len, cap - len, " %d@%zu:%s[%d..%d]", id, b->offset, modes[n->io[k].mode & 3],
+                                     b->first, b->last);
+    }
+    int64_t flops = 0;
+    for (int k = 0; k < ST_NODE_COUNTS && n->count_op[k]; k++) flops += n->count_flops[k];
+    if (flops && len < cap) snprintf(buf + len, cap - len, " %lld", (long long)flops);
 }

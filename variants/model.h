@@ -25,6 +25,17 @@ typedef struct {
                                    WINDOW [batch][nwin][heads][ws*ws][ws*ws]; NULL if refine != attention */
 } st_attn_capture;
 
+/* The network's parts, by st_node_info.part: "stem", "stage0".."stage3", "head". */
+extern const char *const st_part_names[6];
+
+/* One node of the planned network (see variants/plan.h), as the profiler sees it. */
+typedef struct {
+    const char *name;           /* "stem.conv0", "stage1.block0.qkv", "stage1.block0.attn" (a tap) */
+    const char *op;             /* "pointwise", "attention", "pad", "tap", ... */
+    int part;                   /* 0 stem, 1..4 stage0..stage3, 5 head */
+    int stage, block;           /* -1 outside a stage / a block */
+} st_node_info;
+
 typedef struct {
     /* Every named intermediate: "stem", "stageK.blockJ.attn" (attention branch before
      * its residual), "stageK.blockJ", "stageK" (after downsampling), "features"
@@ -34,6 +45,8 @@ typedef struct {
     void (*attention)(void *ud, const st_attn_capture *cap);
     /* Called when the forward pass enters a part: "stem", "stage0".."stage3", "head". */
     void (*scope)(void *ud, const char *part);
+    /* Called before (end 0) and after (end 1) node `index` runs (st_model_node). */
+    void (*node)(void *ud, int index, int end);
     void *ud;
 } st_hooks;
 
@@ -65,7 +78,7 @@ int st_model_set_threads(st_model *m, int threads);
 void st_model_set_hooks(st_model *m, const st_hooks *hooks);
 /* Memory in bytes: reference weights, the backend's prepared weights (folded BatchNorm,
  * packed panels, ...), the planned workspace (every scratch included). */
-typedef struct { size_t weights, prepared, workspace; } st_model_mem;
+typedef struct { size_t weights, prepared, workspace, workspace_unshared; } st_model_mem; /* bytes; unshared: every planned buffer apart */
 void st_model_memory(const st_model *m, st_model_mem *mem);
 
 /* Sizes and allocates the one workspace for this batch and input size. No
@@ -75,6 +88,21 @@ int st_model_plan(st_model *m, int batch, int h, int w, unsigned capture);
  * naming the layer if a non-finite value appears (checked per stage). */
 int st_model_forward(st_model *m, const float *input, float *logits);
 size_t st_model_workspace_bytes(const st_model *m);
+/* The planned nodes (valid until the next st_model_plan). */
+int st_model_node_count(const st_model *m);
+const st_node_info *st_model_node(const st_model *m, int index);
+/* The workspace of the last plan: every buffer apart, and shared by lifetime. */
+typedef struct {
+    int nodes, buffers;
+    size_t bytes_unshared, bytes;
+} st_plan_summary;
+void st_model_plan_summary(const st_model *m, st_plan_summary *out);
+/* One line about node `index`: number, name, op, its buffers with offsets, modes and
+ * lifetimes, its FLOPs per image. */
+void st_model_node_describe(const st_model *m, int index, char *buf, size_t cap);
+/* Debugging: before a buffer's first writer runs, fill it with NaN, so a read before
+ * write or two live buffers sharing memory shows in the logits. */
+void st_model_set_poison(st_model *m, int on);
 /* Saves the model's weights (with its config in the metadata) as safetensors. */
 int st_model_save(const st_model *m, const char *path);
 #endif

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "variants/model.h"
 #include "variants/geometry.h"
+#include "variants/plan.h"
 
 typedef struct {
     float *w, *b;                  /* conv [cout][cin][k][k], [cout] */
@@ -87,24 +88,10 @@ struct st_model {
     unsigned capture;
     int plan_threads;              /* the ctx's threads the scratch was sized for */
     const kn_backend *plan_backend;
-    float *work;                   /* the one workspace */
+    st_plan plan;                  /* the nodes of this batch and input size */
+    float *work;                   /* the one workspace the plan's buffers share */
     size_t work_floats;
-    float *x0, *x1;                /* [batch][act]: main activations, ping-pong */
-    float *t0;                     /* [batch][act]: normalised input of a branch */
-    float *br;                     /* [batch][act]: branch output */
-    float *h0, *h1;                /* [batch][hid]: FFN hidden */
-    float *pad;                    /* [batch][c][hp][wp]: padded / window-gathered tokens */
-    float *up;                     /* [batch][c][hp][wp]: upsampled / window-scattered tokens */
-    float *assoc;                  /* [batch][9][hp*wp] */
-    float *stok, *stok2;           /* [batch][c][m] super tokens */
-    float *zsum;                   /* [batch][m] */
-    float *qkv;                    /* [batch][3c][tokens] */
-    float *ao, *ao2;               /* [batch][c][tokens] */
-    float *attn_scratch;
-    float *probs;                  /* capture only: [batch][heads][tokens][tokens] */
-    float *pooled;                 /* [batch][feat] */
-    float *ape_run;                /* [c0][stem_h][stem_w] APE at the run size */
-    float **rpe_bias;              /* per block (flattened): [heads][m][m] at the run size */
+    int poison;                    /* st_model_set_poison */
 };
 
 /* weights.c */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "variants/model_internal.h"
-#include "variants/safetensors.h"
+#include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
 
 /* ---- declaration -------------------------------------------------------- */

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "tests/common/testutil.h"
-#include "variants/safetensors.h"
+#include "variants/formats/safetensors.h"
 
 double tu_rel_l2(const float *a, const float *b, size_t n) {
     double num = 0, den = 0;

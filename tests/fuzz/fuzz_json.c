@@ -1,7 +1,7 @@
 /* fuzz_json.c — libFuzzer target: js_parse on arbitrary bytes. What it accepts must
  * survive a round trip: dump, parse again, dump again gives the same text. */
 #include "tests/fuzz/fuzz_util.h"
-#include "variants/json.h"
+#include "variants/formats/json.h"
 
 /* Walks the tree through the public accessors. */
 static void visit(const js_value *v) {

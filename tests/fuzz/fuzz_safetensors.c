@@ -3,7 +3,7 @@
  * Checks that an accepted file keeps the promises of safetensors.h. */
 #include "tests/fuzz/fuzz_util.h"
 #include "variants/config.h"
-#include "variants/safetensors.h"
+#include "variants/formats/safetensors.h"
 
 /* Reads no tensor larger than this: the point is the bounds checks, not memcpy speed. */
 #define READ_MAX_ELEMS (1 << 22)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "variants/json.h"
+#include "variants/formats/json.h"
 #include "variants/st_error.h"
 
 typedef struct {

@@ -10,8 +10,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "variants/json.h"
-#include "variants/safetensors.h"
+#include "variants/formats/json.h"
+#include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
