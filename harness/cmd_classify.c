@@ -5,28 +5,11 @@
 #include <string.h>
 #include "harness/commands.h"
 #include "harness/image.h"
+#include "harness/labels.h"
 #include "harness/model_opts.h"
 #include "variants/st_error.h"
 
 #define MAX_IMAGES 256
-
-/* Class names, one per line; NULL names when no file is given. */
-static int load_names(const char *path, int classes, char ***out) {
-    *out = NULL;
-    if (!path) return ST_OK;
-    FILE *f = fopen(path, "r");
-    if (!f) return st_fail(ST_ERR_IO, "%s: cannot open the labels file", path);
-    char **names = calloc(classes, sizeof *names), line[512];
-    int n = 0;
-    while (names && n < classes && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = 0;
-        names[n++] = strdup(line);
-    }
-    fclose(f);
-    if (!names) return st_fail(ST_ERR_NOMEM, "out of memory");
-    *out = names;
-    return ST_OK;
-}
 
 int hx_cmd_classify(int argc, char **argv) {
     hx_model_opts mo = {0};
@@ -59,7 +42,7 @@ int hx_cmd_classify(int argc, char **argv) {
     int status = 1, classes = 0, n = npaths, r = (int)res;
     if ((rc = hx_model_open(&mo, &m))) { fprintf(stderr, "stvit classify: %s\n", st_last_error()); return 1; }
     classes = st_model_config(m)->num_classes;
-    if ((rc = load_names(labels, classes, &names))) { fprintf(stderr, "stvit classify: %s\n", st_last_error()); goto done; }
+    if (labels && (rc = hx_class_names_read(labels, classes, &names))) { fprintf(stderr, "stvit classify: %s\n", st_last_error()); goto done; }
     size_t per = (size_t)3 * r * r;
     input = malloc(sizeof(float) * per * n);
     logits = malloc(sizeof(float) * classes * n);
@@ -102,8 +85,7 @@ int hx_cmd_classify(int argc, char **argv) {
     }
     status = 0;
 done:
-    if (names) for (int c = 0; c < classes; c++) free(names[c]);
-    free(names);
+    hx_class_names_free(names, classes);
     free(input);
     free(logits);
     st_model_free(m);
