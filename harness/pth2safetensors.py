@@ -78,7 +78,7 @@ class BF16:
     def from_f32(x):
         """Round to nearest even, as torch's .to(torch.bfloat16); NaN stays a quiet NaN."""
         import numpy as np
-        b = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+        b = np.asarray(x, dtype=np.float32, order="C").view(np.uint32)
         rounded = ((b + 0x7FFF + ((b >> 16) & 1)) >> 16).astype(np.uint16)
         return BF16(np.where(np.isnan(x), np.uint16(0x7FC0), rounded))
 
@@ -103,9 +103,9 @@ def write_safetensors(path, tensors, metadata=None):
     arrays, offset = [], 0
     for name, array in tensors.items():
         if isinstance(array, BF16):
-            dtype, array = "BF16", np.ascontiguousarray(array.bits)
+            dtype, array = "BF16", np.asarray(array.bits, order="C")
         else:
-            array = np.ascontiguousarray(array)
+            array = np.asarray(array, order="C")  # ascontiguousarray would make a scalar [1]
             if array.dtype.name not in DTYPES:
                 raise ConvertError(f"tensor '{name}': dtype {array.dtype} has no safetensors name here")
             dtype = DTYPES[array.dtype.name]
@@ -287,6 +287,13 @@ def latin1_bytes(text, encoding="latin1"):
     return text.encode("latin1")
 
 
+def empty_bytes(*args):
+    """bytes(), as protocol 2 pickles b''; bytes(n) of a huge n would only eat memory."""
+    if args and not isinstance(args[0], (list, tuple, str)):
+        raise ConvertError("refused: bytes() of something other than a list")
+    return bytes(*args)
+
+
 # Every global a checkpoint of the reference training script needs, and nothing else.
 SAFE_GLOBALS = {("torch._utils", "_rebuild_tensor_v2"): rebuild_tensor,
                 ("torch._utils", "_rebuild_tensor"): rebuild_tensor,
@@ -294,7 +301,8 @@ SAFE_GLOBALS = {("torch._utils", "_rebuild_tensor_v2"): rebuild_tensor,
                 ("collections", "OrderedDict"): collections.OrderedDict,
                 ("argparse", "Namespace"): argparse.Namespace,
                 ("_codecs", "encode"): latin1_bytes}
-SAFE_GLOBALS.update({("builtins", "set"): set, ("builtins", "frozenset"): frozenset})
+for module in ("builtins", "__builtin__"):  # protocol 2 writes Python 2's name
+    SAFE_GLOBALS.update({(module, "set"): set, (module, "frozenset"): frozenset, (module, "bytes"): empty_bytes})
 SAFE_GLOBALS.update({("torch", name): StorageType(name) for name in STORAGES})
 
 
