@@ -18,6 +18,7 @@ import sys
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ in harness/
 spec = importlib.util.spec_from_file_location("pth2safetensors", os.path.join(ROOT, "harness", "pth2safetensors.py"))
 conv = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(conv)

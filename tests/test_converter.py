@@ -33,6 +33,7 @@ GOLDEN_W = os.path.join(ROOT, "tests", "data", "pub_tiny96.weights.safetensors")
 GOLDEN_IO = os.path.join(ROOT, "tests", "data", "pub_tiny96.io.safetensors")
 STVIT = os.environ.get("STVIT_BIN") or os.path.join(ROOT, "build", "stvit")
 
+sys.dont_write_bytecode = True  # no __pycache__ in harness/
 spec = importlib.util.spec_from_file_location("pth2safetensors", CONVERTER)
 conv = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(conv)
