@@ -389,17 +389,17 @@ def is_state_dict(d):
 
 
 def pick_state(ckpt, path, state=None):
-    """(name, state_dict): --state's entry, else 'model', 'state_dict', 'model_ema', else
-    the checkpoint itself when it is a state_dict."""
+    """(key, state_dict): --state's entry, else 'model', 'state_dict', 'model_ema', else
+    (None, the checkpoint) when it is a state_dict itself."""
     if is_state_dict(ckpt):
         if state:
             raise ConvertError(f"{path}: a bare state_dict, it has no '{state}' (drop --state)")
-        return "the state_dict", ckpt
+        return None, ckpt
     if not isinstance(ckpt, dict):
         raise ConvertError(f"{path}: neither a state_dict nor a dict holding one")
     for key in [state] if state else ["model", "state_dict", "model_ema"]:
         if key in ckpt and is_state_dict(ckpt[key]):
-            return f"'{key}'", ckpt[key]
+            return key, ckpt[key]
     keys = ", ".join(repr(k) for k in list(ckpt)[:12])
     if state:
         raise ConvertError(f"{path}: no state_dict under '{state}' (the checkpoint holds {keys})")
@@ -409,9 +409,9 @@ def pick_state(ckpt, path, state=None):
 def load_pth(path, trust_pickle=False, state=None):
     """(which, {name: numpy array or BF16}, other top-level keys) of a checkpoint."""
     ckpt = trusted_load(path) if trust_pickle else safe_load(path)
-    which, sd = pick_state(ckpt, path, state)
-    others = [str(k) for k in ckpt if str(k) not in which] if isinstance(ckpt, dict) and sd is not ckpt else []
-    return which, dict(sd), others
+    key, sd = pick_state(ckpt, path, state)
+    others = [str(k) for k in ckpt if k != key] if key is not None else []
+    return ("the state_dict" if key is None else f"'{key}'"), dict(sd), others
 
 
 def int_list(text):

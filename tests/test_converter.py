@@ -166,7 +166,8 @@ def test_training_checkpoint(tmp):
     check(config == gold_config, f"config {config} differs from the golden {gold_config}")
 
     r = run(pth, os.path.join(tmp, "ema.safetensors"), "--heads", "1,2,4,8", "--state", "model_ema")
-    check(r.returncode == 0 and "converted 'model_ema'" in r.stdout, f"--state model_ema: {r.stdout}{r.stderr}")
+    check(r.returncode == 0 and "converted 'model_ema'" in r.stdout and "holds model, optimizer" in r.stdout,
+          f"--state model_ema: {r.stdout}{r.stderr}")
     tensors, _ = conv.read_safetensors(os.path.join(tmp, "ema.safetensors"))
     check(all(np.array_equal(tensors[k], ema[k]) for k in gold), "--state model_ema did not write model_ema")
 
@@ -218,6 +219,12 @@ def test_dtypes(tmp):
           f"BF16 checkpoint: {r.stdout}{r.stderr}")
     tensors, _ = conv.read_safetensors(os.path.join(tmp, "bf16.safetensors"))
     check(all(np.array_equal(tensors[k].bits, bf[k].bits) for k in gold), "BF16 bits changed")
+    # a bare state_dict; --state on it is an error
+    torch_save(collections.OrderedDict((k, Tensor(v)) for k, v in gold.items()), pth)
+    r = run(pth, os.path.join(tmp, "bare.safetensors"), "--heads", "1,2,4,8")
+    check(r.returncode == 0 and "converted the state_dict" in r.stdout, f"bare state_dict: {r.stdout}{r.stderr}")
+    r = run(pth, os.path.join(tmp, "bare.safetensors"), "--state", "model_ema")
+    check(r.returncode == 1 and "has no 'model_ema'" in r.stderr, f"--state on a bare state_dict: {r.stderr}")
 
 
 class Evil:
