@@ -27,7 +27,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_COMMON := $(sort $(wildcard tests/common/*.c))
 TEST_COMMON_OBJ := $(TEST_COMMON:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test deps clean run plots sanitize fuzz peers bench-full
+.PHONY: all test deps clean run plots sanitize fuzz peers bench-full slurm-test
 all: $(BUILD)/stvit
 
 $(BUILD)/obj/%__avx2.o: %__avx2.c
@@ -41,6 +41,9 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/harness/env.o: CFLAGS += -DHX_CFLAGS='"$(HX_BUILD_FLAGS)"'
+# stvit --version names the commit it was built from.
+HX_BUILD_GIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+$(BUILD)/obj/harness/main.o: CFLAGS += -DHX_BUILD_GIT='"$(HX_BUILD_GIT)"'
 
 $(BUILD)/libstvit.a: $(LIB_OBJ)
 	@rm -f $@
@@ -66,6 +69,12 @@ test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/stvit $(TEST_BIN)
 	@sh tests/run-tests.sh $(TEST_BIN) tests/test_converter.py
 
+# The sbatch scripts of harness/slurm/ on a one-node Slurm cluster started here, as root
+# (installs Debian's Slurm and munge when missing; stops everything it started).
+slurm-test: deps
+	@$(MAKE) --no-print-directory $(BUILD)/stvit $(BUILD)/tests/tools/make_evalset
+	@BUILD=$(BUILD) bash tests/slurm-test.sh
+
 # The whole test suite built with ASan + UBSan (gcc) into build-san/, then every fuzz
 # target for FUZZ_SECONDS each (clang + libFuzzer). See tests/ROBUSTNESS.md.
 FUZZ_SECONDS ?= 60
@@ -78,9 +87,12 @@ fuzz:
 	@sh harness/install-deps.sh --fuzz
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-# PNG figures of the committed bench results, into results/plots/.
+# PNG + SVG figures of the committed results: bench (with peers.csv) into results/plots/,
+# the sweep into results/plots-sweep/, cost vs resolution into results/plots-resolution/.
 plots: $(BUILD)/stvit
-	$(BUILD)/stvit plot results/bench.csv
+	$(BUILD)/stvit plot results/bench.csv --out results/plots
+	$(BUILD)/stvit plot results/sweep.csv --out results/plots-sweep
+	$(BUILD)/stvit plot results/resolution.csv --no-peers --out results/plots-resolution
 
 # The main job on the bundled defaults: sweep, plots, ablation table, pictures.
 run: deps

@@ -13,7 +13,8 @@
 #include "variants/st_error.h"
 
 #define MAX_TIMED_RUNS 100000
-#define REF_SLOTS 2   /* naive outputs kept: check batches 1 and 2 */
+#define REF_SLOTS 2
+#define PROGRESS_EVERY_S 20.0   /* a progress line inside a point at most this often */   /* naive outputs kept: check batches 1 and 2 */
 
 /* Naive logits for one (variant, attn, size, check batch), shared by every backend,
  * batch and thread count of that configuration. */
@@ -45,6 +46,16 @@ void hx_bench_free(hx_bench *b) {
     free(b);
 }
 
+int hx_bench_columns(hx_bench *b, hx_row *row) {
+    /* A point with no variant fails before building anything, and its row has every
+     * column a measured point has (missing values), in the same order. */
+    hx_point none = {.index = 0};
+    int mismatch;
+    hx_bench_point(b, &none, 0, row, &mismatch);
+    st_clear_error();
+    return row->failed ? ST_ERR_NOMEM : ST_OK;
+}
+
 void hx_point_describe(const hx_point *p, char *buf, size_t cap) {
     snprintf(buf, cap, "variant %s %dx%d attn %s backend %s batch %d threads %d", p->variant, p->h,
              p->w, p->attn, p->backend, p->batch, p->threads);
@@ -73,10 +84,14 @@ static double rel_l2(const float *a, const float *ref, size_t n) {
 }
 
 /* The configuration a point asks for: the variant with its attention kind. */
-static int point_config(const hx_point *p, st_config *cfg) {
-    hx_model_opts mo = {.variant = p->variant, .attn = p->attn};
+static int point_config(const hx_bench *b, const hx_point *p, st_config *cfg) {
+    hx_model_opts mo = b->o.model ? *b->o.model : (hx_model_opts){0};
+    mo.variant = p->variant;
+    mo.attn = p->attn;
     return hx_model_config(&mo, cfg);
 }
+
+static const char *weights_of(const hx_bench *b) { return b->o.model ? b->o.model->weights : NULL; }
 
 static int model_for(hx_bench *b, const hx_point *p, const st_config *cfg, const kn_backend *be) {
     char key[160];
@@ -84,7 +99,7 @@ static int model_for(hx_bench *b, const hx_point *p, const st_config *cfg, const
     if (b->model && !strcmp(key, b->model_key)) return ST_OK;
     st_model_free(b->model);
     b->model = NULL;
-    int rc = st_model_create(&b->model, cfg, NULL, b->o.seed, be);
+    int rc = st_model_create(&b->model, cfg, weights_of(b), b->o.seed, be);
     if (!rc) snprintf(b->model_key, sizeof b->model_key, "%s", key);
     return rc;
 }
@@ -100,8 +115,11 @@ static int naive_logits(hx_bench *b, const hx_point *p, const st_config *cfg, co
     b->next_ref = (b->next_ref + 1) % REF_SLOTS;
     free(r->logits);
     memset(r, 0, sizeof *r);
+    if (b->o.progress)   /* one naive pass of a large point takes minutes: say what runs */
+        fprintf(stderr, "bench:   naive reference for %s %dx%d batch %d (one pass, the slowest part of a new size)\n",
+                p->variant, p->h, p->w, batch);
     st_model *m;
-    int rc = st_model_create(&m, cfg, NULL, b->o.seed, &kn_backend_naive);
+    int rc = st_model_create(&m, cfg, weights_of(b), b->o.seed, &kn_backend_naive);
     if (rc) return rc;
     r->classes = cfg->num_classes;
     r->logits = malloc((size_t)batch * r->classes * sizeof *r->logits);
@@ -117,7 +135,7 @@ static int naive_logits(hx_bench *b, const hx_point *p, const st_config *cfg, co
 }
 
 typedef struct {
-    const char *matches;   /* yes | no | skipped */
+    const char *matches;   /* true | false | "" (not compared) */
     double rel;            /* NaN when not compared */
     hx_summary ms;         /* per forward pass of the batch */
     double rss_mib, workspace_mib;
@@ -140,7 +158,7 @@ static int check_point(hx_bench *b, const hx_point *p, const st_config *cfg, flo
         (rc = st_model_forward(b->model, input, logits)))
         return rc;
     ms->rel = rel_l2(logits, ref->logits, (size_t)cb * ref->classes);
-    ms->matches = ms->rel <= HX_MATCH_TOLERANCE ? "yes" : "no";
+    ms->matches = ms->rel <= HX_MATCH_TOLERANCE ? "true" : "false";
     return ST_OK;
 }
 
@@ -151,7 +169,7 @@ static int time_point(hx_bench *b, const hx_point *p, const float *input, float 
     for (int i = 0; i < o->warmup; i++)
         if ((rc = st_model_forward(b->model, input, logits))) return rc;
     int cap = 64, n = 0;
-    double *samples = malloc(cap * sizeof *samples), start = hx_now();
+    double *samples = malloc(cap * sizeof *samples), start = hx_now(), last = start;
     if (!samples) return st_fail(ST_ERR_NOMEM, "out of memory for timing samples");
     while (n < o->min_runs || (hx_now() - start < o->min_time && n < MAX_TIMED_RUNS)) {
         if (n == cap) {
@@ -163,6 +181,13 @@ static int time_point(hx_bench *b, const hx_point *p, const float *input, float 
         double t0 = hx_now();
         if ((rc = st_model_forward(b->model, input, logits))) { free(samples); return rc; }
         samples[n++] = 1e3 * (hx_now() - t0);
+        if (o->progress && hx_now() - last > PROGRESS_EVERY_S) {   /* a long point still shows life */
+            last = hx_now();
+            double left = o->min_time - (last - start);
+            fprintf(stderr, "bench:   %d timed run%s in %.0f s (%.2f s each), at least %d runs and %.0f s more\n", n,
+                    n == 1 ? "" : "s", last - start, samples[n - 1] / 1e3, n < o->min_runs ? o->min_runs - n : 0,
+                    left > 0 ? left : 0);
+        }
     }
     rc = hx_summarize(samples, n, &ms->ms);
     free(samples);
@@ -201,8 +226,8 @@ static int run_point(hx_bench *b, const hx_point *p, const st_config *cfg, measu
     float *logits = malloc((size_t)p->batch * cfg->num_classes * sizeof *logits);      /* [batch][classes] */
     if (!input || !logits) { rc = st_fail(ST_ERR_NOMEM, "out of memory for a batch of %d", p->batch); goto done; }
     seeded_input(input, in_count, b->o.seed);
-    if (!b->o.check) ms->matches = "skipped";
-    else if (be == &kn_backend_naive) ms->matches = "yes";
+    if (!b->o.check) ms->matches = "";
+    else if (be == &kn_backend_naive) ms->matches = "true";
     else if ((rc = check_point(b, p, cfg, input, logits, ms))) goto done;
     hx_peak_rss_reset();   /* the peak of this point's own runs, not of earlier points */
     if ((rc = st_model_plan(b->model, p->batch, p->h, p->w, 0))) goto done;
@@ -220,13 +245,13 @@ int hx_bench_point(hx_bench *b, const hx_point *p, double peak, hx_row *row, int
     measurement ms = {.matches = "", .rel = NAN};
     st_config cfg;
     st_clear_error();
-    int rc = point_config(p, &cfg);
+    int rc = point_config(b, p, &cfg);
     if (!rc) rc = run_point(b, p, &cfg, &ms);
     if (rc) {   /* a failed model may hold a half-built state: never reuse it */
         st_model_free(b->model);
         b->model = NULL;
     }
-    *mismatch = !rc && !strcmp(ms.matches, "no");
+    *mismatch = !rc && !strcmp(ms.matches, "false");
 
     char res[32];
     snprintf(res, sizeof res, "%dx%d", p->h, p->w);
@@ -245,21 +270,25 @@ int hx_bench_point(hx_bench *b, const hx_point *p, double peak, hx_row *row, int
     double img_s = rc ? NAN : p->batch / (ms.ms.median / 1e3);
     double gflops = flops > 0 ? 2.0 * (double)flops * img_s / 1e9 : NAN;
     hx_row_num(row, "runs", rc ? NAN : ms.ms.n);
-    hx_row_num(row, "ms_median", rc ? NAN : ms.ms.median);
-    hx_row_num(row, "ms_min", rc ? NAN : ms.ms.min);
-    hx_row_num(row, "ms_p90", rc ? NAN : ms.ms.p90);
+    hx_row_int(row, "warmup", b->o.warmup);
+    hx_row_num(row, "min_time_s", b->o.min_time);
+    hx_row_int(row, "seed", (int64_t)b->o.seed);
+    hx_row_num(row, "batch_ms_median", rc ? NAN : ms.ms.median);
+    hx_row_num(row, "batch_ms_min", rc ? NAN : ms.ms.min);
+    hx_row_num(row, "batch_ms_p90", rc ? NAN : ms.ms.p90);
     hx_row_num(row, "img_per_s", img_s);
-    if (flops >= 0) hx_row_int(row, "flops", flops); else hx_row_missing(row, "flops");
-    if (params >= 0) hx_row_int(row, "params", params); else hx_row_missing(row, "params");
-    hx_row_num(row, "gflops", gflops);
-    hx_row_num(row, "peak_gflops", peak > 0 ? peak : NAN);
+    if (flops >= 0) hx_row_int(row, "macs_per_img", flops); else hx_row_missing(row, "macs_per_img");
+    if (params >= 0) hx_row_int(row, "param_count", params); else hx_row_missing(row, "param_count");
+    hx_row_num(row, "gflop_per_s", gflops);
+    hx_row_num(row, "peak_gflop_per_s", peak > 0 ? peak : NAN);
     hx_row_num(row, "peak_fraction", peak > 0 ? gflops / peak : NAN);
     hx_row_num(row, "peak_rss_mib", rc ? NAN : ms.rss_mib);
-    hx_row_num(row, "workspace_mib", rc ? NAN : ms.workspace_mib);
-    hx_row_str(row, "matches_naive", ms.matches);
+    hx_row_num(row, "mem_workspace_mib", rc ? NAN : ms.workspace_mib);
+    if (*ms.matches) hx_row_bool(row, "matches_naive", !strcmp(ms.matches, "true"));
+    else hx_row_missing(row, "matches_naive");
     hx_row_num(row, "rel_l2_vs_naive", ms.rel);
     if (b->o.profile) {
-        if (ms.profiled) {
+        if (ms.profiled && p->batch > 0) {
             hx_profile_to_row(&ms.prof, p->batch, row);
             if (b->o.profile_out) {
                 char title[256];

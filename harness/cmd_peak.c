@@ -4,27 +4,27 @@
 #include "harness/cli.h"
 #include "harness/commands.h"
 #include "harness/peak.h"
+#include "harness/threads.h"
 #include "variants/st_error.h"
 
 int hx_cmd_peak(int argc, char **argv) {
-    long threads = sysconf(_SC_NPROCESSORS_ONLN), size = HX_PEAK_SIZE;
+    long threads = 0, size = HX_PEAK_SIZE;
     int json = 0;
     const hx_option opts[] = {
-        {"--threads", HX_OPT_INT, &threads, 1, 1024, "N", "threads (default: all cores)"},
+        {"--threads", HX_OPT_INT, &threads, 1, 1024, "N", "threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK or the CPUs allowed)"},
         {"--size", HX_OPT_INT, &size, 64, 16384, "N", "matrix side (default 2048)"},
         {"--json", HX_OPT_FLAG, &json, 0, 0, NULL, "print one JSON object"},
     };
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), NULL, 0, NULL);
     if (rc) {
-        FILE *f = rc == HX_HELP ? stdout : stderr;
-        if (rc != HX_HELP) fprintf(stderr, "stvit peak: %s\n", st_last_error());
-        fprintf(f, "usage: stvit peak [options]\n"
-                   "GFLOP/s of OpenBLAS sgemm on square matrices (2 n^3 flops, best of %d after a\n"
+        char about[256];
+        snprintf(about, sizeof about, "GFLOP/s of OpenBLAS sgemm on square matrices (2 n^3 flops, best of %d after a\n"
                    "warm-up): the peak that bench reports its achieved rate against.\n",
                 HX_PEAK_REPEATS);
-        hx_print_options(f, opts, HX_COUNT(opts));
-        return rc == HX_HELP ? 0 : 2;
+        const hx_usage usage = {"peak", "[options]", about, opts, HX_COUNT(opts), NULL};
+        return hx_usage_exit(&usage, rc);
     }
+    threads = hx_threads_pick(threads);
     double gflops = hx_measure_peak_n((int)threads, (int)size, HX_PEAK_REPEATS);
     if (gflops < 0) {
         fprintf(stderr, "stvit peak: %s\n", st_last_error());

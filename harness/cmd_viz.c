@@ -2,7 +2,9 @@
  * drawn from the running network. The network runs three times per image, with the
  * same weights: as configured (super token attention), with global attention and
  * with window attention (cfg.window, 7); its attention capture hook (ST_CAPTURE_ATTN) is recorded
- * by viz/attn_record.h and drawn by viz/figure.h. Writes PNGs and index.html. */
+ * by viz/attn_record.h and drawn by viz/figure.h. Writes PNGs (and SVGs of the
+ * figures), a page STEM.html and index.html gathering every page in the folder; STEM
+ * names the images, so runs on other images into the same folder do not collide. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +13,18 @@
 #include "harness/commands.h"
 #include "harness/image.h"
 #include "harness/model_opts.h"
+#include "harness/outputs.h"
+#include "harness/threads.h"
 #include "variants/geometry.h"
 #include "variants/st_error.h"
 #include "viz/attention_map.h"
 #include "viz/attn_record.h"
 #include "viz/figure.h"
 #include "viz/html.h"
-#include "viz/montage.h"
+#include "viz/layout.h"
 #include "viz/png.h"
+#include "viz/resize.h"
+#include "viz/svg.h"
 #include "viz/token_grid.h"
 
 #define MAX_IMAGES 16
@@ -28,27 +34,39 @@
 /* The attention kinds of the comparison, in the montage's row order. */
 static const st_attn_kind kinds[NKINDS] = {ST_ATTN_STA, ST_ATTN_GLOBAL, ST_ATTN_WINDOW};
 static const char *const kind_names[NKINDS] = {"sta", "global", "window"};
+/* Row labels of the montages, lettered as panels. */
+static const char *const kind_labels[NKINDS] = {"(a) super token\n    attention", "(b) global\n    attention",
+                                                "(c) 7x7 window\n    attention"};
 
 typedef struct {
     const char *path;
     char name[64];        /* file name stem, unique among the images */
     unsigned char *rgb;   /* [res][res][3] the eval crop the model sees */
+    unsigned char *big;   /* [res*scale][res*scale][3] that crop enlarged for the pictures */
     float *input;         /* [3][res][res] the model's input */
 } viz_image;
 
 typedef struct {
     hx_model_opts mo;
+    double crop_pct;      /* of the eval preprocessing (0: the reference's for res) */
     st_config cfg;        /* from the options; .attn is set per run */
     int res;
     const char *out;
+    char stem[80];        /* the images' names, in every file name of a run */
+    vz_heat_style style;  /* normalisation, strength, scale of the attention maps */
     int nimages, nanchors, nlayers;
     int quiet;                   /* no progress lines on stderr */
     viz_image img[MAX_IMAGES];
     int anchor[MAX_ANCHORS][2];  /* y, x in input pixels */
     int layer[HX_LIST_MAX];      /* block indices */
-    unsigned char **tiles;       /* [layer][anchor][kind][image] head-mean tiles, [res][res][3] */
+    unsigned char **tiles;       /* [layer][anchor][kind][image] head-mean tiles [tile_h][side][3] */
     float (*range)[2];           /* [layer][anchor][kind][image] smallest non-zero and largest value */
+    float (*shown)[2];           /* [layer][anchor][kind][image] the value range of the colours */
 } viz_run;
+
+/* Picture side and attention tile height in pixels. */
+static int side(const viz_run *v) { return v->res * v->style.scale; }
+static int tile_h(const viz_run *v) { return vz_attention_tile_height(side(v), &v->style); }
 
 static size_t tile_index(const viz_run *v, int l, int a, int k, int i) {
     return (((size_t)l * v->nanchors + a) * NKINDS + k) * v->nimages + i;
@@ -88,13 +106,23 @@ static void tile_file(const viz_run *v, int i, int l, int a, int k, int head, ch
 static void montage_file(const viz_run *v, int l, int a, char *buf, size_t cap) {
     char blk[32];
     block_name(&v->cfg, v->layer[l], blk, sizeof blk);
-    snprintf(buf, cap, "attention_%s_anchor%d.png", blk, a);
+    snprintf(buf, cap, "%s_attention_%s_anchor%d.png", v->stem, blk, a);
 }
 
 static int write_png(const viz_run *v, const char *file, const unsigned char *rgb, int w, int h) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", v->out, file);
     return vz_png_write(path, rgb, w, h);
+}
+
+/* A figure: the PNG and the same picture as SVG (FILE.svg beside FILE.png). */
+static int write_figure(const viz_run *v, const char *file, const unsigned char *rgb, int w, int h,
+                        const char *title) {
+    char png[4096], svg[4096];
+    int rc = write_png(v, file, rgb, w, h);
+    snprintf(png, sizeof png, "%s/%s", v->out, file);
+    snprintf(svg, sizeof svg, "%s/%.*s.svg", v->out, (int)strlen(file) - 4, file);
+    return rc ? rc : vz_svg_embed_png(png, svg, w, h, title);
 }
 
 /* ---- one run of the network per attention kind ----------------------------- */
@@ -121,25 +149,29 @@ static int draw_attention(viz_run *v, const vz_recorder *rec, int i, int l, int 
     const vz_attn_block *b = vz_recorder_find(rec, v->layer[l]);
     if (!b || !b->attn) /* e.g. a refine that is not attention */
         return st_fail(ST_ERR_ARG, "block %d: the network recorded no attention there", v->layer[l]);
-    int r = v->res, stride = vz_token_stride(b->stage), rc = ST_OK;
+    int r = side(v), stride = vz_token_stride(b->stage) * v->style.scale, rc = ST_OK;
     float *map = malloc(sizeof(float) * b->h0 * b->w0); /* [h0][w0] */
     if (!map) return st_fail(ST_ERR_NOMEM, "out of memory");
     for (int a = 0; !rc && a < v->nanchors; a++) {
         int ty, tx;
-        anchor_token(v, a, b->h0, b->w0, stride, &ty, &tx);
+        anchor_token(v, a, b->h0, b->w0, vz_token_stride(b->stage), &ty, &tx);
         for (int head = -1; !rc && head < (b->heads > 1 ? b->heads : 0); head++) {
-            unsigned char *tile = malloc((size_t)r * r * 3), **slot = &v->tiles[tile_index(v, l, a, k, i)];
+            unsigned char *tile = malloc((size_t)tile_h(v) * r * 3), **slot = &v->tiles[tile_index(v, l, a, k, i)];
+            float shown[2];
             char file[256];
             tile_file(v, i, l, a, k, head, file, sizeof file);
             if (!tile) rc = st_fail(ST_ERR_NOMEM, "out of memory");
             if (!rc) rc = vz_token_map(b, head, ty, tx, map);
-            if (!rc) rc = vz_figure_attention(v->img[i].rgb, r, r, map, b->w0, b->h0, stride, tx, ty, tile);
-            if (!rc) rc = write_png(v, file, tile, r, r);
+            if (!rc)
+                rc = vz_figure_attention(v->img[i].big, r, r, map, b->w0, b->h0, stride, tx, ty, &v->style, shown,
+                                         tile);
+            if (!rc) rc = write_png(v, file, tile, r, tile_h(v));
             if (!rc && head < 0) {
                 free(*slot);
                 *slot = tile;
                 tile = NULL;
                 map_range(map, b->h0 * b->w0, v->range[tile_index(v, l, a, k, i)]);
+                memcpy(v->shown[tile_index(v, l, a, k, i)], shown, sizeof shown);
             }
             free(tile);
         }
@@ -155,10 +187,14 @@ static int draw_supertokens(viz_run *v, const vz_recorder *rec, int i) {
         if (b->kind != ST_ATTN_STA) continue;
         unsigned char *strip;
         int w, h, rc;
-        char file[256];
+        char file[256], title[256];
         strip_file(v, i, b->index, file, sizeof file);
-        if ((rc = vz_figure_supertokens(v->img[i].rgb, v->res, v->res, b, &strip, &w, &h))) return rc;
-        rc = write_png(v, file, strip, w, h);
+        snprintf(title, sizeof title,
+                 "Super tokens of %s, stage%d.block%d: %dx%d tokens, %dx%d super tokens of %dx%d tokens",
+                 v->img[i].name, b->stage, b->block, b->h0, b->w0, b->hh, b->ww, b->sh, b->sw);
+        if ((rc = vz_figure_supertokens(v->img[i].big, side(v), side(v), v->style.scale, b, title, &strip, &w, &h)))
+            return rc;
+        rc = write_figure(v, file, strip, w, h, title);
         free(strip);
         if (rc) return rc;
     }
@@ -174,7 +210,7 @@ static int run_kind(viz_run *v, int k) {
     float *logits = malloc(sizeof(float) * cfg.num_classes);
     int rc = logits ? hx_backend_pick(v->mo.backend, &be) : st_fail(ST_ERR_NOMEM, "out of memory");
     if (rc) { free(logits); return rc; }
-    kn_set_threads((int)v->mo.threads);
+    kn_set_threads(hx_threads_for(be, hx_threads_pick(v->mo.threads)));
     st_model_allow_nonfinite(v->mo.allow_nonfinite);
     /* weights by name, so the seeded ones are the same whatever cfg.attn is */
     if ((rc = st_model_create(&m, &cfg, v->mo.weights, (uint64_t)v->mo.seed, be)) ||
@@ -201,15 +237,26 @@ static int run_kind(viz_run *v, int k) {
 }
 
 static int write_montages(viz_run *v) {
+    const char *columns[MAX_IMAGES];
+    for (int i = 0; i < v->nimages; i++) columns[i] = v->img[i].name;
     for (int l = 0; l < v->nlayers; l++)
         for (int a = 0; a < v->nanchors; a++) {
             unsigned char *img;
             int w, h;
-            char file[256];
+            char file[256], blk[32], title[256];
             montage_file(v, l, a, file, sizeof file);
+            block_name(&v->cfg, v->layer[l], blk, sizeof blk);
+            snprintf(title, sizeof title,
+                     "Attention of the anchor token (red box, at pixel y %d, x %d) in %s (block %d), mean over heads\n"
+                     "colours: %s per map (bar under each map), %.0f%% over the picture",
+                     v->anchor[a][0], v->anchor[a][1], blk, v->layer[l], vz_norm_name(v->style.norm),
+                     100 * v->style.alpha);
             const unsigned char *const *tiles = (const unsigned char *const *)&v->tiles[tile_index(v, l, a, 0, 0)];
-            int rc = vz_montage(tiles, v->res, v->res, NKINDS, v->nimages, VZ_PANEL_MARGIN, 255, &img, &w, &h);
-            if (!rc) rc = write_png(v, file, img, w, h);
+            vz_layout lay = {.tiles = tiles, .tile_w = side(v), .tile_h = tile_h(v), .rows = NKINDS,
+                             .cols = v->nimages, .title = title, .col_labels = columns, .row_labels = kind_labels,
+                             .text_scale = v->style.scale, .margin = 2 * VZ_PANEL_MARGIN * v->style.scale};
+            int rc = vz_layout_draw(&lay, &img, &w, &h);
+            if (!rc) rc = write_figure(v, file, img, w, h, title);
             free(img);
             if (rc) return rc;
         }
@@ -231,7 +278,7 @@ static int write_index(const viz_run *v, int argc, char **argv) {
     st_geometry g;
     int rc = st_geometry_make(&v->cfg, v->res, v->res, &g);
     vz_html *h;
-    snprintf(path, sizeof path, "%s/index.html", v->out);
+    snprintf(path, sizeof path, "%s/%s.html", v->out, v->stem);
     if (rc || (rc = vz_html_begin(&h, path, "STViT super tokens and attention maps"))) return rc;
 
     int n = snprintf(text, sizeof text, "Made by: stvit");
@@ -248,12 +295,13 @@ static int write_index(const viz_run *v, int argc, char **argv) {
                  "an untrained network computes. The super token assignment still follows the picture's content, "
                  "because the association is a similarity of (randomly projected) features. The attention maps "
                  "carry no learned meaning: untrained attention is close to uniform (see the max/min ratios in "
-                 "the captions), so maps normalised to their maximum are mostly bright and their remaining "
-                 "pattern is weak. Window attention is still confined to the anchor's window.",
+                 "the captions and the colour bars), so each map's colours span its own smallest to largest "
+                 "value (--norm minmax) to show what pattern there is; normalised to the maximum (--norm max) "
+                 "they come out almost uniformly bright. Window attention is still confined to the anchor's window.",
                  v->mo.seed);
         vz_html_text(h, text);
     }
-    vz_html_text(h, "Every picture is drawn over the eval crop the network sees (resize to res/0.875, centre "
+    vz_html_text(h, "Every picture is drawn over the eval crop the network sees (resize to res/crop_pct, centre "
                     "crop). Token maps are enlarged with nearest neighbour: a token of stage i covers 4*2^i pixels.");
 
     vz_html_heading(h, "Super tokens (Figure 4)");
@@ -273,19 +321,25 @@ static int write_index(const viz_run *v, int argc, char **argv) {
                 strip_file(v, i, index, file, sizeof file);
                 snprintf(text, sizeof text,
                          "%s, stage%d.block%d (block %d): %dx%d tokens of %dx%d pixels, %dx%d super tokens of "
-                         "%dx%d tokens.",
+                         "%dx%d tokens. Also as SVG (same name, .svg).",
                          v->img[i].name, s, j, index, g.s[s].h, g.s[s].w, vz_token_stride(s), vz_token_stride(s),
                          g.s[s].hh, g.s[s].ww, g.s[s].sh, g.s[s].sw);
-                vz_html_figure(h, file, 4 * v->res + 5 * VZ_PANEL_MARGIN, text);
+                vz_html_figure(h, file, 0, text);
             }
         }
 
     vz_html_heading(h, "Attention maps (Figure 2)");
     snprintf(text, sizeof text,
-             "The anchor token (red box) attending to every token: viridis, normalised to each map's maximum, "
-             "%.0f%% over the picture; the mean over heads. The same weights run three times: with super token "
-             "attention, with global attention and with %dx%d window attention.",
-             100 * VZ_HEAT_ALPHA, v->cfg.window, v->cfg.window);
+             "The anchor token (red box) attending to every token, the mean over heads. Colours: viridis over each "
+             "map's own range (--norm %s: %s), shown by the colour bar under the map; tokens with exactly zero "
+             "attention (outside the anchor's window) are grey. Heat map %.0f%% over the picture (--alpha), "
+             "pictures drawn at %dx (--scale). The same weights run three times: (a) with super token attention, "
+             "(b) with global attention and (c) with %dx%d window attention.",
+             vz_norm_name(v->style.norm),
+             v->style.norm == VZ_NORM_MINMAX ? "smallest to largest non-zero value"
+             : v->style.norm == VZ_NORM_MAX  ? "0 to the largest value"
+                                             : "2nd to 98th percentile of the non-zero values",
+             100 * v->style.alpha, v->style.scale, v->cfg.window, v->cfg.window);
     vz_html_text(h, text);
     char columns[MAX_IMAGES * 66] = "";
     for (int i = 0; i < v->nimages; i++) {
@@ -300,7 +354,8 @@ static int write_index(const viz_run *v, int argc, char **argv) {
             snprintf(text, sizeof text, "%s (block %d), anchor at pixel (y %d, x %d). Columns: %s. Rows: %s; %s; %s.",
                      blk, v->layer[l], v->anchor[a][0], v->anchor[a][1], columns, kind_title(g.s[s].kind, 0),
                      kind_title(g.s[s].kind, 1), kind_title(g.s[s].kind, 2));
-            vz_html_figure(h, file, v->nimages * v->res + (v->nimages + 1) * VZ_PANEL_MARGIN, text);
+            snprintf(text + strlen(text), sizeof text - strlen(text), " Also as SVG.");
+            vz_html_figure(h, file, 0, text);
         }
 
     vz_html_heading(h, "Attention maps per image, kind and head");
@@ -314,16 +369,18 @@ static int write_index(const viz_run *v, int argc, char **argv) {
                         tile_file(v, i, l, a, k, head, file, sizeof file);
                         char which[96] = "";
                         const float *range = v->range[tile_index(v, l, a, k, i)];
+                        const float *shown = v->shown[tile_index(v, l, a, k, i)];
                         if (head >= 0) snprintf(which, sizeof which, "head %d", head);
-                        else snprintf(which, sizeof which, "%s; values %.3g to %.3g (max/min %.2f)",
+                        else snprintf(which, sizeof which, "%s; values %.3g to %.3g (max/min %.2f), colours %.3g to %.3g",
                                       heads == 1 ? "one head" : "mean over heads", range[0], range[1],
-                                      range[0] > 0 ? range[1] / range[0] : 0.0);
+                                      range[0] > 0 ? range[1] / range[0] : 0.0, shown[0], shown[1]);
                         snprintf(text, sizeof text, "%s, %s, anchor (y %d, x %d): %s; %s.", v->img[i].name, blk,
                                  v->anchor[a][0], v->anchor[a][1], kind_title(g.s[s].kind, k), which);
                         vz_html_figure(h, file, v->res, text);
                     }
                 }
-    return vz_html_end(h);
+    if ((rc = vz_html_end(h))) return rc;
+    return vz_html_index(v->out, "STViT super tokens and attention maps");
 }
 
 /* ---- options and inputs ------------------------------------------------------ */
@@ -349,6 +406,20 @@ static void image_name(const char *path, char *buf, size_t cap) {
     if (!n) snprintf(buf, cap, "image");
 }
 
+/* The run's name: the image names joined by '+', or the first one and a count when
+ * that gets long. */
+static void run_stem(viz_run *v) {
+    size_t n = 0, cap = sizeof v->stem;
+    v->stem[0] = 0;
+    for (int i = 0; i < v->nimages; i++) {
+        if (n + strlen(v->img[i].name) + 2 > cap - 12) {
+            snprintf(v->stem + n, cap - n, "+%d-more", v->nimages - i);
+            return;
+        }
+        n += (size_t)snprintf(v->stem + n, cap - n, "%s%s", i ? "+" : "", v->img[i].name);
+    }
+}
+
 static int load_images(viz_run *v, const char **paths) {
     size_t per = (size_t)v->res * v->res;
     for (int i = 0; i < v->nimages; i++) {
@@ -362,15 +433,19 @@ static int load_images(viz_run *v, const char **paths) {
                 break;
             }
         im->rgb = malloc(per * 3);
+        im->big = malloc(per * 3 * v->style.scale * v->style.scale);
         im->input = malloc(sizeof(float) * per * 3);
-        if (!im->rgb || !im->input) return st_fail(ST_ERR_NOMEM, "out of memory");
+        if (!im->rgb || !im->big || !im->input) return st_fail(ST_ERR_NOMEM, "out of memory");
         int rc = hx_image_load(paths[i], &src); /* its messages name the file */
         if (rc) return rc;
-        if (!(rc = hx_eval_crop_rgb(&src, v->res, v->res, im->rgb)))
-            rc = hx_preprocess(&src, v->res, v->res, im->input);
+        double pct = v->crop_pct ? v->crop_pct : hx_reference_crop_pct(v->res);
+        if (!(rc = hx_eval_crop_rgb_pct(&src, v->res, v->res, pct, im->rgb)))
+            rc = hx_preprocess_pct(&src, v->res, v->res, pct, im->input);
+        if (!rc) rc = vz_resize_nearest_rgb(im->rgb, v->res, v->res, im->big, side(v), side(v)); /* the crop's own pixels */
         hx_image_free(&src);
         if (rc) return with_prefix(rc, paths[i]);
     }
+    run_stem(v);
     return ST_OK;
 }
 
@@ -417,58 +492,81 @@ static int setup(viz_run *v, const hx_int_list *anchors, const hx_str_list *laye
     size_t ntiles = (size_t)v->nlayers * v->nanchors * NKINDS * v->nimages;
     v->tiles = calloc(ntiles, sizeof *v->tiles);
     v->range = calloc(ntiles, sizeof *v->range);
-    return v->tiles && v->range ? ST_OK : st_fail(ST_ERR_NOMEM, "out of memory");
+    v->shown = calloc(ntiles, sizeof *v->shown);
+    return v->tiles && v->range && v->shown ? ST_OK : st_fail(ST_ERR_NOMEM, "out of memory");
 }
 
 int hx_cmd_viz(int argc, char **argv) {
-    viz_run v = {.out = "results/viz"};
-    long res = 224;
+    viz_run v = {.mo.seed = HX_DEFAULT_SEED};
+    long res = 224, scale = 2;
+    double alpha = VZ_HEAT_ALPHA;
+    const char *norm = "minmax";
     hx_int_list anchors = {0};
     hx_str_list layers = {0};
     const char *paths[MAX_IMAGES];
     const hx_option opts[] = {
         {"--res", HX_OPT_INT, &res, ST_MIN_INPUT, 2048, "N", "input side after preprocessing (default 224)"},
-        {"--out", HX_OPT_STRING, &v.out, 0, 0, "DIR", "output folder (default results/viz)"},
+        {"--crop-pct", HX_OPT_DOUBLE, &v.crop_pct, 0.05, 1, "F", "resize to N/F before the crop (default 0.875 to 224, 1 above)"},
+        {"--out", HX_OPT_STRING, &v.out, 0, 0, "DIR", "output folder (default: a fresh runs/<date>-viz/)"},
         {"--anchor", HX_OPT_INTS, &anchors, 0, ST_MAX_INPUT, "Y,X[,Y,X...]",
          "anchor tokens in input pixels (default: centre and quarter points)"},
         {"--layers", HX_OPT_STRINGS, &layers, 0, 0, "LIST",
          "blocks for the attention maps: indices or stageK.blockJ (default 2)"},
+        {"--norm", HX_OPT_STRING, &norm, 0, 0, "KIND",
+         "attention colours: minmax (default: each map's smallest to largest value), max (0 to largest), "
+         "percentile (2nd to 98th)"},
+        {"--alpha", HX_OPT_DOUBLE, &alpha, 0, 1, "A", "heat map strength over the picture, 0..1 (default 0.6)"},
+        {"--scale", HX_OPT_INT, &scale, 1, 8, "N", "pictures drawn N times the input size (default 2)"},
         {"--quiet", HX_OPT_FLAG, &v.quiet, 0, 0, NULL, "no progress on stderr"},
         HX_MODEL_OPTIONS(v.mo),
     };
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), paths, MAX_IMAGES, &v.nimages);
+    if (!rc) rc = vz_norm_parse(norm, &v.style.norm);
     if (!rc && v.mo.attn) rc = st_fail(ST_ERR_ARG, "--attn: viz always draws all three kinds (sta, global, window)");
-    if (rc || v.nimages == 0) {
-        FILE *f = rc == HX_HELP ? stdout : stderr;
-        if (rc && rc != HX_HELP) fprintf(stderr, "stvit viz: %s\n", st_last_error());
-        else if (rc != HX_HELP) fprintf(stderr, "stvit viz: no image given\n");
-        fprintf(f, "usage: stvit viz IMAGE... [options]\n"
+    if (!rc && hx_out_is_none(v.out)) rc = st_fail(ST_ERR_ARG, "--out -: viz writes pictures, give a folder");
+    if (!rc && v.nimages == 0) rc = st_fail(ST_ERR_ARG, "no image given");
+    if (rc) {
+        char about[1024];
+        snprintf(about, sizeof about,
                    "Super token maps (the paper's Figure 4) for every block with super token attention, and\n"
                    "attention maps of anchor tokens (Figure 2) for super token, global and 7x7 window attention\n"
                    "with the same weights, drawn from the network's own attention while it runs. Writes PNGs\n"
-                   "and an index.html showing them with captions. Up to %d images.\n"
+                   "and SVGs of the figures, a page IMAGES.html with captions and index.html showing every page in\n"
+                   "the folder; file names start with the image names. Up to %d images.\n"
                    "Without --weights the weights are random (seeded): the pictures show an untrained network.\n",
                 MAX_IMAGES);
-        hx_print_options(f, opts, HX_COUNT(opts));
-        return rc == HX_HELP ? 0 : 2;
+        const hx_usage usage = {"viz", "IMAGE... [options]", about, opts, HX_COUNT(opts), NULL};
+        return hx_usage_exit(&usage, rc);
     }
     v.res = (int)res;
+    v.style.alpha = (float)alpha;
+    v.style.scale = (int)scale;
     int status = 1;
-    if ((rc = setup(&v, &anchors, &layers)) || (rc = load_images(&v, paths)) || (rc = make_dirs(v.out))) goto done;
+    char run_dir[4096];
+    int none;
+    hx_note_seeded(&v.mo, "viz");
+    if ((rc = setup(&v, &anchors, &layers)) || (rc = load_images(&v, paths))) goto done;
+    if (!v.out && !(rc = hx_output_dir("viz", NULL, 0, run_dir, sizeof run_dir, &none))) v.out = run_dir;
+    if (rc || (rc = make_dirs(v.out))) goto done;
     for (int k = 0; k < NKINDS; k++)
         if ((rc = run_kind(&v, k))) goto done;
     if ((rc = write_montages(&v)) || (rc = write_index(&v, argc, argv))) goto done;
-    if (!v.quiet) fprintf(stderr, "stvit viz: wrote %s/index.html\n", v.out);
+    if (!v.quiet) fprintf(stderr, "stvit viz: wrote %s/%s.html and %s/index.html\n", v.out, v.stem, v.out);
     status = 0;
 done:
-    if (rc) fprintf(stderr, "stvit viz: %s\n", st_last_error());
+    if (rc) {
+        fprintf(stderr, "stvit viz: %s\n", st_last_error());
+        status = hx_exit_code(rc);
+    }
     for (int i = 0; i < v.nimages; i++) {
         free(v.img[i].rgb);
+        free(v.img[i].big);
         free(v.img[i].input);
     }
     if (v.tiles)
         for (size_t t = 0; t < (size_t)v.nlayers * v.nanchors * NKINDS * v.nimages; t++) free(v.tiles[t]);
     free(v.tiles);
     free(v.range);
+    free(v.shown);
     return status;
 }

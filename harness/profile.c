@@ -149,30 +149,40 @@ int hx_profile_to_row(const hx_profile *p, int batch, hx_row *row) {
     int images = p->forwards * batch;
     char key[64];
     for (int k = 0; k < HX_PROF_SLOTS; k++) {
-        snprintf(key, sizeof key, "prof_%s_ms", hx_prof_slot_names[k]);
+        snprintf(key, sizeof key, "prof_%s_ms_per_img", hx_prof_slot_names[k]);
         hx_row_num(row, key, hx_profile_slot_ms(p, k, images));
     }
     double total = images > 0 ? 1e3 * p->wall / images : 0;
-    hx_row_num(row, "prof_glue_ms", total - ops_ms(p, images));
-    hx_row_num(row, "prof_total_ms", total);
+    hx_row_num(row, "prof_glue_ms_per_img", total - ops_ms(p, images));
+    hx_row_num(row, "prof_total_ms_per_img", total);
     for (int s = 0; s < HX_PROF_SCOPES; s++) {
-        snprintf(key, sizeof key, "prof_scope_%s_ms", hx_prof_scope_names[s]);
+        snprintf(key, sizeof key, "prof_scope_%s_ms_per_img", hx_prof_scope_names[s]);
         hx_row_num(row, key, hx_profile_scope_ms(p, s, images));
     }
+    for (int k = 0; k < HX_PROF_SLOTS; k++) /* the op x part table, for stvit plot's heat map */
+        for (int s = 0; s < HX_PROF_SCOPES; s++) {
+            snprintf(key, sizeof key, "prof_%s_at_%s_ms_per_img", hx_prof_slot_names[k], hx_prof_scope_names[s]);
+            hx_row_num(row, key, images > 0 ? 1e3 * p->seconds[k][s] / images : 0);
+        }
     return row->failed ? ST_ERR_NOMEM : ST_OK;
 }
 
 int hx_profile_missing_row(hx_row *row) {
     char key[64];
     for (int k = 0; k < HX_PROF_SLOTS; k++) {
-        snprintf(key, sizeof key, "prof_%s_ms", hx_prof_slot_names[k]);
+        snprintf(key, sizeof key, "prof_%s_ms_per_img", hx_prof_slot_names[k]);
         hx_row_missing(row, key);
     }
-    hx_row_missing(row, "prof_glue_ms");
-    hx_row_missing(row, "prof_total_ms");
+    hx_row_missing(row, "prof_glue_ms_per_img");
+    hx_row_missing(row, "prof_total_ms_per_img");
     for (int s = 0; s < HX_PROF_SCOPES; s++) {
-        snprintf(key, sizeof key, "prof_scope_%s_ms", hx_prof_scope_names[s]);
+        snprintf(key, sizeof key, "prof_scope_%s_ms_per_img", hx_prof_scope_names[s]);
         hx_row_missing(row, key);
     }
+    for (int k = 0; k < HX_PROF_SLOTS; k++)
+        for (int s = 0; s < HX_PROF_SCOPES; s++) {
+            snprintf(key, sizeof key, "prof_%s_at_%s_ms_per_img", hx_prof_slot_names[k], hx_prof_scope_names[s]);
+            hx_row_missing(row, key);
+        }
     return row->failed ? ST_ERR_NOMEM : ST_OK;
 }

@@ -51,8 +51,9 @@ double hx_profile_scope_ms(const hx_profile *p, int scope, int images);
 /* A table of ms per image: one line per slot that ran, one column per scope, and
  * the time outside any op (model glue) from p->wall. */
 void hx_profile_print(FILE *f, const hx_profile *p, int batch, const char *title);
-/* Row columns: prof_<slot>_ms for every slot, prof_glue_ms, prof_total_ms and
- * prof_scope_<scope>_ms, all per image. */
+/* Row columns, all ms per image: prof_<slot>_ms_per_img for every slot, prof_glue_ms_per_img,
+ * prof_total_ms_per_img, prof_scope_<scope>_ms_per_img and prof_<slot>_at_<scope>_ms_per_img
+ * (the op x part table). */
 int hx_profile_to_row(const hx_profile *p, int batch, hx_row *row);
 /* The same columns, missing (for rows of points that failed). */
 int hx_profile_missing_row(hx_row *row);
