@@ -1155,11 +1155,10 @@ static void test_fifo_inputs(void **state) {
     FAILING("results: a FIFO", "{csv}", &in, in.csv, "FIFO");
     const char *fifo = at("labels_fifo.txt");
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    const char *labels[] = {"--labels", fifo, NULL};
-    const char *with_labels[] = {"classify", "eval"};
-    for (int i = 0; i < 2; i++)
-        if (row_named(with_labels[i]))
-            expect_failure("--labels: a FIFO", row_named(with_labels[i]), &good, labels, fifo, "FIFO");
+    /* classify's class names and eval's ground truth */
+    const char *labels[] = {"--labels", fifo, NULL}, *truth[] = {"--ground-truth", fifo, NULL};
+    if (row_named("classify")) expect_failure("classify --labels: a FIFO", row_named("classify"), &good, labels, fifo, "FIFO");
+    if (row_named("eval")) expect_failure("eval --ground-truth: a FIFO", row_named("eval"), &good, truth, fifo, "FIFO");
     run_timeout_s = RUN_TIMEOUT_S;
     DONE();
 }
@@ -1182,7 +1181,7 @@ static void test_config_key_twice(void **state) {
     DONE();
 }
 
-/* classify --labels: the wrong number of names, a folder; eval --labels: a folder. */
+/* classify --labels: the wrong number of names, a folder; eval --ground-truth: a folder. */
 static void test_labels_files(void **state) {
     (void)state;
     const cmd_row *classify = row_named("classify"), *eval = row_named("eval");
@@ -1200,8 +1199,8 @@ static void test_labels_files(void **state) {
         expect_failure("classify: labels is a folder", classify, &good, adir, folder, "folder");
     }
     if (eval) {
-        const char *adir[] = {"--labels", folder, NULL};
-        expect_failure("eval: labels is a folder", eval, &good, adir, folder, "folder");
+        const char *adir[] = {"--ground-truth", folder, NULL};
+        expect_failure("eval: ground truth is a folder", eval, &good, adir, folder, "folder");
     }
     DONE();
 }

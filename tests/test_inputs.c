@@ -78,7 +78,7 @@ static void every_reader_refuses(const char *path, const char *fragment) {
     expect_refused(sft_open(&f, path), "sft_open (weights, --input)", path, fragment);
     expect_refused(hx_image_load(path, &img), "hx_image_load (pictures)", path, fragment);
     expect_refused(vz_png_read(path, &rgb, &w, &h), "vz_png_read", path, fragment);
-    expect_refused(hx_labels_read(path, &labels), "hx_labels_read (eval --labels)", path, fragment);
+    expect_refused(hx_labels_read(path, &labels), "hx_labels_read (eval --ground-truth)", path, fragment);
     expect_refused(hx_class_names_read(path, 10, &names), "hx_class_names_read (classify --labels)", path, fragment);
     expect_refused(hx_table_read(path, &table), "hx_table_read (merge, plot)", path, fragment);
     alarm(0);
