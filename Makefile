@@ -1,7 +1,8 @@
 # stvit-bench — build with `make`, test with `make test`.
 # Sources are found by wildcard, so a new kernel file or test needs no edit here.
-# Files named *__avx2.c / *__avx512.c are the only ones built with those ISA flags;
-# the backends pick them at run time from the CPU's features.
+# A source named <name>__<isa>.c is built with ISA_FLAGS_<isa> (the table below) and is the
+# only kind of file built with ISA flags; the backends pick them at run time from the
+# CPU's features. A new backend is a folder under kernels/ plus one registry line.
 
 CC      ?= gcc
 BUILD   ?= build
@@ -14,8 +15,12 @@ TEST_LDLIBS = -lcmocka
 # The flags that matter for speed, recorded by harness/env.c with every result row.
 HX_BUILD_FLAGS := $(filter -O% -g -f% -m% -std=%,$(CFLAGS))
 
-AVX2_FLAGS   = -mavx2 -mfma -mf16c
-AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
+# Per-ISA flags by file-name suffix (__<isa>.c). A new ISA: one line here and its name in ISA_SUFFIXES.
+ISA_FLAGS_avx2       = -mavx2 -mfma -mf16c
+ISA_FLAGS_avx512     = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
+ISA_FLAGS_avx512bf16 = $(ISA_FLAGS_avx512) -mavx512bf16
+ISA_FLAGS_amx        = $(ISA_FLAGS_avx512) -mavx512bf16 -mamx-tile -mamx-bf16
+ISA_SUFFIXES        := avx2 avx512 avx512bf16 amx
 
 LIB_SRC  := $(sort $(wildcard kernels/*.c kernels/*/*.c variants/*.c viz/*.c harness/*.c))
 CMD_SRC  := $(sort $(wildcard harness/cmd_*.c))
@@ -30,12 +35,12 @@ TEST_COMMON_OBJ := $(TEST_COMMON:%.c=$(BUILD)/obj/%.o)
 .PHONY: all test deps clean run plots sanitize fuzz peers bench-full slurm-test
 all: $(BUILD)/stvit
 
-$(BUILD)/obj/%__avx2.o: %__avx2.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(AVX2_FLAGS) -c $< -o $@
-$(BUILD)/obj/%__avx512.o: %__avx512.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(AVX512_FLAGS) -c $< -o $@
+define isa_rule
+$$(BUILD)/obj/%__$(1).o: %__$(1).c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $$(ISA_FLAGS_$(1)) -c $$< -o $$@
+endef
+$(foreach isa,$(ISA_SUFFIXES),$(eval $(call isa_rule,$(isa))))
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@

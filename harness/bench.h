@@ -19,8 +19,13 @@
 #include "harness/model_opts.h"
 #include "harness/results.h"
 #include "harness/sweep.h"
+#include "kernels/kernels.h"
+#include "variants/config.h"
 
-#define HX_MATCH_TOLERANCE 1e-4   /* relative L2 of logits vs naive */
+#define HX_MATCH_TOLERANCE 1e-4   /* relative L2 of logits vs naive: the f32 bar */
+/* The matches-naive tolerance of a backend on a configuration: derived from its declared
+ * unit roundoff and the widest reduction, at least HX_MATCH_TOLERANCE. */
+double hx_match_tolerance(const kn_backend *be, const st_config *cfg);
 
 typedef struct {
     int warmup;          /* untimed forward passes first */

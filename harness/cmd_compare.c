@@ -13,13 +13,20 @@ static const char *const key_cols[] = {"variant", "attn", "res", "backend", "isa
                                        "batch", "threads", "busy_core"};
 #define NKEYS (int)(sizeof key_cols / sizeof key_cols[0])
 
+/* Skipping "backend" also skips what belongs to the backend: its ISA and precision. */
+static int skipped(const char *col, const char *skip) {
+    if (!skip) return 0;
+    if (!strcmp(col, skip)) return 1;
+    return !strcmp(skip, "backend") && (!strcmp(col, "isa") || !strcmp(col, "precision"));
+}
+
 /* "variant S res 224x224 batch 8": the row's identity, without `skip`. */
 static void row_key(const hx_row *r, const hx_table *a, const hx_table *b, const char *skip, char *buf,
                     size_t cap) {
     size_t n = 0;
     buf[0] = 0;
     for (int k = 0; k < NKEYS; k++) {
-        if ((skip && !strcmp(key_cols[k], skip)) || hx_table_col(a, key_cols[k]) < 0 ||
+        if (skipped(key_cols[k], skip) || hx_table_col(a, key_cols[k]) < 0 ||
             hx_table_col(b, key_cols[k]) < 0)
             continue;
         const char *v = hx_row_get(r, key_cols[k]);

@@ -84,7 +84,7 @@ static void print_summary(const hx_eval_opts *o, const hx_eval_set *set, const h
     hx_eval_print_accuracy(stdout, a);
     printf("speed      %.1f images/s  (%.1f s; %dx%d crop %g, batch %d, backend %s, threads %d)\n",
            r->seconds > 0 ? a->images / r->seconds : 0, r->seconds, o->res, o->res, o->crop_pct, o->batch,
-           st_model_backend(m)->name, kn_get_threads());
+           st_model_backend(m)->name, st_model_ctx(m)->threads);
     if (o->out) printf("predictions %s\n", o->out);
 }
 
@@ -113,7 +113,7 @@ static int save_results(const char *path, const hx_eval_opts *o, const hx_model_
     hx_row_num(&row, "crop_pct", o->crop_pct);
     hx_row_int(&row, "batch", o->batch);
     hx_row_str(&row, "backend", st_model_backend(m)->name);
-    hx_row_int(&row, "threads", kn_get_threads());
+    hx_row_int(&row, "threads", st_model_ctx(m)->threads);
     hx_row_int(&row, "seed", mo->seed);
     hx_row_num(&row, "seconds", r->seconds);
     hx_row_num(&row, "img_per_s", r->seconds > 0 ? r->acc.images / r->seconds : NAN);

@@ -210,10 +210,9 @@ static int run_kind(viz_run *v, int k) {
     float *logits = malloc(sizeof(float) * cfg.num_classes);
     int rc = logits ? hx_backend_pick(v->mo.backend, &be) : st_fail(ST_ERR_NOMEM, "out of memory");
     if (rc) { free(logits); return rc; }
-    kn_set_threads(hx_threads_for(be, hx_threads_pick(v->mo.threads)));
-    st_model_allow_nonfinite(v->mo.allow_nonfinite);
     /* weights by name, so the seeded ones are the same whatever cfg.attn is */
-    if ((rc = st_model_create(&m, &cfg, v->mo.weights, (uint64_t)v->mo.seed, be)) ||
+    st_model_opts mopts = {.backend = be, .threads = hx_threads_for(be, hx_threads_pick(v->mo.threads)), .allow_nonfinite = v->mo.allow_nonfinite};
+    if ((rc = st_model_create_with(&m, &cfg, v->mo.weights, (uint64_t)v->mo.seed, &mopts)) ||
         (rc = st_model_plan(m, 1, v->res, v->res, ST_CAPTURE_ATTN))) {
         st_model_free(m);
         free(logits);

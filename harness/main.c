@@ -18,6 +18,7 @@
 #pragma weak hx_cmd_backends
 #pragma weak hx_cmd_bench
 #pragma weak hx_cmd_peak
+#pragma weak hx_cmd_opbench
 #pragma weak hx_cmd_plot
 #pragma weak hx_cmd_merge
 #pragma weak hx_cmd_ablate
@@ -38,6 +39,7 @@ static const command commands[] = {
     {"backends", hx_cmd_backends, "list the kernel backends and whether this CPU runs them"},
     {"bench", hx_cmd_bench, "timed sweep over variants, sizes, backends, batches, threads"},
     {"peak", hx_cmd_peak, "this machine's OpenBLAS sgemm GFLOP/s"},
+    {"opbench", hx_cmd_opbench, "every op on the kernel tests' shapes, timed per backend (us, GFLOP/s)"},
     {"plot", hx_cmd_plot, "PNG plots (gnuplot) from result CSV files"},
     {"merge", hx_cmd_merge, "join result files of sharded runs"},
     {"ablate", hx_cmd_ablate, "the paper's ablation table: params, FLOPs, speed per row"},

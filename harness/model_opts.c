@@ -21,7 +21,8 @@ int hx_backend_pick(const char *name, const kn_backend **out) {
         hx_append_suggestion(hint, sizeof hint, name, names, n);
         return st_fail(ST_ERR_ARG, "unknown backend '%s'%s (known: %s)", name, hint, known);
     }
-    if (!b->supported()) return st_fail(ST_ERR_ARG, "backend '%s' is not supported on this CPU", name);
+    char why[160];
+    if (!kn_backend_runs(b, why, sizeof why)) return st_fail(ST_ERR_ARG, "backend '%s' does not run here: %s", name, why);
     *out = b;
     return ST_OK;
 }
@@ -81,7 +82,7 @@ int hx_model_open(const hx_model_opts *o, st_model **out) {
     int rc = hx_backend_pick(o->backend, &b);
     if (!rc) rc = hx_model_config(o, &cfg);
     if (rc) return rc;
-    kn_set_threads(hx_threads_for(b, hx_threads_pick(o->threads)));
-    st_model_allow_nonfinite(o->allow_nonfinite);
-    return st_model_create(out, &cfg, o->weights, (uint64_t)o->seed, b);
+    return st_model_create_with(out, &cfg, o->weights, (uint64_t)o->seed,
+                                &(st_model_opts){.backend = b, .threads = hx_threads_for(b, hx_threads_pick(o->threads)),
+                                                 .allow_nonfinite = o->allow_nonfinite});
 }

@@ -4,82 +4,21 @@
 #include "harness/timer.h"
 #include "variants/st_error.h"
 
-/* A new kn_ops slot needs a wrapper here (attention_scratch is the untimed one). */
-_Static_assert(KN_OPS_SLOTS == HX_PROF_SLOTS + 1, "kn_ops changed: update profile.c");
-
-const char *const hx_prof_slot_names[HX_PROF_SLOTS] = {
-    "gemm", "pointwise", "conv", "dwconv", "layernorm", "batchnorm", "affine", "activation",
-    "scale_add", "avgpool", "linear", "sta_pool", "sta_associate", "sta_aggregate",
-    "sta_upsample", "attention",
-};
-const char *const hx_prof_slot_labels[HX_PROF_SLOTS] = {
-    "gemm", "conv 1x1", "conv kxk", "depthwise conv", "LayerNorm", "BatchNorm",
-    "BatchNorm (folded)", "activation", "residual add", "average pool", "linear",
-    "STA pool", "STA association", "STA aggregation", "STA upsampling", "attention",
-};
 const char *const hx_prof_scope_names[HX_PROF_SCOPES] = {
     "stem", "stage0", "stage1", "stage2", "stage3", "head", "other",
 };
 
-static kn_ops real;          /* the wrapped backend's table */
-static hx_profile *active;   /* where the wrappers add their time */
-
-#define TIMED(slot, call)                                          \
-    do {                                                           \
-        double t0_ = hx_now();                                     \
-        call;                                                      \
-        active->seconds[slot][active->scope] += hx_now() - t0_;    \
-        active->calls[slot]++;                                     \
-    } while (0)
-
-static void w_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
-                   const float *B, int ldb, float beta, float *C, int ldc) {
-    TIMED(HX_PROF_GEMM, real.gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc));
-}
-static void w_pointwise(const kn_pointwise_args *a) { TIMED(HX_PROF_POINTWISE, real.pointwise(a)); }
-static void w_conv(const kn_conv_args *a) { TIMED(HX_PROF_CONV, real.conv(a)); }
-static void w_dwconv(const kn_dwconv_args *a) { TIMED(HX_PROF_DWCONV, real.dwconv(a)); }
-static void w_layernorm(int batch, int c, int n, const float *x, const float *gamma,
-                        const float *beta, float eps, float *y) {
-    TIMED(HX_PROF_LAYERNORM, real.layernorm(batch, c, n, x, gamma, beta, eps, y));
-}
-static void w_batchnorm(int batch, int c, int n, const float *x, const float *mean,
-                        const float *var, const float *gamma, const float *beta, float eps,
-                        kn_act act, float *y) {
-    TIMED(HX_PROF_BATCHNORM, real.batchnorm(batch, c, n, x, mean, var, gamma, beta, eps, act, y));
-}
-static void w_affine(int batch, int c, int n, const float *x, const float *scale,
-                     const float *shift, kn_act act, float *y) {
-    TIMED(HX_PROF_AFFINE, real.affine(batch, c, n, x, scale, shift, act, y));
-}
-static void w_activation(size_t count, kn_act act, const float *x, float *y) {
-    TIMED(HX_PROF_ACTIVATION, real.activation(count, act, x, y));
-}
-static void w_scale_add(int batch, int c, int n, const float *x, const float *gamma, float *y) {
-    TIMED(HX_PROF_SCALE_ADD, real.scale_add(batch, c, n, x, gamma, y));
-}
-static void w_avgpool(int batch, int c, int n, const float *x, float *y) {
-    TIMED(HX_PROF_AVGPOOL, real.avgpool(batch, c, n, x, y));
-}
-static void w_linear(int batch, int in, int out, const float *x, const float *w,
-                     const float *bias, float *y) {
-    TIMED(HX_PROF_LINEAR, real.linear(batch, in, out, x, w, bias, y));
-}
-static void w_sta_pool(const kn_sta_shape *g, const float *x, float *s) {
-    TIMED(HX_PROF_STA_POOL, real.sta_pool(g, x, s));
-}
-static void w_sta_associate(const kn_sta_shape *g, const float *x, const float *s, float scale,
-                            float *a) {
-    TIMED(HX_PROF_STA_ASSOCIATE, real.sta_associate(g, x, s, scale, a));
-}
-static void w_sta_aggregate(const kn_sta_shape *g, const float *x, const float *a, float *s,
-                            float *z) {
-    TIMED(HX_PROF_STA_AGGREGATE, real.sta_aggregate(g, x, a, s, z));
-}
-static void w_sta_upsample(const kn_sta_shape *g, const float *a, const float *s, float *y) {
-    TIMED(HX_PROF_STA_UPSAMPLE, real.sta_upsample(g, a, s, y));
-}
-static void w_attention(const kn_attention_args *a) { TIMED(HX_PROF_ATTENTION, real.attention(a)); }
+/* One timing wrapper per op of the list. */
+#define KN_OP(name, label, params, args)                                  \
+    static void w_##name(kn_ctx *ctx, KN_ARGS params) {                   \
+        hx_profile *p_ = ctx->wrap;                                       \
+        double t0_ = hx_now();                                            \
+        p_->real.name(ctx, KN_ARGS args);                                 \
+        p_->seconds[KN_OP_##name][p_->scope] += hx_now() - t0_;           \
+        p_->calls[KN_OP_##name]++;                                        \
+    }
+#include "kernels/ops.def"
+#undef KN_OP
 
 static void on_scope(void *ud, const char *part) {
     hx_profile *p = ud;
@@ -88,21 +27,24 @@ static void on_scope(void *ud, const char *part) {
         if (!strcmp(part, hx_prof_scope_names[s])) p->scope = s;
 }
 
-void hx_profile_start(hx_profile *p, const kn_ops *ops, kn_ops *wrapped, st_hooks *hooks) {
+void hx_profile_start(hx_profile *p, kn_ctx *ctx, st_hooks *hooks) {
     memset(p, 0, sizeof *p);
     p->scope = HX_PROF_OTHER;
-    real = *ops;
-    active = p;
-    *wrapped = real;   /* attention_scratch and any NULL slot pass through */
-#define WRAP(slot) wrapped->slot = real.slot ? w_##slot : NULL
-    WRAP(gemm); WRAP(pointwise); WRAP(conv); WRAP(dwconv); WRAP(layernorm); WRAP(batchnorm);
-    WRAP(affine); WRAP(activation); WRAP(scale_add); WRAP(avgpool); WRAP(linear);
-    WRAP(sta_pool); WRAP(sta_associate); WRAP(sta_aggregate); WRAP(sta_upsample); WRAP(attention);
-#undef WRAP
+    p->ctx = ctx;
+    p->real = ctx->ops;
+#define KN_OP(name, label, params, args) ctx->ops.name = p->real.name ? w_##name : NULL;
+#include "kernels/ops.def"
+#undef KN_OP
+    ctx->wrap = p;
     *hooks = (st_hooks){.scope = on_scope, .ud = p};
 }
 
-void hx_profile_stop(void) { active = NULL; }
+void hx_profile_stop(hx_profile *p) {
+    if (!p->ctx) return;
+    p->ctx->ops = p->real;
+    p->ctx->wrap = NULL;
+    p->ctx = NULL;
+}
 
 double hx_profile_slot_ms(const hx_profile *p, int slot, int images) {
     double s = 0;

@@ -872,7 +872,7 @@ static void test_plot_data(void **state) {
     hx_row_str(&r, "res", "224x224");
     hx_row_int(&r, "batch", 1);
     hx_row_int(&r, "threads", 2);
-    hx_row_num(&r, "prof_pointwise_ms", 3);
+    hx_row_num(&r, "prof_conv1x1_ms", 3);
     hx_row_num(&r, "prof_gemm_ms", 0);
     hx_row_num(&r, "prof_linear_ms", 0.01);
     hx_row_num(&r, "prof_avgpool_ms", 0.02);
@@ -880,7 +880,7 @@ static void test_plot_data(void **state) {
     hx_row_num(&r, "prof_total_ms", 3.5);
     hx_row_num(&r, "prof_scope_stem_ms", 1);
     hx_row_num(&r, "prof_conv_at_stem_ms_per_img", 0.5);
-    hx_row_num(&r, "prof_pointwise_at_stage0_ms_per_img", 2);
+    hx_row_num(&r, "prof_conv1x1_at_stage0_ms_per_img", 2);
     assert_int_equal(hx_table_add(&t, &r), 0);
     assert_int_equal(hx_plot_normalise(&t), 0);
     text = run_prep(hx_plot_profile, &t, NULL, NULL, 0, &spec);
@@ -931,45 +931,47 @@ static void test_env(void **state) {
 /* ---- profile ---- */
 
 static int fake_calls;
-static void fake_pointwise(const kn_pointwise_args *a) { fake_calls++; }
-static void fake_layernorm(int b, int c, int n, const float *x, const float *g, const float *be, float eps,
-                           float *y) { fake_calls += 10; }
-static size_t fake_scratch(int b, int h, int hd, int m, int t) { return 123; }
+static void fake_conv1x1(kn_ctx *c, const kn_conv1x1_args *a) { fake_calls++; }
+static void fake_layernorm(kn_ctx *c, int b, int ch, int n, const float *x, const float *g, const float *be,
+                           float eps, float *y) { fake_calls += 10; }
+static size_t fake_scratch(const kn_ctx *c, int b, int h, int hd, int m) { return 123; }
 
 static void test_profile_wrapper(void **state) {
-    kn_ops real;
-    memset(&real, 0, sizeof real);
-    real.pointwise = fake_pointwise;
-    real.layernorm = fake_layernorm;
-    real.attention_scratch = fake_scratch;
-    kn_ops wrapped;
+    kn_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.ops.conv1x1 = fake_conv1x1;
+    ctx.ops.layernorm = fake_layernorm;
+    ctx.ops.attention_scratch = fake_scratch;
     st_hooks hooks;
     hx_profile p;
-    hx_profile_start(&p, &real, &wrapped, &hooks);
-    assert_null(wrapped.conv);                      /* absent slots stay absent */
-    assert_ptr_not_equal(wrapped.pointwise, fake_pointwise);
-    assert_ptr_equal(wrapped.attention_scratch, fake_scratch);
+    hx_profile_start(&p, &ctx, &hooks);
+    assert_null(ctx.ops.conv);                      /* absent slots stay absent */
+    assert_ptr_not_equal(ctx.ops.conv1x1, fake_conv1x1);
+    assert_ptr_equal(ctx.ops.attention_scratch, fake_scratch);
+    assert_ptr_equal(ctx.wrap, &p);                 /* the wrappers' state is in the instance */
     fake_calls = 0;
-    wrapped.pointwise(NULL);                        /* before any scope: "other" */
+    ctx.ops.conv1x1(&ctx, NULL);                    /* before any scope: "other" */
     hooks.scope(hooks.ud, "stage2");
-    wrapped.pointwise(NULL);
-    wrapped.layernorm(1, 1, 1, NULL, NULL, NULL, 0, NULL);
+    ctx.ops.conv1x1(&ctx, NULL);
+    ctx.ops.layernorm(&ctx, 1, 1, 1, NULL, NULL, NULL, 0, NULL);
     hooks.scope(hooks.ud, "head");
-    wrapped.pointwise(NULL);
-    hx_profile_stop();
+    ctx.ops.conv1x1(&ctx, NULL);
+    hx_profile_stop(&p);
+    assert_ptr_equal(ctx.ops.conv1x1, fake_conv1x1); /* the real table is back */
+    assert_null(ctx.wrap);
     assert_int_equal(fake_calls, 13);               /* every call reached the real op */
-    assert_int_equal(p.calls[HX_PROF_POINTWISE], 3);
-    assert_int_equal(p.calls[HX_PROF_LAYERNORM], 1);
-    assert_int_equal(p.calls[HX_PROF_CONV], 0);
-    assert_true(p.seconds[HX_PROF_LAYERNORM][HX_PROF_STAGE0 + 2] >= 0);
+    assert_int_equal(p.calls[KN_OP_conv1x1], 3);
+    assert_int_equal(p.calls[KN_OP_layernorm], 1);
+    assert_int_equal(p.calls[KN_OP_conv], 0);
+    assert_true(p.seconds[KN_OP_layernorm][HX_PROF_STAGE0 + 2] >= 0);
     for (int s = 0; s < HX_PROF_SCOPES; s++)
-        if (s != HX_PROF_STAGE0 + 2) assert_true(p.seconds[HX_PROF_LAYERNORM][s] == 0);
-    assert_true(p.seconds[HX_PROF_POINTWISE][HX_PROF_STAGE0] == 0);
+        if (s != HX_PROF_STAGE0 + 2) assert_true(p.seconds[KN_OP_layernorm][s] == 0);
+    assert_true(p.seconds[KN_OP_conv1x1][HX_PROF_STAGE0] == 0);
     p.forwards = 1;
     hx_row r;
     hx_row_init(&r);
     assert_int_equal(hx_profile_to_row(&p, 2, &r), 0);
-    assert_non_null(hx_row_get(&r, "prof_pointwise_ms_per_img"));
+    assert_non_null(hx_row_get(&r, "prof_conv1x1_ms_per_img"));
     assert_non_null(hx_row_get(&r, "prof_attention_ms_per_img"));
     assert_non_null(hx_row_get(&r, "prof_scope_stage2_ms_per_img"));
     hx_row missing;

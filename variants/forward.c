@@ -26,6 +26,9 @@ static void enter(const st_model *m, const char *part) {
     if (m->hooks.scope) m->hooks.scope(m->hooks.ud, part);
 }
 
+/* Runs op `name` of the op list on the model's backend instance. */
+#define OP(name, ...) m->ctx->ops.name(m->ctx, __VA_ARGS__)
+
 static void swap(float **a, float **b) { float *t = *a; *a = *b; *b = t; }
 
 /* ---- layout helpers (copies, no arithmetic) ------------------------------- */
@@ -76,28 +79,27 @@ static void window_copy(float *img, float *win, int B, int C, int h, int w, int 
 static void refine(run_ctx *r, const st_block *b, const st_stage_geo *s, int batch, int th, int tw,
                    const float *rpe, const float *x, float *out) {
     st_model *m = r->m;
-    const kn_ops *k = &m->ops;
     int C = s->c, n = th * tw;
     switch (m->cfg.refine) {
     case ST_REFINE_ATTN: {
-        k->pointwise(&(kn_pointwise_args){.batch = batch, .cin = C, .cout = 3 * C, .n = n, .x = x,
-                                          .w = b->qkv_w, .bias = b->qkv_b, .y = m->qkv});
+        OP(conv1x1, &(kn_conv1x1_args){.batch = batch, .cin = C, .cout = 3 * C, .n = n, .x = x,
+                                          .w = b->qkv_hw, .bias = b->qkv_b, .y = m->qkv});
         int hd = C / s->heads;
-        k->attention(&(kn_attention_args){.batch = batch, .heads = s->heads, .hd = hd, .m = n, .qkv = m->qkv,
+        OP(attention, &(kn_attention_args){.batch = batch, .heads = s->heads, .hd = hd, .m = n, .qkv = m->qkv,
                                           .bias = rpe, .scale = 1.0f / sqrtf((float)hd), .out = m->ao,
                                           .probs = (m->capture & ST_CAPTURE_ATTN) ? m->probs : NULL,
                                           .scratch = m->attn_scratch});
-        k->pointwise(&(kn_pointwise_args){.batch = batch, .cin = C, .cout = C, .n = n, .x = m->ao,
-                                          .w = b->proj_w, .bias = b->proj_b, .y = out});
+        OP(conv1x1, &(kn_conv1x1_args){.batch = batch, .cin = C, .cout = C, .n = n, .x = m->ao,
+                                          .w = b->proj_hw, .bias = b->proj_b, .y = out});
         break;
     }
     case ST_REFINE_CONV:
-        k->pointwise(&(kn_pointwise_args){.batch = batch, .cin = C, .cout = C, .n = n, .x = x,
-                                          .w = b->ref_w[0], .bias = b->ref_b[0], .y = m->ao});
-        k->dwconv(&(kn_dwconv_args){.batch = batch, .c = C, .h = th, .w = tw, .k = 5, .x = m->ao,
-                                    .wt = b->ref_w[1], .bias = b->ref_b[1], .y = m->ao2});
-        k->pointwise(&(kn_pointwise_args){.batch = batch, .cin = C, .cout = C, .n = n, .x = m->ao2,
-                                          .w = b->ref_w[2], .bias = b->ref_b[2], .y = out});
+        OP(conv1x1, &(kn_conv1x1_args){.batch = batch, .cin = C, .cout = C, .n = n, .x = x,
+                                          .w = b->ref_hw[0], .bias = b->ref_b[0], .y = m->ao});
+        OP(dwconv, &(kn_dwconv_args){.batch = batch, .c = C, .h = th, .w = tw, .k = 5, .x = m->ao,
+                                    .wt = b->ref_hw[1], .bias = b->ref_b[1], .y = m->ao2});
+        OP(conv1x1, &(kn_conv1x1_args){.batch = batch, .cin = C, .cout = C, .n = n, .x = m->ao2,
+                                          .w = b->ref_hw[2], .bias = b->ref_b[2], .y = out});
         break;
     case ST_REFINE_NONE:
         memcpy(out, x, sizeof(float) * batch * C * n);
@@ -122,7 +124,6 @@ static void capture(run_ctx *r, int stage, int block, const st_stage_geo *s) {
 static void super_token_attention(run_ctx *r, int stage, int block, const st_block *b, const st_stage_geo *s,
                                   const float *rpe) {
     st_model *m = r->m;
-    const kn_ops *k = &m->ops;
     int B = m->batch, C = s->c;
     int padded = s->hp != s->h || s->wp != s->w;
     const float *x = m->t0;
@@ -132,15 +133,15 @@ static void super_token_attention(run_ctx *r, int stage, int block, const st_blo
     }
     kn_sta_shape g = {.batch = B, .c = C, .h = s->hp, .w = s->wp, .sh = s->sh, .sw = s->sw};
     float scale = 1.0f / sqrtf((float)C);
-    k->sta_pool(&g, x, m->stok);
+    OP(sta_pool, &g, x, m->stok);
     for (int it = 0; it < m->cfg.n_iter[stage]; it++) {
-        k->sta_associate(&g, x, m->stok, scale, m->assoc);
-        if (it < m->cfg.n_iter[stage] - 1) k->sta_aggregate(&g, x, m->assoc, m->stok, m->zsum);
+        OP(sta_associate, &g, x, m->stok, scale, m->assoc);
+        if (it < m->cfg.n_iter[stage] - 1) OP(sta_aggregate, &g, x, m->assoc, m->stok, m->zsum);
     }
-    k->sta_aggregate(&g, x, m->assoc, m->stok, m->zsum);
+    OP(sta_aggregate, &g, x, m->assoc, m->stok, m->zsum);
     refine(r, b, s, B, s->hh, s->ww, rpe, m->stok, m->stok2);
     capture(r, stage, block, s);
-    k->sta_upsample(&g, m->assoc, m->stok2, padded ? m->up : m->br);
+    OP(sta_upsample, &g, m->assoc, m->stok2, padded ? m->up : m->br);
     if (padded) crop_copy(m->up, B, C, s->hp, s->wp, s->h, s->w, m->br);
 }
 
@@ -170,39 +171,38 @@ static void attention_branch(run_ctx *r, int stage, int block, const st_block *b
 /* One StokenAttentionLayer on *x (spare: a free buffer of the same size). */
 static void block_forward(run_ctx *r, int stage, int j, const float *rpe, float **x, float **spare) {
     st_model *m = r->m;
-    const kn_ops *k = &m->ops;
     const st_stage_geo *s = &m->geo.s[stage];
     const st_block *b = &m->stages[stage].blocks[j];
     int B = m->batch, C = s->c, n = s->h * s->w;
     if (m->cfg.pos == ST_POS_CPE) { /* x = x + dwconv(x) */
-        k->dwconv(&(kn_dwconv_args){.batch = B, .c = C, .h = s->h, .w = s->w, .k = 3, .x = *x, .wt = b->cpe_w,
+        OP(dwconv, &(kn_dwconv_args){.batch = B, .c = C, .h = s->h, .w = s->w, .k = 3, .x = *x, .wt = b->cpe_hw,
                                     .bias = b->cpe_b, .add_input = 1, .y = *spare});
         swap(x, spare);
     }
-    k->layernorm(B, C, n, *x, b->ln_w, b->ln_b, 1e-6f, m->t0);
+    OP(layernorm, B, C, n, *x, b->ln_w, b->ln_b, 1e-6f, m->t0);
     attention_branch(r, stage, j, b, s, rpe);
     char name[48];
     snprintf(name, sizeof name, "stage%d.block%d.attn", stage, j);
     emit(r, name, m->br, C, s->h, s->w);
-    k->scale_add(B, C, n, m->br, b->gamma1, *x);
+    OP(scale_add, B, C, n, m->br, b->gamma1, *x);
 
     /* FFN: BN -> fc1 -> GELU -> (h + dwconv(h)) -> fc2, residual with gamma_2 */
     if (m->fold_bn) {
-        k->pointwise(&(kn_pointwise_args){.batch = B, .cin = C, .cout = s->hid, .n = n, .x = *x, .w = b->fc1f_w,
+        OP(conv1x1, &(kn_conv1x1_args){.batch = B, .cin = C, .cout = s->hid, .n = n, .x = *x, .w = b->fc1f_hw,
                                           .bias = b->fc1f_b, .act = KN_ACT_GELU, .y = m->h0});
     } else {
-        k->batchnorm(B, C, n, *x, b->bn_mean, b->bn_var, b->bn_w, b->bn_b, 1e-5f, KN_ACT_NONE, m->t0);
-        k->pointwise(&(kn_pointwise_args){.batch = B, .cin = C, .cout = s->hid, .n = n, .x = m->t0, .w = b->fc1_w,
+        OP(batchnorm, B, C, n, *x, b->bn_mean, b->bn_var, b->bn_w, b->bn_b, 1e-5f, KN_ACT_NONE, m->t0);
+        OP(conv1x1, &(kn_conv1x1_args){.batch = B, .cin = C, .cout = s->hid, .n = n, .x = m->t0, .w = b->fc1_hw,
                                           .bias = b->fc1_b, .act = KN_ACT_GELU, .y = m->h0});
     }
     const float *hidden = m->h0;
     if (m->cfg.ffn != ST_FFN_PLAIN) {
-        k->dwconv(&(kn_dwconv_args){.batch = B, .c = s->hid, .h = s->h, .w = s->w, .k = 3, .x = m->h0,
-                                    .wt = b->dw_w, .bias = b->dw_b,
+        OP(dwconv, &(kn_dwconv_args){.batch = B, .c = s->hid, .h = s->h, .w = s->w, .k = 3, .x = m->h0,
+                                    .wt = b->dw_hw, .bias = b->dw_b,
                                     .add_input = m->cfg.ffn == ST_FFN_DW_RESIDUAL, .y = m->h1});
         hidden = m->h1;
     }
-    k->pointwise(&(kn_pointwise_args){.batch = B, .cin = s->hid, .cout = C, .n = n, .x = hidden, .w = b->fc2_w,
+    OP(conv1x1, &(kn_conv1x1_args){.batch = B, .cin = s->hid, .cout = C, .n = n, .x = hidden, .w = b->fc2_hw,
                                       .bias = b->fc2_b, .gamma = b->gamma2, .accumulate = 1, .y = *x});
     snprintf(name, sizeof name, "stage%d.block%d", stage, j);
     emit(r, name, *x, C, s->h, s->w);
@@ -213,17 +213,18 @@ static void conv_bn(run_ctx *r, const st_conv_bn *cb, int cin, int h, int w, int
                     int pad, kn_act act, const float *x, float *y) {
     st_model *m = r->m;
     int oh = st_conv_out(h, k, stride, pad), ow = st_conv_out(w, k, stride, pad);
-    const float *wt = m->fold_bn ? cb->fold_w : cb->w, *bias = m->fold_bn ? cb->fold_b : cb->b;
+    kn_weight wt = m->fold_bn ? cb->fold_hw : cb->hw;
+    const float *bias = m->fold_bn ? cb->fold_b : cb->b;
     kn_act conv_act = m->fold_bn ? act : KN_ACT_NONE;
     if (k == 1)
-        m->ops.pointwise(&(kn_pointwise_args){.batch = m->batch, .cin = cin, .cout = cout, .n = h * w, .x = x,
+        OP(conv1x1, &(kn_conv1x1_args){.batch = m->batch, .cin = cin, .cout = cout, .n = h * w, .x = x,
                                               .w = wt, .bias = bias, .act = conv_act, .y = y});
     else
-        m->ops.conv(&(kn_conv_args){.batch = m->batch, .cin = cin, .h = h, .w = w, .cout = cout, .k = k,
+        OP(conv, &(kn_conv_args){.batch = m->batch, .cin = cin, .h = h, .w = w, .cout = cout, .k = k,
                                     .stride = stride, .pad = pad, .x = x, .wt = wt, .bias = bias,
                                     .act = conv_act, .y = y});
     if (!m->fold_bn)
-        m->ops.batchnorm(m->batch, cout, oh * ow, y, cb->bn_mean, cb->bn_var, cb->bn_w, cb->bn_b, 1e-5f, act, y);
+        OP(batchnorm, m->batch, cout, oh * ow, y, cb->bn_mean, cb->bn_var, cb->bn_w, cb->bn_b, 1e-5f, act, y);
 }
 
 /* Stem into *x; returns nothing, leaves the result in *x. */
@@ -231,8 +232,8 @@ static void stem_forward(run_ctx *r, const float *input, float **x, float **spar
     st_model *m = r->m;
     const st_geometry *g = &m->geo;
     if (m->cfg.stem == ST_STEM_PATCH4) {
-        m->ops.conv(&(kn_conv_args){.batch = m->batch, .cin = 3, .h = g->in_h, .w = g->in_w, .cout = g->stem_c[0],
-                                    .k = 4, .stride = 4, .pad = 0, .x = input, .wt = m->stem[0].w,
+        OP(conv, &(kn_conv_args){.batch = m->batch, .cin = 3, .h = g->in_h, .w = g->in_w, .cout = g->stem_c[0],
+                                    .k = 4, .stride = 4, .pad = 0, .x = input, .wt = m->stem[0].hw,
                                     .bias = m->stem[0].b, .y = *x});
     } else {
         static const int stride[4] = {2, 1, 2, 1};
@@ -241,14 +242,14 @@ static void stem_forward(run_ctx *r, const float *input, float **x, float **spar
         for (int i = 0; i < 4; i++) { /* conv -> GELU -> BN: the BN follows the GELU, so it cannot fold */
             const st_conv_bn *s = &m->stem[i];
             float *out = i % 2 == 0 ? *x : *spare;
-            m->ops.conv(&(kn_conv_args){.batch = m->batch, .cin = cin, .h = h, .w = w, .cout = g->stem_c[i], .k = 3,
-                                        .stride = stride[i], .pad = 1, .x = in, .wt = s->w, .bias = s->b,
+            OP(conv, &(kn_conv_args){.batch = m->batch, .cin = cin, .h = h, .w = w, .cout = g->stem_c[i], .k = 3,
+                                        .stride = stride[i], .pad = 1, .x = in, .wt = s->hw, .bias = s->b,
                                         .act = KN_ACT_GELU, .y = out});
             int n = g->stem_h[i] * g->stem_w[i];
             if (m->fold_bn)
-                m->ops.affine(m->batch, g->stem_c[i], n, out, s->fold_scale, s->fold_shift, KN_ACT_NONE, out);
+                OP(affine, m->batch, g->stem_c[i], n, out, s->fold_scale, s->fold_shift, KN_ACT_NONE, out);
             else
-                m->ops.batchnorm(m->batch, g->stem_c[i], n, out, s->bn_mean, s->bn_var, s->bn_w, s->bn_b, 1e-5f,
+                OP(batchnorm, m->batch, g->stem_c[i], n, out, s->bn_mean, s->bn_var, s->bn_w, s->bn_b, 1e-5f,
                                  KN_ACT_NONE, out);
             in = out;
             cin = g->stem_c[i];
@@ -259,7 +260,7 @@ static void stem_forward(run_ctx *r, const float *input, float **x, float **spar
     }
     int c0 = m->cfg.embed_dim[0], n0 = g->stem_h[g->nstem - 1] * g->stem_w[g->nstem - 1];
     if (m->ape_run)
-        for (int b = 0; b < m->batch; b++) m->ops.scale_add(1, c0, n0, m->ape_run, NULL, *x + (size_t)b * c0 * n0);
+        for (int b = 0; b < m->batch; b++) OP(scale_add, 1, c0, n0, m->ape_run, NULL, *x + (size_t)b * c0 * n0);
     emit(r, "stem", *x, c0, g->stem_h[g->nstem - 1], g->stem_w[g->nstem - 1]);
 }
 
@@ -270,12 +271,12 @@ static void head_forward(run_ctx *r, const float *x, float *logits) {
     if (m->cfg.projection) {
         conv_bn(r, &m->head_proj, s->c, s->h, s->w, feat, 1, 1, 0, KN_ACT_SWISH, x, m->h0);
     } else {
-        m->ops.layernorm(m->batch, s->c, n, x, m->head_ln_w, m->head_ln_b, 1e-6f, m->h0);
-        m->ops.activation((size_t)m->batch * s->c * n, KN_ACT_SWISH, m->h0, m->h0);
+        OP(layernorm, m->batch, s->c, n, x, m->head_ln_w, m->head_ln_b, 1e-6f, m->h0);
+        OP(activation, (size_t)m->batch * s->c * n, KN_ACT_SWISH, m->h0, m->h0);
     }
-    m->ops.avgpool(m->batch, feat, n, m->h0, m->pooled);
+    OP(avgpool, m->batch, feat, n, m->h0, m->pooled);
     emit(r, "features", m->pooled, feat, 1, 1);
-    m->ops.linear(m->batch, feat, m->cfg.num_classes, m->pooled, m->head_w, m->head_b, logits);
+    OP(linear, m->batch, feat, m->cfg.num_classes, m->pooled, m->head_hw, m->head_b, logits);
     emit(r, "logits", logits, m->cfg.num_classes, 1, 1);
 }
 
@@ -307,6 +308,10 @@ static void forward_pass(run_ctx *r, const float *input, float *logits) {
 
 int st_model_forward(st_model *m, const float *input, float *logits) {
     if (!m->work) return st_fail(ST_ERR_ARG, "st_model_forward before st_model_plan");
+    if (m->plan_threads != m->ctx->threads || m->plan_backend != m->ctx->backend)
+        return st_fail(ST_ERR_ARG, "the plan was sized for %d thread%s of backend '%s', the instance now has %d "
+                       "of '%s': plan again", m->plan_threads, m->plan_threads == 1 ? "" : "s", m->plan_backend->name,
+                       m->ctx->threads, m->ctx->backend->name);
     run_ctx r = {.m = m};
     forward_pass(&r, input, logits);
     size_t n = (size_t)m->batch * m->cfg.num_classes;

@@ -11,8 +11,6 @@
 #include "variants/safetensors.h"
 #include "variants/st_error.h"
 
-static int allow_nonfinite = 0;
-void st_model_allow_nonfinite(int allow) { allow_nonfinite = allow; }
 
 static int config_from_file(const char *path, st_config *cfg) {
     sft_file f;
@@ -41,7 +39,23 @@ static int check_file_holds_weights(const st_model *m, const char *path) {
 
 int st_model_create(st_model **out, const st_config *cfg, const char *weights_path, uint64_t seed,
                     const kn_backend *backend) {
+    return st_model_create_with(out, cfg, weights_path, seed, &(st_model_opts){.backend = backend});
+}
+
+/* A new instance of backend b at `threads` into m->ctx (the old one is freed). */
+static int new_ctx(st_model *m, const kn_backend *b, int threads) {
+    char err[320];
+    kn_ctx *c;
+    if (kn_ctx_create(&c, b, threads, err, sizeof err) != 0) return st_fail(ST_ERR_ARG, "%s", err);
+    kn_ctx_free(m->ctx);
+    m->ctx = c;
+    return ST_OK;
+}
+
+int st_model_create_with(st_model **out, const st_config *cfg, const char *weights_path, uint64_t seed,
+                         const st_model_opts *o) {
     *out = NULL;
+    const kn_backend *backend = o->backend;
     st_model *m = calloc(1, sizeof *m);
     if (!m) return st_fail(ST_ERR_NOMEM, "out of memory");
     int rc = ST_OK;
@@ -50,24 +64,22 @@ int st_model_create(st_model **out, const st_config *cfg, const char *weights_pa
     else rc = config_from_file(weights_path, &m->cfg);
     if (!rc) rc = st_config_validate(&m->cfg);
     if (rc) goto fail;
-    m->backend = backend ? backend : kn_backend_default();
-    if (kn_backend_resolve(m->backend, &m->ops) != 0) {
-        rc = st_fail(ST_ERR_ARG, "backend '%s' is not supported on this CPU", m->backend->name);
-        goto fail;
-    }
-    m->fold_bn = (m->backend->flags & KN_FOLD_BN) != 0;
+    if ((rc = new_ctx(m, backend ? backend : kn_backend_default(), o->threads))) goto fail;
+    m->fold_bn = (m->ctx->backend->flags & KN_FOLD_BN) != 0;
+    m->allow_nonfinite = o->allow_nonfinite;
     if ((rc = st_weights_declare(m))) goto fail;
     if (weights_path && (rc = check_file_holds_weights(m, weights_path))) goto fail;
     m->arena = aligned_alloc(64, (m->arena_floats ? m->arena_floats : 16) * sizeof(float));
     if (!m->arena) { rc = st_fail(ST_ERR_NOMEM, "out of memory for %zu weights", m->arena_floats); goto fail; }
     rc = weights_path ? st_weights_load(m, weights_path) : st_weights_seed(m, seed);
     if (rc) goto fail;
-    if (!allow_nonfinite && (rc = st_weights_check_finite(m))) {
+    if (!m->allow_nonfinite && (rc = st_weights_check_finite(m))) {
         rc = st_fail(rc, "%s: %s (--allow-nonfinite to run anyway)", weights_path ? weights_path : "seeded weights",
                      st_last_error());
         goto fail;
     }
-    if ((rc = st_weights_derive(m))) goto fail;
+    if (m->fold_bn && (rc = st_weights_derive(m))) goto fail; /* only backends that ask fold */
+    if ((rc = st_weights_prepare(m))) goto fail;
     *out = m;
     return ST_OK;
 fail:
@@ -81,15 +93,22 @@ void st_model_free(st_model *m) {
     free(m->decls);
     free(m->arena);
     free(m->derived);
+    free(m->prepared);
     free(m->work);
+    kn_ctx_free(m->ctx);
     free(m->rpe_bias);
     free(m);
 }
 
 const st_config *st_model_config(const st_model *m) { return &m->cfg; }
-const kn_backend *st_model_backend(const st_model *m) { return m->backend; }
-void st_model_set_ops(st_model *m, const kn_ops *ops) { m->ops = *ops; }
-const kn_ops *st_model_ops(const st_model *m) { return &m->ops; }
+const kn_backend *st_model_backend(const st_model *m) { return m->ctx->backend; }
+kn_ctx *st_model_ctx(const st_model *m) { return m->ctx; }
+int st_model_set_threads(st_model *m, int threads) { return new_ctx(m, m->ctx->backend, threads); }
+void st_model_memory(const st_model *m, st_model_mem *mem) {
+    mem->weights = m->arena_floats * sizeof(float);
+    mem->prepared = m->derived_floats * sizeof(float) + m->prepared_bytes;
+    mem->workspace = m->work_floats * sizeof(float);
+}
 void st_model_set_hooks(st_model *m, const st_hooks *hooks) {
     if (hooks) m->hooks = *hooks;
     else memset(&m->hooks, 0, sizeof m->hooks);
@@ -120,9 +139,8 @@ static void plan_stage_sizes(const st_model *m, const st_stage_geo *s, int batch
     z->zsum = MAXZ(z->zsum, B * toks);
     z->qkv = MAXZ(z->qkv, B * 3 * C * toks);
     z->ao = MAXZ(z->ao, B * C * toks);
-    int threads = kn_get_threads();
-    z->scratch = MAXZ(z->scratch, m->ops.attention_scratch(batch * s->groups, s->heads, s->c / s->heads,
-                                                            s->tokens, threads));
+    z->scratch = MAXZ(z->scratch, m->ctx->ops.attention_scratch(m->ctx, batch * s->groups, s->heads,
+                                                                 s->c / s->heads, s->tokens));
     size_t tt = (size_t)s->tokens * s->tokens;
     if (capture & ST_CAPTURE_ATTN) z->probs = MAXZ(z->probs, B * s->groups * s->heads * tt);
     if (m->cfg.pos == ST_POS_RPE) z->rpe += (size_t)s->depth * s->heads * tt;
@@ -142,8 +160,9 @@ int st_model_plan(st_model *m, int batch, int h, int w, unsigned capture) {
     size_t head = B * feat * g.s[3].h * g.s[3].w;
     z.hid = MAXZ(z.hid, head);
     size_t ape = m->cfg.pos == ST_POS_APE ? (size_t)m->cfg.embed_dim[0] * g.stem_h[g.nstem - 1] * g.stem_w[g.nstem - 1] : 0;
+    size_t kscratch = kn_ctx_scratch_floats(m->ctx); /* the backend's fixed scratch, at its threads */
     size_t parts[] = {z.act, z.act, z.act, z.act, z.hid, z.hid, z.pad, z.pad, z.assoc, z.stok, z.stok, z.zsum,
-                      z.qkv, z.ao, z.ao, z.scratch, z.probs, B * feat, ape, z.rpe};
+                      z.qkv, z.ao, z.ao, z.scratch, z.probs, B * feat, ape, kscratch, z.rpe};
     size_t total = 0;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         if (parts[i] > WORK_LIMIT) goto too_big;
@@ -157,10 +176,10 @@ int st_model_plan(st_model *m, int batch, int h, int w, unsigned capture) {
     if (!m->work) return st_fail(ST_ERR_NOMEM, "out of memory for a %.1f GiB workspace (batch %d, %dx%d)",
                                  total * 4.0 / (1 << 30), batch, h, w);
     m->work_floats = total;
-    float *p = m->work;
+    float *p = m->work, *kscratch_at = NULL;
     float **slots[] = {&m->x0, &m->x1, &m->t0, &m->br, &m->h0, &m->h1, &m->pad, &m->up, &m->assoc,
                        &m->stok, &m->stok2, &m->zsum, &m->qkv, &m->ao, &m->ao2, &m->attn_scratch, &m->probs,
-                       &m->pooled, &m->ape_run, NULL};
+                       &m->pooled, &m->ape_run, &kscratch_at, NULL};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         float *slot_start = p;
         p += (parts[i] + 15) / 16 * 16;
@@ -183,9 +202,13 @@ int st_model_plan(st_model *m, int batch, int h, int w, unsigned capture) {
     if (m->ape_run)
         st_resize_bicubic(m->ape, m->cfg.embed_dim[0], m->ape_h, m->ape_w, g.stem_h[g.nstem - 1],
                           g.stem_w[g.nstem - 1], m->ape_run);
+    if (kscratch && kn_ctx_bind_scratch(m->ctx, kscratch_at, kscratch) != 0)
+        return st_fail(ST_ERR_ARG, "%s", m->ctx->error);
     m->geo = g;
     m->batch = batch;
     m->capture = capture;
+    m->plan_threads = m->ctx->threads;
+    m->plan_backend = m->ctx->backend;
     return ST_OK;
 too_big:
     return st_fail(ST_ERR_RANGE, "batch %d at %dx%d needs more than %zu GiB of workspace", batch, h, w,

@@ -11,6 +11,7 @@ typedef struct {
     float *bn_w, *bn_b, *bn_mean, *bn_var; /* BatchNorm [cout], or NULL */
     float *fold_scale, *fold_shift; /* derived: the BN as y = x*scale + shift */
     float *fold_w, *fold_b;        /* derived (KN_FOLD_BN, conv then BN): BN folded into w, b */
+    kn_weight hw, fold_hw;         /* w / fold_w as the ops get them (with the backend's prepared form) */
 } st_conv_bn;
 
 typedef struct {
@@ -27,6 +28,8 @@ typedef struct {
     float *fc2_w, *fc2_b;          /* [c][hid], [c] */
     float *fc1f_w, *fc1f_b;        /* derived (KN_FOLD_BN): norm2 folded into fc1 */
     int rpe_gh, rpe_gw;            /* token grid the RPE table was built for */
+    /* the weights as the ops get them (reference + the backend's prepared form) */
+    kn_weight cpe_hw, qkv_hw, proj_hw, ref_hw[3], fc1_hw, fc1f_hw, dw_hw, fc2_hw;
 } st_block;
 
 typedef struct {
@@ -53,10 +56,10 @@ typedef struct {
 
 struct st_model {
     st_config cfg;
-    const kn_backend *backend;
-    kn_ops ops;
+    kn_ctx *ctx;                   /* the backend instance every op runs on */
     st_hooks hooks;
-    int fold_bn;
+    int fold_bn;                   /* the backend asked for BatchNorm folding (KN_FOLD_BN) */
+    int allow_nonfinite;
 
     /* weights */
     float *arena;                  /* every learned tensor, float32 */
@@ -72,12 +75,18 @@ struct st_model {
     st_conv_bn head_proj;          /* proj 1x1 + norm (projection > 0) */
     float *head_ln_w, *head_ln_b;  /* norm (projection == 0): LayerNorm over channels [c3] */
     float *head_w, *head_b;        /* [classes][feat], [classes] */
-    float *derived;                /* arena of derived (folded) weights */
+    kn_weight head_hw;
+    float *derived;                /* arena of derived (folded) weights, only if fold_bn */
+    size_t derived_floats;
+    void *prepared;                /* arena of the backend's prepared weights (kn_backend.prepare) */
+    size_t prepared_bytes;
 
     /* run state, sized by st_model_plan */
     st_geometry geo;
     int batch;
     unsigned capture;
+    int plan_threads;              /* the ctx's threads the scratch was sized for */
+    const kn_backend *plan_backend;
     float *work;                   /* the one workspace */
     size_t work_floats;
     float *x0, *x1;                /* [batch][act]: main activations, ping-pong */
@@ -104,4 +113,7 @@ int st_weights_seed(st_model *m, uint64_t seed);
 int st_weights_load(st_model *m, const char *path);   /* file already validated */
 int st_weights_derive(st_model *m);                   /* BN folding etc. */
 int st_weights_check_finite(const st_model *m);
+/* prepare.c: fills every kn_weight handle (ref) and runs the backend's prepare on each
+ * weight the forward pass uses, into one arena (m->prepared). */
+int st_weights_prepare(st_model *m);
 #endif
