@@ -8,6 +8,7 @@
 #include "variants/ablation.h"
 #include "variants/config.h"
 #include "variants/json.h"
+#include "variants/st_closest.h"
 #include "variants/st_error.h"
 
 typedef struct {
@@ -175,37 +176,15 @@ static const char *const known_keys[] = {"embed_dim", "depths", "num_heads", "n_
                                          "window", "init_values", "pos_size", "stem", "pos", "ffn", "attn",
                                          "refine", NULL};
 
-/* Edit distance of a and b (insert, delete, replace, swap of neighbours), capped at 9. */
-static int distance(const char *a, const char *b) {
-    size_t m = strlen(a), n = strlen(b);
-    if (m > 40 || n > 40) return 9;
-    int d[41][41];
-    for (size_t i = 0; i <= m; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= n; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= m; i++)
-        for (size_t j = 1; j <= n; j++) {
-            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    return d[m][n] < 9 ? d[m][n] : 9;
-}
-
 /* An unknown key is an error, not a warning: a misspelt "n_iters" would otherwise
  * leave n_iter at its default and give wrong logits without a word. */
 static int check_keys(const js_value *root, const char *source) {
     for (int k = 0; k < root->count; k++) {
-        const char *key = root->keys[k], *close = NULL;
-        int known = 0, best = 3; /* suggest keys at most 2 edits away */
-        for (int i = 0; known_keys[i] && !known; i++) {
-            int d = distance(key, known_keys[i]);
-            known = d == 0;
-            if (d < best) best = d, close = known_keys[i];
-        }
+        const char *key = root->keys[k];
+        int known = 0, nkeys = 0;
+        for (; known_keys[nkeys]; nkeys++) known |= !strcmp(key, known_keys[nkeys]);
         if (known) continue;
+        const char *close = st_closest(key, known_keys, nkeys);
         if (close)
             return st_fail(ST_ERR_FORMAT, "%s: config key '%.64s' is unknown (did you mean '%s'?)", source, key, close);
         char list[256] = "";
