@@ -66,12 +66,13 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_COMMON_OBJ) $(BUILD)/libstvit.a
 deps:
 	@sh harness/install-deps.sh
 
-# Every cmocka test binary; each runs from the project root so tests/data is found.
-# tests/test_faults.c runs $(STVIT_BIN), the command-line program of this build.
+# Every cmocka test binary, then the converter's test (Python + numpy); each runs from
+# the project root so tests/data is found. tests/test_faults.c and tests/test_converter.py
+# run $(STVIT_BIN), the command-line program of this build.
 test: export STVIT_BIN ?= $(BUILD)/stvit
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/stvit $(TEST_BIN)
-	@sh tests/run-tests.sh $(TEST_BIN)
+	@sh tests/run-tests.sh $(TEST_BIN) tests/test_converter.py
 
 # The sbatch scripts of harness/slurm/ on a one-node Slurm cluster started here, as root
 # (installs Debian's Slurm and munge when missing; stops everything it started).

@@ -107,7 +107,7 @@ void hx_usage_print(FILE *f, const hx_usage *u);
  * HX_EXIT_USAGE. */
 int hx_usage_exit(const hx_usage *u, int rc);
 
-/* The one of names[0..n) closest to word by edit distance, or NULL when none is
+/* st_closest (variants/st_closest.h): the one of names[0..n) closest to word, or NULL when none is
  * close enough to be a slip (distance at most 2, and under half of word's length). */
 const char *hx_closest(const char *word, const char *const *names, int n);
 /* Appends " (did you mean 'X'?)" to buf when hx_closest finds X. */

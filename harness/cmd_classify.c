@@ -6,30 +6,13 @@
 #include <string.h>
 #include "harness/commands.h"
 #include "harness/image.h"
+#include "harness/labels.h"
 #include "harness/model_opts.h"
 #include "harness/results.h"
 #include "harness/topk.h"
 #include "variants/st_error.h"
 
 #define MAX_IMAGES 4096   /* on the command line; --list streams any number */
-
-/* Class names, one per line; NULL names when no file is given. */
-static int load_names(const char *path, int classes, char ***out) {
-    *out = NULL;
-    if (!path) return ST_OK;
-    FILE *f = fopen(path, "r");
-    if (!f) return st_fail(ST_ERR_IO, "%s: cannot open the labels file", path);
-    char **names = calloc(classes, sizeof *names), line[512];
-    int n = 0;
-    while (names && n < classes && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = 0;
-        names[n++] = strdup(line);
-    }
-    fclose(f);
-    if (!names) return st_fail(ST_ERR_NOMEM, "out of memory");
-    *out = names;
-    return ST_OK;
-}
 
 /* The images to classify: the command line's, then the lines of --list (a file, or
  * "-" for stdin), read as they are needed so a list of any length streams. */
@@ -148,7 +131,7 @@ int hx_cmd_classify(int argc, char **argv) {
         goto done;
     }
     classes = st_model_config(m)->num_classes;
-    if ((rc = load_names(labels, classes, &names))) { fprintf(stderr, "stvit classify: %s\n", st_last_error()); goto done; }
+    if (labels && (rc = hx_class_names_read(labels, classes, &names))) { fprintf(stderr, "stvit classify: %s\n", st_last_error()); goto done; }
     size_t per = (size_t)3 * r * r;
     input = malloc(sizeof(float) * per * nb);
     logits = malloc(sizeof(float) * classes * nb);
@@ -182,8 +165,7 @@ int hx_cmd_classify(int argc, char **argv) {
     status = 0;
 done:
     if (src.list && src.list != stdin) fclose(src.list);
-    if (names) for (int c = 0; c < classes; c++) free(names[c]);
-    free(names);
+    hx_class_names_free(names, classes);
     free(input);
     free(logits);
     free(batch_paths);

@@ -11,6 +11,7 @@
 
 #include "harness/image.h"
 #include "variants/st_error.h"
+#include "variants/st_file.h"
 #include "viz/png.h"
 
 typedef struct {
@@ -114,17 +115,18 @@ int hx_image_load(const char *path, hx_image *out) {
     static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     static const unsigned char jpeg_magic[3] = {0xff, 0xd8, 0xff};
     memset(out, 0, sizeof *out);
-    FILE *file = fopen(path, "rb");
-    if (!file) return st_fail(ST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *file;
+    int rc = st_fopen_read(path, &file);
+    if (rc) return rc;
     unsigned char head[8];
     size_t n = fread(head, 1, sizeof head, file);
-    int rc;
     if (ferror(file)) {
         rc = st_fail(ST_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
     } else if (n == 0) {
         rc = st_fail(ST_ERR_FORMAT, "%s: empty file, not a PNG or JPEG file", path);
     } else if (n == 8 && memcmp(head, png_magic, 8) == 0) {
-        rc = vz_png_read(path, &out->rgb, &out->w, &out->h);
+        rewind(file);
+        rc = vz_png_read_stream(file, path, &out->rgb, &out->w, &out->h);
     } else if (n >= 3 && memcmp(head, jpeg_magic, 3) == 0) {
         rewind(file);
         rc = load_jpeg(path, file, out);

@@ -10,7 +10,9 @@ typedef struct {
 
 /* Loads a PNG (libpng) or JPEG (libjpeg-turbo) file, told apart by its first bytes,
  * as RGB8. PNG: any colour type and bit depth; alpha is dropped, not composited,
- * and 16-bit samples keep their high byte (as PIL's convert("RGB")). JPEG: colour,
+ * 16-bit colour samples keep their high byte and 16-bit grey is clipped to 0..255
+ * (both as PIL's convert("RGB"); see viz/png.h). Not a regular file (a folder, a
+ * FIFO): refused without blocking. JPEG: colour,
  * greyscale and CMYK/YCCK (converted like PIL). EXIF orientation is not applied
  * (PIL does not either). Corrupt or truncated files, images with an empty side or
  * larger than 100 megapixels or 32768 pixels a side are refused before decoding. */

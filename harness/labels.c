@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "harness/labels.h"
 #include "variants/st_error.h"
+#include "variants/st_file.h"
 
 #define MAX_LABELS_BYTES (256L << 20)
 #define MAX_CLASS 1000000000L
@@ -95,22 +96,68 @@ int hx_labels_parse(const char *text, size_t len, const char *source, hx_labels 
     return rc;
 }
 
+/* The whole file as a NUL-terminated text of *size bytes. */
+static int read_text(const char *path, char **text, long *size) {
+    *text = NULL;
+    *size = -1;
+    FILE *f;
+    int rc = st_fopen_read(path, &f);
+    if (rc) return rc;
+    if (!fseek(f, 0, SEEK_END)) *size = ftell(f);
+    if (*size < 0 || fseek(f, 0, SEEK_SET)) rc = st_fail(ST_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    else if (*size > MAX_LABELS_BYTES) rc = st_fail(ST_ERR_RANGE, "%s: larger than %ld MB", path, MAX_LABELS_BYTES >> 20);
+    else if (!(*text = malloc((size_t)*size + 1))) rc = st_fail(ST_ERR_NOMEM, "%s: out of memory", path);
+    else if (fread(*text, 1, (size_t)*size, f) != (size_t)*size) rc = st_fail(ST_ERR_IO, "%s: read failed", path);
+    fclose(f);
+    if (rc) { free(*text); *text = NULL; }
+    else (*text)[*size] = 0;
+    return rc;
+}
+
 int hx_labels_read(const char *path, hx_labels *out) {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) return st_fail(ST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *text = NULL;
-    long size = -1;
-    if (!fseek(f, 0, SEEK_END)) size = ftell(f);
-    int rc = ST_OK;
-    if (size < 0 || fseek(f, 0, SEEK_SET)) rc = st_fail(ST_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-    else if (size > MAX_LABELS_BYTES) rc = st_fail(ST_ERR_RANGE, "%s: larger than %ld MB", path, MAX_LABELS_BYTES >> 20);
-    else if (!(text = malloc((size_t)size + 1))) rc = st_fail(ST_ERR_NOMEM, "%s: out of memory", path);
-    else if (fread(text, 1, (size_t)size, f) != (size_t)size) rc = st_fail(ST_ERR_IO, "%s: read failed", path);
-    fclose(f);
+    char *text;
+    long size;
+    int rc = read_text(path, &text, &size);
     if (!rc) rc = hx_labels_parse(text, (size_t)size, path, out);
     free(text);
     return rc;
+}
+
+void hx_class_names_free(char **names, int classes) {
+    if (names)
+        for (int c = 0; c < classes; c++) free(names[c]);
+    free(names);
+}
+
+int hx_class_names_read(const char *path, int classes, char ***out) {
+    *out = NULL;
+    char *text;
+    long size;
+    int rc = read_text(path, &text, &size);
+    if (rc) return rc;
+    int lines = 0;   /* a last line without a newline counts */
+    for (long i = 0; i < size; i++) lines += text[i] == '\n' || i == size - 1;
+    char **names = NULL;
+    if (lines != classes)
+        rc = st_fail(ST_ERR_FORMAT, "%s: %d class name%s, but the model has %d classes", path, lines,
+                     lines == 1 ? "" : "s", classes);
+    else if (memchr(text, 0, (size_t)size))
+        rc = st_fail(ST_ERR_FORMAT, "%s: NUL byte: not a text file", path);
+    else if (!(names = calloc((size_t)classes, sizeof *names)))
+        rc = st_fail(ST_ERR_NOMEM, "%s: out of memory", path);
+    char *at = text;
+    for (int c = 0; c < classes && !rc; c++) {
+        size_t len = strcspn(at, "\n");
+        size_t keep = len && at[len - 1] == '\r' ? len - 1 : len;
+        if (keep == 0) rc = st_fail(ST_ERR_FORMAT, "%s:%d: empty class name", path, c + 1);
+        else if (!(names[c] = strndup(at, keep))) rc = st_fail(ST_ERR_NOMEM, "%s: out of memory", path);
+        at += len + 1;
+    }
+    free(text);
+    if (rc) { hx_class_names_free(names, classes); return rc; }
+    *out = names;
+    return ST_OK;
 }
 
 static const hx_label_entry *find_exact(const hx_labels *l, const char *name) {

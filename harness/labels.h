@@ -32,6 +32,14 @@ int hx_labels_parse(const char *text, size_t len, const char *source, hx_labels 
 int hx_labels_read(const char *path, hx_labels *out);
 void hx_labels_free(hx_labels *l);
 
+/* Class names for display (classify --labels): one name per line, line i naming class
+ * i; a trailing "\r" is dropped, a last line without "\n" counts. *names = [classes]
+ * malloc'd strings (free with hx_class_names_free). Refused: not a regular file (a
+ * folder, a FIFO), an empty line, and a count other than classes (both counts named:
+ * 3 names or 1001 for a 1000-class model is the wrong file, not a file to pad or cut). */
+int hx_class_names_read(const char *path, int classes, char ***names);
+void hx_class_names_free(char **names, int classes);
+
 /* The entry for an image (path relative to the image folder): the entry with that
  * exact path, else the one named by its basename; NULL if none. */
 const hx_label_entry *hx_labels_find(const hx_labels *l, const char *rel);

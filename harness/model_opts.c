@@ -80,6 +80,12 @@ int hx_model_config(const hx_model_opts *o, st_config *cfg) {
     } else if ((rc = config_named(o->variant ? o->variant : "S", cfg))) {
         return rc;
     }
+    /* Fewer values than stages: the last one repeats (one value sets every stage). More
+     * would be cut without a word, so they are refused. */
+    if (o->n_iter.n > ST_STAGES)
+        return st_fail(ST_ERR_ARG, "--n-iter: %d values, but the network has %d stages", o->n_iter.n, ST_STAGES);
+    if (o->stoken.n > ST_STAGES)
+        return st_fail(ST_ERR_ARG, "--stoken: %d values, but the network has %d stages", o->stoken.n, ST_STAGES);
     for (int i = 0; i < ST_STAGES; i++) {
         if (o->n_iter.n) cfg->n_iter[i] = (int)o->n_iter.v[i < o->n_iter.n ? i : o->n_iter.n - 1];
         if (o->stoken.n) cfg->stoken[i][0] = cfg->stoken[i][1] = (int)o->stoken.v[i < o->stoken.n ? i : o->stoken.n - 1];

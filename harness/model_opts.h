@@ -26,8 +26,8 @@ typedef struct {
     {"--precision", HX_OPT_STRING, &(o).precision, 0, 0, "f32|bf16", "arithmetic: f32 (default, exact) or bf16 (fastest bf16 backend)"}, \
     {"--threads", HX_OPT_INT, &(o).threads, 0, 1024, "N", "threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK or the CPUs allowed)"},                    \
     {"--seed", HX_OPT_INT, &(o).seed, 0, 2147483647, "N", "seed of the random weights (default 0)"},            \
-    {"--n-iter", HX_OPT_INTS, &(o).n_iter, 1, 64, "LIST", "association iterations per stage, e.g. 2,2,1,1"},   \
-    {"--stoken", HX_OPT_INTS, &(o).stoken, 1, 256, "LIST", "super token size per stage, e.g. 4,2,1,1"},        \
+    {"--n-iter", HX_OPT_INTS, &(o).n_iter, 1, 64, "LIST", "association iterations per stage, 1-4 values (the last repeats), e.g. 2,2,1,1"},   \
+    {"--stoken", HX_OPT_INTS, &(o).stoken, 1, 256, "LIST", "super token size per stage, 1-4 values (the last repeats), e.g. 4,2,1,1"},       \
     {"--attn", HX_OPT_STRING, &(o).attn, 0, 0, "KIND", "attention kind: sta (default), global or window"},    \
     {"--allow-nonfinite", HX_OPT_FLAG, &(o).allow_nonfinite, 0, 0, NULL, "run weights holding NaN/Inf"}
 

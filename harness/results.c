@@ -10,6 +10,7 @@
 #include "harness/results.h"
 #include "variants/formats/json.h"
 #include "variants/st_error.h"
+#include "variants/st_file.h"
 
 #define MAX_COLS 4096
 #define MAX_FILE_BYTES (1L << 30)
@@ -438,8 +439,9 @@ int hx_table_save(const char *path, const hx_table *t) {
 /* ---- reading ---- */
 
 static int read_file(const char *path, char **text, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return st_fail(ST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f;
+    int rc = st_fopen_read(path, &f);
+    if (rc) return rc;
     char *buf = NULL;
     size_t n = 0, cap = 0;
     for (;;) {
