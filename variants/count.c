@@ -114,7 +114,12 @@ int st_count(const st_config *cfg, int h, int w, st_counts *out) {
     const st_stage_geo *s3 = &g.s[3];
     int64_t n3 = (int64_t)s3->h * s3->w, feat = cfg->projection ? cfg->projection : s3->c;
     if (cfg->projection) add(out, 5, "conv1x1", feat * s3->c * n3);
-    add(out, 5, "norm", (cfg->projection ? 2 : 5) * feat * n3); /* BatchNorm, or LayerNorm without projection */
+    /* The head norm is a BatchNorm (2 per element). Without the projection (ablation rows 1-2) the
+     * spec's figures count it at 5 per element: row 3 - row 2 = 26,202,112 flops there, which with
+     * everything else equal leaves 5 * C3 * n3 for it (fvcore counts a BatchNorm in training mode,
+     * or a LayerNorm, so). Counted as the spec's acceptance figures have it; the network stays the
+     * spec's BN(C3). The deviation is 3 * C3 * n3 (75,264 flops for STViT-S at 224x224). */
+    add(out, 5, "norm", (cfg->projection ? 2 : 5) * feat * n3);
     add(out, 5, "pool", feat * n3);
     add(out, 5, "linear", feat * cfg->num_classes);
     return ST_OK;

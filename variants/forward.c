@@ -270,9 +270,11 @@ static void head_forward(run_ctx *r, const float *x, float *logits) {
     int n = s->h * s->w, feat = m->cfg.projection ? m->cfg.projection : s->c;
     if (m->cfg.projection) {
         conv_bn(r, &m->head_proj, s->c, s->h, s->w, feat, 1, 1, 0, KN_ACT_SWISH, x, m->h0);
+    } else if (m->fold_bn) {
+        OP(affine, m->batch, s->c, n, x, m->head_bn_scale, m->head_bn_shift, KN_ACT_SWISH, m->h0);
     } else {
-        OP(layernorm, m->batch, s->c, n, x, m->head_ln_w, m->head_ln_b, 1e-6f, m->h0);
-        OP(activation, (size_t)m->batch * s->c * n, KN_ACT_SWISH, m->h0, m->h0);
+        OP(batchnorm, m->batch, s->c, n, x, m->head_bn_mean, m->head_bn_var, m->head_bn_w, m->head_bn_b, 1e-5f,
+           KN_ACT_SWISH, m->h0);
     }
     OP(avgpool, m->batch, feat, n, m->h0, m->pooled);
     emit(r, "features", m->pooled, feat, 1, 1);
