@@ -16,7 +16,7 @@
 #include <png.h>
 #include <jpeglib.h>
 
-#include "harness/image.h"
+#include "harness/image/image.h"
 #include "variants/st_error.h"
 
 static int group_setup(void **state) { return tu_tmpdir_create("image"); }

@@ -14,11 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "harness/image.h"
-#include "harness/image_list.h"
-#include "harness/labels.h"
-#include "harness/model_opts.h"
-#include "harness/results.h"
+#include "harness/image/image.h"
+#include "harness/eval/image_list.h"
+#include "harness/eval/labels.h"
+#include "harness/cli/model_opts.h"
+#include "harness/results/results.h"
 #include "tests/common/testutil.h"
 #include "variants/config.h"
 #include "variants/formats/safetensors.h"

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "harness/bench.h"
-#include "harness/node_profile.h"
+#include "harness/bench/bench.h"
+#include "harness/bench/node_profile.h"
 #include "tests/common/testutil.h"
 #include "variants/catalog.h"
 #include "variants/count.h"

@@ -1,5 +1,5 @@
 /* st_closest.h — "did you mean": the known name nearest a misspelt one, for option
- * names (harness/cli.c) and config keys (variants/config.c). */
+ * names (harness/cli/cli.c) and config keys (variants/config.c). */
 #ifndef ST_CLOSEST_H
 #define ST_CLOSEST_H
 

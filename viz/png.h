@@ -1,5 +1,5 @@
 /* png.h — reading and writing 8-bit RGB PNG files (libpng).
- * viz/ is below harness/: harness/image.c uses vz_png_read_stream for its PNG input. */
+ * viz/ is below harness/: harness/image/image.c uses vz_png_read_stream for its PNG input. */
 #ifndef VZ_PNG_H
 #define VZ_PNG_H
 #include <stdio.h>
