@@ -34,6 +34,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "kernels/amx/bf16.h"
+#include "variants/catalog.h"
 #include "tests/common/testutil.h"
 #include "variants/config.h"
 #include "variants/model.h"
