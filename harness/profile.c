@@ -11,12 +11,14 @@ const char *const hx_prof_slot_names[HX_PROF_SLOTS] = {
     "gemm", "pointwise", "conv", "dwconv", "layernorm", "batchnorm", "affine", "activation",
     "scale_add", "avgpool", "linear", "sta_pool", "sta_associate", "sta_aggregate",
     "sta_upsample", "attention", "pad", "crop", "window_gather", "window_scatter", "copy",
+    "space_to_depth", "tokens_embed",
 };
 const char *const hx_prof_slot_labels[HX_PROF_SLOTS] = {
     "gemm", "conv 1x1", "conv kxk", "depthwise conv", "LayerNorm", "BatchNorm",
     "BatchNorm (folded)", "activation", "residual add", "average pool", "linear",
     "STA pool", "STA association", "STA aggregation", "STA upsampling", "attention",
-    "pad", "crop", "window gather", "window scatter", "copy",
+    "pad", "crop", "window gather", "window scatter", "copy", "patch merging gather",
+    "class token + position table",
 };
 const char *const hx_prof_scope_names[HX_PROF_SCOPES] = {
     "stem", "stage0", "stage1", "stage2", "stage3", "head", "other",
@@ -86,6 +88,10 @@ static void w_crop(const kn_layout_args *a) { TIMED(HX_PROF_CROP, real.crop(a));
 static void w_window_gather(const kn_layout_args *a) { TIMED(HX_PROF_WINDOW_GATHER, real.window_gather(a)); }
 static void w_window_scatter(const kn_layout_args *a) { TIMED(HX_PROF_WINDOW_SCATTER, real.window_scatter(a)); }
 static void w_copy(const kn_layout_args *a) { TIMED(HX_PROF_COPY, real.copy(a)); }
+static void w_space_to_depth(const kn_layout_args *a) { TIMED(HX_PROF_SPACE_TO_DEPTH, real.space_to_depth(a)); }
+static void w_tokens_embed(int batch, int c, int n, const float *x, const float *cls, const float *pos, float *y) {
+    TIMED(HX_PROF_TOKENS_EMBED, real.tokens_embed(batch, c, n, x, cls, pos, y));
+}
 
 static void on_scope(void *ud, const char *part) {
     hx_profile *p = ud;
@@ -105,6 +111,7 @@ void hx_profile_start(hx_profile *p, const kn_ops *ops, kn_ops *wrapped, st_hook
     WRAP(affine); WRAP(activation); WRAP(scale_add); WRAP(avgpool); WRAP(linear);
     WRAP(sta_pool); WRAP(sta_associate); WRAP(sta_aggregate); WRAP(sta_upsample); WRAP(attention);
     WRAP(pad); WRAP(crop); WRAP(window_gather); WRAP(window_scatter); WRAP(copy);
+    WRAP(space_to_depth); WRAP(tokens_embed);
 #undef WRAP
     *hooks = (st_hooks){.scope = on_scope, .ud = p};
 }

@@ -68,6 +68,10 @@ static void run_node(run_ctx *r, const st_node *n) {
     case ST_OP_WINDOW_GATHER: k->window_gather(&a->layout); break;
     case ST_OP_WINDOW_SCATTER: k->window_scatter(&a->layout); break;
     case ST_OP_COPY: k->copy(&a->layout); break;
+    case ST_OP_SPACE_TO_DEPTH: k->space_to_depth(&a->layout); break;
+    case ST_OP_TOKENS_EMBED:
+        k->tokens_embed(a->embed.batch, a->embed.c, a->embed.n, a->embed.x, a->embed.cls, a->embed.pos, a->embed.y);
+        break;
     case ST_OP_TAP: tap(r, n); break;
     case ST_OP_CAPTURE:
         if (m->hooks.attention) m->hooks.attention(m->hooks.ud, &a->cap);

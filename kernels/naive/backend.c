@@ -26,6 +26,8 @@ static void naive_init(kn_ops *o) {
     o->window_gather = kn_window_gather__naive;
     o->window_scatter = kn_window_scatter__naive;
     o->copy = kn_copy__naive;
+    o->space_to_depth = kn_space_to_depth__naive;
+    o->tokens_embed = kn_tokens_embed__naive;
 }
 
 const kn_backend kn_backend_naive = {

@@ -40,6 +40,9 @@ void kn_crop__naive(const kn_layout_args *a);
 void kn_window_gather__naive(const kn_layout_args *a);
 void kn_window_scatter__naive(const kn_layout_args *a);
 void kn_copy__naive(const kn_layout_args *a);
+void kn_space_to_depth__naive(const kn_layout_args *a);
+void kn_tokens_embed__naive(int batch, int c, int n, const float *x, const float *cls, const float *pos,
+                            float *y);
 
 /* Neighbour k (0..8, row-major 3x3) of cell (cy, cx) on an hh x ww grid:
  * its index, or -1 when it lies outside the grid. */

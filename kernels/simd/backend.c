@@ -80,6 +80,8 @@ static void simd_init(kn_ops *o) {
     o->window_gather = kn_simd_window_gather;
     o->window_scatter = kn_simd_window_scatter;
     o->copy = kn_simd_copy;
+    o->space_to_depth = kn_simd_space_to_depth;
+    o->tokens_embed = kn_simd_tokens_embed;
 }
 
 const kn_backend kn_backend_simd = {

@@ -148,6 +148,8 @@ void kn_simd_crop(const kn_layout_args *a);
 void kn_simd_window_gather(const kn_layout_args *a);
 void kn_simd_window_scatter(const kn_layout_args *a);
 void kn_simd_copy(const kn_layout_args *a);
+void kn_simd_space_to_depth(const kn_layout_args *a);
+void kn_simd_tokens_embed(int batch, int c, int n, const float *x, const float *cls, const float *pos, float *y);
 
 void kn_simd_dwconv_part(const kn_dwconv_args *a, int part, int nparts);
 void kn_simd_layernorm_part(int batch, int c, int n, const float *x, const float *gamma,
