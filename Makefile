@@ -27,7 +27,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_COMMON := $(sort $(wildcard tests/common/*.c))
 TEST_COMMON_OBJ := $(TEST_COMMON:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test deps clean run plots sanitize fuzz peers bench-full
+.PHONY: all test deps clean run plots sanitize fuzz peers bench-full slurm-test
 all: $(BUILD)/stvit
 
 $(BUILD)/obj/%__avx2.o: %__avx2.c
@@ -64,6 +64,12 @@ test: export STVIT_BIN ?= $(BUILD)/stvit
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/stvit $(TEST_BIN)
 	@sh tests/run-tests.sh $(TEST_BIN)
+
+# The sbatch scripts of harness/slurm/ on a one-node Slurm cluster started here, as root
+# (installs Debian's Slurm and munge when missing; stops everything it started).
+slurm-test: deps
+	@$(MAKE) --no-print-directory $(BUILD)/stvit $(BUILD)/tests/tools/make_evalset
+	@BUILD=$(BUILD) bash tests/slurm-test.sh
 
 # The whole test suite built with ASan + UBSan (gcc) into build-san/, then every fuzz
 # target for FUZZ_SECONDS each (clang + libFuzzer). See tests/ROBUSTNESS.md.

@@ -18,6 +18,7 @@
 #include "harness/model_opts.h"
 #include "harness/progress.h"
 #include "harness/results.h"
+#include "harness/threads.h"
 #include "kernels/kernels.h"
 #include "variants/ablation.h"
 #include "variants/count.h"
@@ -340,7 +341,7 @@ int hx_cmd_ablate(int argc, char **argv) {
         {"--res", HX_OPT_INT, &a.res, ST_MIN_INPUT, ST_MAX_INPUT, "N", "square input side (default 224)"},
         {"--backend", HX_OPT_STRING, &a.backend, 0, 0, "NAME", "kernel backend (default: the fastest)"},
         {"--batch", HX_OPT_INT, &a.batch, 1, 4096, "N", "images per forward pass (default 1)"},
-        {"--threads", HX_OPT_INT, &a.threads, 0, 1024, "N", "threads (default: all cores)"},
+        {"--threads", HX_OPT_INT, &a.threads, 0, 1024, "N", "threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK or the CPUs allowed)"},
         {"--rows", HX_OPT_INTS, &a.rows, 1, 1000, "LIST", "rows to run, e.g. 1,2,7 (default: all)"},
         {"--warmup", HX_OPT_INT, &a.warmup, 0, 1000, "N", "untimed forward passes per row (default 1)"},
         {"--runs", HX_OPT_INT, &a.runs, 1, 100000, "N", "timed forward passes per row, median (default 5)"},
@@ -363,8 +364,7 @@ int hx_cmd_ablate(int argc, char **argv) {
         usage(rc == HX_HELP ? stdout : stderr, opts, HX_COUNT(opts));
         return rc == HX_HELP ? 0 : 2;
     }
-    int threads = a.threads ? (int)a.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads < 1) threads = 1;
+    int threads = hx_threads_for(be, hx_threads_pick(a.threads));
 
     char csv_path[4096], md_path[4096], png_path[4096];
     snprintf(csv_path, sizeof csv_path, "%s/ablation.csv", a.out);

@@ -16,6 +16,7 @@
 #include "harness/peak.h"
 #include "harness/progress.h"
 #include "harness/sweep.h"
+#include "harness/threads.h"
 #include "kernels/kernels.h"
 #include "variants/catalog.h"
 #include "variants/st_error.h"
@@ -62,7 +63,7 @@ static void default_lists(hx_sweep_spec *s) {
         for (int i = 0; i < kn_backend_count() && s->backends.n < HX_LIST_MAX; i++)
             if (kn_backend_at(i)->supported()) strcpy(s->backends.v[s->backends.n++], kn_backend_at(i)->name);
     if (!s->batches.n) { s->batches.n = 1; s->batches.v[0] = 1; }
-    if (!s->threads.n) { s->threads.n = 1; s->threads.v[0] = sysconf(_SC_NPROCESSORS_ONLN); }
+    if (!s->threads.n) { s->threads.n = 1; s->threads.v[0] = hx_threads_pick(0); }
 }
 
 /* Rejects unknown names before anything runs, rather than as failed points. */
@@ -152,7 +153,7 @@ int hx_cmd_bench(int argc, char **argv) {
         {"--size", HX_OPT_SIZES, &a.spec.sizes, ST_MIN_INPUT, ST_MAX_INPUT, "LIST", "same as --res (both add to one list)"},
         {"--backend", HX_OPT_STRINGS, &a.spec.backends, 0, 0, "LIST", "backends (default: every one this CPU supports)"},
         {"--batch", HX_OPT_INTS, &a.spec.batches, 1, 4096, "LIST", "batch sizes (default 1)"},
-        {"--threads", HX_OPT_INTS, &a.spec.threads, 1, 1024, "LIST", "thread counts (default: all cores)"},
+        {"--threads", HX_OPT_INTS, &a.spec.threads, 1, 1024, "LIST", "thread counts (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK or the CPUs allowed)"},
         {"--warmup", HX_OPT_INT, &a.warmup, 0, 1000, "N", "untimed runs first (default 2)"},
         {"--min-runs", HX_OPT_INT, &a.min_runs, 1, 100000, "N", "timed runs at least (default 5)"},
         {"--min-time", HX_OPT_DOUBLE, &a.min_time, 0, 86400, "S", "timed seconds at least (default 1)"},
@@ -186,6 +187,8 @@ int hx_cmd_bench(int argc, char **argv) {
         return 2;
     }
     n = a.shard.n ? hx_sweep_shard(pts, total, a.shard.k, a.shard.n) : total;
+    for (int i = 0; i < n; i++)   /* a single-threaded backend runs, and records, 1 */
+        pts[i].threads = hx_threads_for(kn_backend_find(pts[i].backend), pts[i].threads);
 
     char csv_path[4096], jsonl_path[4096], shard_text[32] = "";
     if (a.shard.n) snprintf(shard_text, sizeof shard_text, "%d/%d", a.shard.k, a.shard.n);

@@ -4,13 +4,14 @@
 #include "harness/cli.h"
 #include "harness/commands.h"
 #include "harness/peak.h"
+#include "harness/threads.h"
 #include "variants/st_error.h"
 
 int hx_cmd_peak(int argc, char **argv) {
-    long threads = sysconf(_SC_NPROCESSORS_ONLN), size = HX_PEAK_SIZE;
+    long threads = 0, size = HX_PEAK_SIZE;
     int json = 0;
     const hx_option opts[] = {
-        {"--threads", HX_OPT_INT, &threads, 1, 1024, "N", "threads (default: all cores)"},
+        {"--threads", HX_OPT_INT, &threads, 1, 1024, "N", "threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK or the CPUs allowed)"},
         {"--size", HX_OPT_INT, &size, 64, 16384, "N", "matrix side (default 2048)"},
         {"--json", HX_OPT_FLAG, &json, 0, 0, NULL, "print one JSON object"},
     };
@@ -25,6 +26,7 @@ int hx_cmd_peak(int argc, char **argv) {
         hx_print_options(f, opts, HX_COUNT(opts));
         return rc == HX_HELP ? 0 : 2;
     }
+    threads = hx_threads_pick(threads);
     double gflops = hx_measure_peak_n((int)threads, (int)size, HX_PEAK_REPEATS);
     if (gflops < 0) {
         fprintf(stderr, "stvit peak: %s\n", st_last_error());

@@ -11,6 +11,7 @@
 #include "harness/commands.h"
 #include "harness/image.h"
 #include "harness/model_opts.h"
+#include "harness/threads.h"
 #include "variants/geometry.h"
 #include "variants/st_error.h"
 #include "viz/attention_map.h"
@@ -174,7 +175,7 @@ static int run_kind(viz_run *v, int k) {
     float *logits = malloc(sizeof(float) * cfg.num_classes);
     int rc = logits ? hx_backend_pick(v->mo.backend, &be) : st_fail(ST_ERR_NOMEM, "out of memory");
     if (rc) { free(logits); return rc; }
-    kn_set_threads((int)v->mo.threads);
+    kn_set_threads(hx_threads_for(be, hx_threads_pick(v->mo.threads)));
     st_model_allow_nonfinite(v->mo.allow_nonfinite);
     /* weights by name, so the seeded ones are the same whatever cfg.attn is */
     if ((rc = st_model_create(&m, &cfg, v->mo.weights, (uint64_t)v->mo.seed, be)) ||

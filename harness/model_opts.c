@@ -1,5 +1,6 @@
 #include <string.h>
 #include "harness/model_opts.h"
+#include "harness/threads.h"
 #include "variants/catalog.h"
 #include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
@@ -52,7 +53,7 @@ int hx_model_open(const hx_model_opts *o, st_model **out) {
     int rc = hx_backend_pick(o->backend, &b);
     if (!rc) rc = hx_model_config(o, &cfg);
     if (rc) return rc;
-    kn_set_threads((int)o->threads);
+    kn_set_threads(hx_threads_for(b, hx_threads_pick(o->threads)));
     st_model_allow_nonfinite(o->allow_nonfinite);
     return st_model_create(out, &cfg, o->weights, (uint64_t)o->seed, b);
 }

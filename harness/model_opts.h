@@ -10,7 +10,7 @@ typedef struct {
     const char *weights;     /* safetensors file, or NULL: seeded weights */
     const char *variant;     /* S|B|L when no weights file (default S) */
     const char *backend;     /* NULL: the fastest this CPU supports */
-    long threads;            /* 0: all cores */
+    long threads;            /* 0: not given (harness/threads.h picks) */
     long seed;
     int allow_nonfinite;
     hx_int_list n_iter;      /* overrides, empty when not given */
@@ -22,7 +22,7 @@ typedef struct {
     {"--weights", HX_OPT_STRING, &(o).weights, 0, 0, "FILE", "safetensors weights (config from its metadata)"}, \
     {"--variant", HX_OPT_STRING, &(o).variant, 0, 0, "S|B|L", "variant when no weights are given (default S)"}, \
     {"--backend", HX_OPT_STRING, &(o).backend, 0, 0, "NAME", "kernel backend (stvit backends; default fastest)"}, \
-    {"--threads", HX_OPT_INT, &(o).threads, 0, 1024, "N", "threads (default: all cores)"},                     \
+    {"--threads", HX_OPT_INT, &(o).threads, 0, 1024, "N", "threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK or the CPUs allowed)"},                    \
     {"--seed", HX_OPT_INT, &(o).seed, 0, 2147483647, "N", "seed of the random weights (default 0)"},            \
     {"--n-iter", HX_OPT_INTS, &(o).n_iter, 1, 64, "LIST", "association iterations per stage, e.g. 2,2,1,1"},   \
     {"--stoken", HX_OPT_INTS, &(o).stoken, 1, 256, "LIST", "super token size per stage, e.g. 4,2,1,1"},        \

@@ -152,6 +152,7 @@ typedef struct kn_ops {
 /* Backend flags. */
 enum {
     KN_FOLD_BN = 1 << 0, /* the network may fold BatchNorm into neighbouring convs */
+    KN_THREADED = 1 << 1, /* runs on the kn_set_threads count (else one thread) */
 };
 
 typedef struct kn_backend {

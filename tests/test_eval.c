@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <jpeglib.h>
 #include "harness/eval.h"
 #include "harness/image.h"
 #include "harness/image.h"
@@ -25,6 +24,7 @@
 #include "harness/topk.h"
 #include "variants/st_error.h"
 #include "viz/png.h"
+#include "tests/common/evalset.h"
 
 #define GOLDEN_WEIGHTS "tests/data/pub_tiny96.weights.safetensors"
 #define RES 96
@@ -62,47 +62,6 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 /* ---- the labelled set -------------------------------------------------------- */
 
-/* A 40 x 48 picture: stripes, checks or rings with colours depending on k. */
-static void synth_picture(int k, unsigned char *rgb, int w, int h) {
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            int v;
-            switch (k % 3) {
-            case 0: v = ((x + k * y / 3) / (2 + k % 5)) % 2; break;                    /* slanted stripes */
-            case 1: v = ((x / (3 + k % 4)) + (y / (2 + k % 3))) % 2; break;             /* checks */
-            default: v = ((x - w / 2) * (x - w / 2) + (y - h / 2) * (y - h / 2)) / (9 * (1 + k % 4)) % 2;   /* rings */
-            }
-            unsigned char *p = rgb + 3 * (y * w + x);
-            p[0] = (unsigned char)(v ? 40 + 17 * k : 230 - 9 * k);
-            p[1] = (unsigned char)(v ? 200 - 13 * k : 30 + 5 * k + x);
-            p[2] = (unsigned char)((v ? 90 : 160) + 3 * y);
-        }
-}
-
-static void write_jpeg(const char *path, const unsigned char *rgb, int w, int h) {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr err;
-    c.err = jpeg_std_error(&err);
-    jpeg_create_compress(&c);
-    jpeg_stdio_dest(&c, f);
-    c.image_width = (JDIMENSION)w;
-    c.image_height = (JDIMENSION)h;
-    c.input_components = 3;
-    c.in_color_space = JCS_RGB;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 95, TRUE);
-    jpeg_start_compress(&c, TRUE);
-    while (c.next_scanline < c.image_height) {
-        JSAMPROW row = (JSAMPROW)(rgb + (size_t)c.next_scanline * w * 3);
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* The set, relative to tmp_dir/set; sorted as the listing sorts them. */
 static struct {
     int n;
@@ -135,12 +94,12 @@ static void make_set(void) {
     make_dirs("set/.hidden");
     unsigned char rgb[48 * 40 * 3];
     for (int k = 0; k < NSYNTH; k++) {
-        synth_picture(k, rgb, 40, 48);
+        tu_synth_picture(k, rgb, 40, 48);
         char rel[64];
         const char *folder = k % 3 == 0 ? "stripes" : k % 3 == 1 ? "mixed" : "mixed/deeper";
         int jpeg = k % 4 == 1;
         snprintf(rel, sizeof rel, "set/%s/synth%02d.%s", folder, k, jpeg ? "JPG" : "png");
-        if (jpeg) write_jpeg(tmp_path(rel), rgb, 40, 48);
+        if (jpeg) assert_int_equal(tu_write_jpeg(tmp_path(rel), rgb, 40, 48), 0);
         else assert_int_equal(vz_png_write(tmp_path(rel), rgb, 40, 48), 0);
         snprintf(set.rel[set.n++], sizeof set.rel[0], "%s", rel + strlen("set/"));
     }
@@ -168,8 +127,7 @@ static void make_set(void) {
         /* A near tie could flip between batch sizes and make the expected counts fragile. */
         for (int j = 0; j < HX_TOPK; j++) assert_true(val[j] - val[j + 1] > 1e-4f);
         set.best[i] = rank[0];
-        /* Wrong labels: ranked 2nd to 5th (top-5 hits) or 6th (a miss). */
-        set.label[i] = i % 2 ? rank[1 + (i / 2) % 5] : rank[0];
+        set.label[i] = tu_evalset_label(i, rank);
         for (int j = 0; j < HX_TOPK; j++) set.top5_hits += rank[j] == set.label[i];
     }
 }
@@ -421,7 +379,7 @@ static void test_preprocess_crop_pct(void **state) {
     /* At 1.0 a 40 x 48 picture cropped to 40 x 40 is not resized: rows 4..43, normalised. */
     hx_image img = {.w = 40, .h = 48};
     img.rgb = malloc(40 * 48 * 3);
-    synth_picture(5, img.rgb, 40, 48);
+    tu_synth_picture(5, img.rgb, 40, 48);
     float out[3 * 40 * 40];
     assert_int_equal(hx_preprocess_pct(&img, 40, 40, 1.0, out), 0);
     static const float mean[3] = {0.485f, 0.456f, 0.406f}, std[3] = {0.229f, 0.224f, 0.225f};

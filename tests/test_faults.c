@@ -29,8 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include <jpeglib.h>
 #include "tests/common/testutil.h"
+#include "tests/common/evalset.h"
 #include "variants/formats/json.h"
 #include "variants/formats/safetensors.h"
 #include "viz/png.h"
@@ -341,28 +341,11 @@ static void make_png(const char *path, int w, int h) {
 }
 
 static void make_jpeg(const char *path, int w, int h) {
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr e;
-    c.err = jpeg_std_error(&e);
-    jpeg_create_compress(&c);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    jpeg_stdio_dest(&c, f);
-    c.image_width = (JDIMENSION)w;
-    c.image_height = (JDIMENSION)h;
-    c.input_components = 3;
-    c.in_color_space = JCS_RGB;
-    jpeg_set_defaults(&c);
-    jpeg_start_compress(&c, TRUE);
-    unsigned char *row = malloc((size_t)w * 3);
-    while (c.next_scanline < c.image_height) {
-        for (int x = 0; x < w * 3; x++) row[x] = (unsigned char)(x * 5 + c.next_scanline * 3);
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    fclose(f);
-    free(row);
+    unsigned char *rgb = malloc((size_t)w * h * 3);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w * 3; x++) rgb[(size_t)y * w * 3 + x] = (unsigned char)(x * 5 + y * 3);
+    assert_int_equal(tu_write_jpeg(path, rgb, w, h), 0);
+    free(rgb);
 }
 
 static uint32_t crc32_of(const uint8_t *p, size_t n) {

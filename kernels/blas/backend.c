@@ -167,7 +167,7 @@ const kn_backend kn_backend_blas = {
     .name = "blas",
     .uses = "OpenBLAS sgemm for GEMM-shaped ops (epilogues in a vectorised pass), the rest from omp",
     .base = "omp",
-    .flags = KN_FOLD_BN,
+    .flags = KN_FOLD_BN | KN_THREADED,
     .supported = blas_supported,
     .init = blas_init,
 };

@@ -84,7 +84,7 @@ const kn_backend kn_backend_omp = {
     .name = "omp",
     .uses = "the simd kernels split over OpenMP threads (GEMMs by images, rows or columns)",
     .base = "simd",
-    .flags = KN_FOLD_BN,
+    .flags = KN_FOLD_BN | KN_THREADED,
     .supported = omp_supported,
     .init = omp_init,
 };
