@@ -3,19 +3,25 @@
 
 static int round_up(int v, int m) { return (v + m - 1) / m * m; }
 
-/* DeiT: one stage of depths[0] blocks over the patch grid plus the class token. The
- * position table has one size; timm's model refuses any other input too. */
-static int deit_geometry(const st_config *cfg, int h, int w, st_geometry *g) {
-    int ph = cfg->pos_h ? cfg->pos_h : h, pw = cfg->pos_w ? cfg->pos_w : w;
-    if (h != ph || w != pw)
-        return st_fail(ST_ERR_RANGE, "input %dx%d: this DeiT's position table is for %dx%d and is not resized "
-                       "(timm's model refuses other sizes as well)", h, w, ph, pw);
+/* The grid of a patch embedding (a patch x patch / patch conv), the input a multiple of it. */
+static int patch_grid(const st_config *cfg, int h, int w, st_geometry *g) {
     if (h % cfg->patch || w % cfg->patch)
         return st_fail(ST_ERR_RANGE, "input %dx%d is not a multiple of the patch size %d", h, w, cfg->patch);
     g->nstem = 1;
     g->stem_h[0] = h / cfg->patch;
     g->stem_w[0] = w / cfg->patch;
     g->stem_c[0] = cfg->embed_dim[0];
+    return ST_OK;
+}
+
+/* DeiT: one stage of depths[0] blocks over the patch grid plus the class token. The
+ * position table has one size; timm's model refuses any other input too. */
+static int deit_geometry(const st_config *cfg, int h, int w, st_geometry *g) {
+    int ph = cfg->pos_h ? cfg->pos_h : h, pw = cfg->pos_w ? cfg->pos_w : w, rc;
+    if (h != ph || w != pw)
+        return st_fail(ST_ERR_RANGE, "input %dx%d: this DeiT's position table is for %dx%d and is not resized "
+                       "(timm's model refuses other sizes as well)", h, w, ph, pw);
+    if ((rc = patch_grid(cfg, h, w, g))) return rc;
     for (int i = 0; i < ST_STAGES; i++) {
         st_stage_geo *s = &g->s[i];
         *s = (st_stage_geo){.h = g->stem_h[0], .w = g->stem_w[0], .c = cfg->embed_dim[i],
@@ -30,13 +36,8 @@ static int deit_geometry(const st_config *cfg, int h, int w, st_geometry *g) {
 /* Swin: patch grid, halved (rounded up: timm pads odd grids) by each patch merging;
  * windows padded at the right and bottom; no shift where the grid is one window. */
 static int swin_geometry(const st_config *cfg, int h, int w, st_geometry *g) {
-    int ws = cfg->window;
-    if (h % cfg->patch || w % cfg->patch)
-        return st_fail(ST_ERR_RANGE, "input %dx%d is not a multiple of the patch size %d", h, w, cfg->patch);
-    g->nstem = 1;
-    g->stem_h[0] = h / cfg->patch;
-    g->stem_w[0] = w / cfg->patch;
-    g->stem_c[0] = cfg->embed_dim[0];
+    int ws = cfg->window, rc;
+    if ((rc = patch_grid(cfg, h, w, g))) return rc;
     int sh = g->stem_h[0], sw = g->stem_w[0];
     for (int i = 0; i < ST_STAGES; i++) {
         st_stage_geo *s = &g->s[i];

@@ -431,15 +431,7 @@ static void head(builder *b, int x) {
     RD(nd, hb, vec.x);
     WR(nd, pooled, vec.y);
     count(nd, "pool", (int64_t)feat * n);
-    tap(b, pooled, feat, 1, 1, "features");
-    nd = node(b, ST_OP_LINEAR, "linear");
-    nd->a.linear = (st_linear_args){.batch = B, .in = feat, .out = m->cfg.num_classes, .w = m->head_w,
-                                    .bias = m->head_b};
-    USES(nd, &m->head_w, &m->head_b);
-    RD(nd, pooled, linear.x);
-    WR(nd, ST_BUF_LOGITS, linear.y);
-    count(nd, "linear", (int64_t)feat * m->cfg.num_classes);
-    tap(b, ST_BUF_LOGITS, m->cfg.num_classes, 1, 1, "logits");
+    classifier(b, pooled, feat);
 }
 
 int st_plan_build(const st_model *m, const st_geometry *g, int batch, unsigned capture, st_plan *p) {

@@ -109,20 +109,6 @@ static int patch_embed(builder *b) {
     return x;
 }
 
-/* The classifier on pooled features [B][feat]. */
-static void classifier(builder *b, int pooled, int feat) {
-    const st_model *m = b->m;
-    tap(b, pooled, feat, 1, 1, "features");
-    st_node *nd = node(b, ST_OP_LINEAR, "linear");
-    nd->a.linear = (st_linear_args){.batch = b->B, .in = feat, .out = m->cfg.num_classes, .w = m->head_w,
-                                    .bias = m->head_b};
-    USES(nd, &m->head_w, &m->head_b);
-    RD(nd, pooled, linear.x);
-    WR(nd, ST_BUF_LOGITS, linear.y);
-    count(nd, "linear", (int64_t)feat * m->cfg.num_classes);
-    tap(b, ST_BUF_LOGITS, m->cfg.num_classes, 1, 1, "logits");
-}
-
 /* DeiT: patches + class token + position table, depths[0] blocks, norm, class token. */
 static void deit(builder *b) {
     const st_model *m = b->m;
