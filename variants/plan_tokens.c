@@ -33,18 +33,14 @@ static st_node *token_linear(builder *b, int bt, int cin, int cout, int n, const
     return nd;
 }
 
-/* timm's Attention on t (bt groups of n tokens) into br (or added into br). */
-static void token_attention(builder *b, const st_block *k, int bt, int C, int heads, int n, int rpe, int groups,
-                            int t, int br, int accumulate) {
+/* The attention node: qkv (bt groups of n tokens, head-major) -> ao. */
+static void attention_node(builder *b, const st_block *k, int bt, int C, int heads, int n, int rpe, int groups,
+                           int qkv, int ao) {
     int hd = C / heads;
-    size_t act = (size_t)bt * C * n;
-    int qkv = buf(b, 3 * act), ao = buf(b, act);
-    st_node *nd = token_linear(b, bt, C, 3 * C, n, k->qkvh_w, k->qkvh_b, KN_ACT_NONE, 0, t, qkv, "qkv");
-    USES(nd, &k->qkv_w, &k->qkv_b);
     size_t scratch = b->m->ops.attention_scratch(bt, heads, hd, n, kn_get_threads());
     int sb = scratch ? buf(b, scratch) : -1;
     int probs = b->capture & ST_CAPTURE_ATTN ? buf(b, (size_t)bt * heads * n * n) : -1;
-    nd = node(b, ST_OP_ATTENTION, "attention");
+    st_node *nd = node(b, ST_OP_ATTENTION, "attention");
     nd->a.attn = (kn_attention_args){.batch = bt, .heads = heads, .hd = hd, .m = n, .scale = 1.0f / sqrtf((float)hd),
                                      .bias_groups = groups};
     RD(nd, qkv, attn.qkv);
@@ -56,8 +52,19 @@ static void token_attention(builder *b, const st_block *k, int bt, int C, int he
     if (probs >= 0) WR(nd, probs, attn.probs);
     if (sb >= 0) WR(nd, sb, attn.scratch);
     count(nd, "attention", (int64_t)(bt / b->B) * heads * 2 * n * n * hd); /* q k^T and attn v */
-    nd = token_linear(b, bt, C, C, n, k->proj_w, k->proj_b, KN_ACT_NONE, accumulate, ao, br, "proj");
+}
+
+static st_node *qkv_node(builder *b, const st_block *k, int bt, int C, int n, int x, int qkv) {
+    st_node *nd = token_linear(b, bt, C, 3 * C, n, k->qkvh_w, k->qkvh_b, KN_ACT_NONE, 0, x, qkv, "qkv");
+    USES(nd, &k->qkv_w, &k->qkv_b);
+    return nd;
+}
+
+/* proj of ao added into x (the residual); `tokens` per image as timm counts them. */
+static void proj_node(builder *b, const st_block *k, int C, int n, int64_t tokens, int ao, int x) {
+    st_node *nd = token_linear(b, b->B, C, C, n, k->proj_w, k->proj_b, KN_ACT_NONE, 1, ao, x, "proj");
     USES(nd, &k->proj_w, &k->proj_b);
+    nd->count_flops[0] = (int64_t)C * C * tokens;
 }
 
 /* norm2, fc1 + GELU, fc2 added into x: timm's Mlp branch. */
@@ -128,8 +135,12 @@ static void deit(builder *b) {
         int t = buf(b, (size_t)B * C * n);
         token_norm(b, k->ln_w, k->ln_b, (const float *const *)&k->ln_w, (const float *const *)&k->ln_b, 1e-6f, C, n,
                    x, t, "norm1");
-        token_attention(b, k, B, C, s->heads, n, -1, 1, t, x, 1);
+        size_t act = (size_t)B * C * n;
+        int qkv = buf(b, 3 * act), ao = buf(b, act);
+        qkv_node(b, k, B, C, n, t, qkv);
+        attention_node(b, k, B, C, s->heads, n, -1, 1, qkv, ao);
         token_capture(b, 0, j, s, 0);
+        proj_node(b, k, C, n, n, ao, x);
         token_mlp(b, k, C, s->hid, n, 1e-6f, x);
         tap(b, x, C, 1, n, "stage0.block%d", j);
     }
@@ -144,34 +155,47 @@ static void deit(builder *b) {
     classifier(b, cls, C);
 }
 
-/* One SwinTransformerBlock on x (c x h x w per image): shifted when `shifted`. */
+/* One SwinTransformerBlock on x (c x h x w per image): shifted when `shifted`. The
+ * linears are per token, so they run on the whole grid: proj after the windows are
+ * scattered back (added into x, the residual), qkv before they are gathered unless the
+ * grid is padded (timm's padding tokens are zeros before qkv, so their qkv is its bias). */
 static void swin_block(builder *b, int stage, int j, int rpe, int x) {
     const st_model *m = b->m;
     const st_stage_geo *s = &b->g->s[stage];
     const st_block *k = &m->stages[stage].blocks[j];
-    int B = b->B, C = s->c, n = s->h * s->w, ws = s->hh, shifted = j % 2 && (s->shift_h || s->shift_w);
+    int B = b->B, C = s->c, n = s->h * s->w, ws = s->hh, m2 = ws * ws, bt = B * s->groups;
+    int shifted = j % 2 && (s->shift_h || s->shift_w), padded = s->hp != s->h || s->wp != s->w;
     size_t act = (size_t)B * C * n, win = (size_t)B * C * s->hp * s->wp;
     scope(b, 1 + stage, stage, j);
-    int t = buf(b, act), xw = buf(b, win), yw = buf(b, win), br = buf(b, act);
+    int t = buf(b, act), qkvw = buf(b, 3 * win), aw = buf(b, win), ao = buf(b, act);
     token_norm(b, k->ln_w, k->ln_b, (const float *const *)&k->ln_w, (const float *const *)&k->ln_b, 1e-5f, C, n, x,
                t, "norm1");
     st_layout_args lay = {.batch = B, .c = C, .h = s->h, .w = s->w, .hp = s->hp, .wp = s->wp, .ws = ws,
                           .shift_h = shifted ? s->shift_h : 0, .shift_w = shifted ? s->shift_w : 0};
-    st_node *nd = node(b, ST_OP_WINDOW_GATHER, "window_gather");
-    nd->a.layout = lay;
-    RD(nd, t, layout.x);
-    WR(nd, xw, layout.y);
-    token_attention(b, k, B * s->groups, C, s->heads, ws * ws, rpe, shifted ? s->groups : 1, xw, yw, 0);
+    st_node *nd;
+    if (padded) { /* windows of t, then qkv per window */
+        int xw = buf(b, win);
+        nd = node(b, ST_OP_WINDOW_GATHER, "window_gather");
+        nd->a.layout = lay;
+        RD(nd, t, layout.x);
+        WR(nd, xw, layout.y);
+        qkv_node(b, k, bt, C, m2, xw, qkvw);
+    } else { /* qkv of the grid, then its windows */
+        int qkv = buf(b, 3 * act);
+        qkv_node(b, k, B, C, n, t, qkv);
+        nd = node(b, ST_OP_WINDOW_GATHER, "window_gather");
+        nd->a.layout = lay;
+        nd->a.layout.c = 3 * C;
+        RD(nd, qkv, layout.x);
+        WR(nd, qkvw, layout.y);
+    }
+    attention_node(b, k, bt, C, s->heads, m2, rpe, shifted ? s->groups : 1, qkvw, aw);
     token_capture(b, stage, j, s, shifted);
     nd = node(b, ST_OP_WINDOW_SCATTER, "window_scatter");
     nd->a.layout = lay;
-    RD(nd, yw, layout.x);
-    WR(nd, br, layout.y);
-    tap(b, br, C, s->h, s->w, "stage%d.block%d.attn", stage, j);
-    nd = node(b, ST_OP_SCALE_ADD, "residual1");
-    nd->a.vec = (st_vec_args){.batch = B, .c = C, .n = n};
-    RD(nd, br, vec.x);
-    RW(nd, x, vec.y);
+    RD(nd, aw, layout.x);
+    WR(nd, ao, layout.y);
+    proj_node(b, k, C, n, (int64_t)s->groups * m2, ao, x);
     token_mlp(b, k, C, s->hid, n, 1e-5f, x);
     tap(b, x, C, s->h, s->w, "stage%d.block%d", stage, j);
 }
