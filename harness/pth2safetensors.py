@@ -343,6 +343,29 @@ def self_test():
             check("--variant" in str(e), "message should suggest --variant")
         print("self-test: writer and config inference OK")
 
+        # timm's DeiT-S and, in the original release's names, Swin-T: config off the shapes
+        z = np.zeros
+        deit = {"cls_token": z((1, 1, 384)), "pos_embed": z((1, 197, 384)), "patch_embed.proj.weight": z((384, 3, 16, 16)),
+                "blocks.0.attn.qkv.bias": z(1152), "blocks.0.mlp.fc1.weight": z((1536, 384)), "head.weight": z((1000, 384))}
+        deit.update({f"blocks.{j}.norm1.weight": z(384) for j in range(12)})
+        c = infer_config({k: v.shape for k, v in timm_swin_names(prepare(deit)).items()})
+        check(c["net"] == "deit" and c["depths"] == [12, 0, 0, 0] and c["num_heads"][0] == 6 and c["patch"] == 16
+              and c["pos_size"] == [224, 224], f"deit config {c}")
+        swin = {"patch_embed.proj.weight": z((96, 3, 4, 4)), "head.weight": z((1000, 768)), "head.bias": z(1000),
+                "layers.0.blocks.0.attn.relative_position_index": z((49, 49)), "layers.0.downsample.reduction.weight":
+                z((192, 384)), "layers.0.blocks.0.attn.qkv.bias": z(288), "layers.0.blocks.0.mlp.fc1.weight": z((384, 96))}
+        for i, (c_, d, h) in enumerate(zip([96, 192, 384, 768], [2, 2, 6, 2], [3, 6, 12, 24])):
+            for j in range(d):
+                swin[f"layers.{i}.blocks.{j}.norm1.weight"] = z(c_)
+                swin[f"layers.{i}.blocks.{j}.attn.relative_position_bias_table"] = z((169, h))
+        t = timm_swin_names(prepare(swin))
+        check("layers.1.downsample.reduction.weight" in t and "head.fc.weight" in t and
+              not any(n.endswith("relative_position_index") for n in t), "swin renames")
+        c = infer_config({k: v.shape for k, v in t.items()})
+        check(c["net"] == "swin" and c["depths"] == [2, 2, 6, 2] and c["num_heads"] == [3, 6, 12, 24] and
+              c["window"] == 7 and c["num_classes"] == 1000, f"swin config {c}")
+        print("self-test: timm DeiT / Swin config inference and renames OK")
+
         # 2. a real .pth through torch: the golden weights as a checkpoint with BN counters
         golden = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",
                               "pub_tiny96.weights.safetensors")
