@@ -1,7 +1,9 @@
 /* stvit viz: the paper's super token pictures (Figure 4) and attention maps (Figure 2)
  * drawn from the running network. The network runs three times per image, with the
  * same weights: as configured (super token attention), with global attention and
- * with window attention (cfg.window, 7); its attention capture hook (ST_CAPTURE_ATTN) is recorded
+ * with window attention (cfg.window, 7); then DeiT-S and Swin-T run with their own
+ * weights (--weights-deit / --weights-swin, seeded otherwise) for Figure 2's columns of
+ * their third block; its attention capture hook (ST_CAPTURE_ATTN) is recorded
  * by viz/attn_record.h and drawn by viz/figure.h. Writes PNGs and index.html. */
 #include <errno.h>
 #include <stdio.h>
@@ -24,11 +26,14 @@
 
 #define MAX_IMAGES 16
 #define MAX_ANCHORS (HX_LIST_MAX / 2)
-#define NKINDS 3
+#define NKINDS 5
+#define BASELINE_BLOCK 2 /* the baselines' maps are of their third block, as the paper's Figure 2 */
 
-/* The attention kinds of the comparison, in the montage's row order. */
-static const st_attn_kind kinds[NKINDS] = {ST_ATTN_STA, ST_ATTN_GLOBAL, ST_ATTN_WINDOW};
-static const char *const kind_names[NKINDS] = {"sta", "global", "window"};
+/* The rows of the comparison, in the montage's order: the network with each attention
+ * kind (same weights), then the baselines DeiT-S and Swin-T (their own weights). */
+static const st_attn_kind kinds[NKINDS] = {ST_ATTN_STA, ST_ATTN_GLOBAL, ST_ATTN_WINDOW, ST_ATTN_GLOBAL, ST_ATTN_WINDOW};
+static const char *const kind_names[NKINDS] = {"sta", "global", "window", "deit-s", "swin-t"};
+static int is_baseline(int k) { return k >= 3; }
 
 typedef struct {
     const char *path;
@@ -47,6 +52,9 @@ typedef struct {
     viz_image img[MAX_IMAGES];
     int anchor[MAX_ANCHORS][2];  /* y, x in input pixels */
     int layer[HX_LIST_MAX];      /* block indices */
+    const char *weights_deit, *weights_swin; /* the baselines' weights (NULL: seeded) */
+    int kind_heads[NKINDS];      /* heads of the block each kind draws */
+    char kind_skip[NKINDS][160]; /* why a baseline is not drawn at this size ("" if it is) */
     unsigned char **tiles;       /* [layer][anchor][kind][image] head-mean tiles, [res][res][3] */
     float (*range)[2];           /* [layer][anchor][kind][image] smallest non-zero and largest value */
 } viz_run;
@@ -119,10 +127,13 @@ static void map_range(const float *map, int n, float range[2]) {
 /* The attention tiles of block l of image i (recorded in rec) for every anchor: the
  * head mean kept for the montage, and one file per head when there are several. */
 static int draw_attention(viz_run *v, const vz_recorder *rec, int i, int l, int k) {
-    const vz_attn_block *b = vz_recorder_find(rec, v->layer[l]);
+    int index = is_baseline(k) ? BASELINE_BLOCK : v->layer[l];
+    const vz_attn_block *b = vz_recorder_find(rec, index);
     if (!b || !b->attn) /* e.g. a refine that is not attention */
-        return st_fail(ST_ERR_ARG, "block %d: the network recorded no attention there", v->layer[l]);
-    int r = v->res, stride = vz_token_stride(b->stage), rc = ST_OK;
+        return st_fail(ST_ERR_ARG, "block %d: the network recorded no attention there", index);
+    /* the baselines' tokens: DeiT's patches of 16, Swin's stage grid */
+    int r = v->res, stride = is_baseline(k) ? r / b->h0 : vz_token_stride(b->stage), rc = ST_OK;
+    v->kind_heads[k] = b->heads;
     float *map = malloc(sizeof(float) * b->h0 * b->w0); /* [h0][w0] */
     if (!map) return st_fail(ST_ERR_NOMEM, "out of memory");
     for (int a = 0; !rc && a < v->nanchors; a++) {
@@ -166,9 +177,30 @@ static int draw_supertokens(viz_run *v, const vz_recorder *rec, int i) {
     return ST_OK;
 }
 
+/* A baseline that cannot run at this size gets blank panels, and the caption says why. */
+static int skip_baseline(viz_run *v, int k) {
+    snprintf(v->kind_skip[k], sizeof v->kind_skip[k], "%s", st_last_error());
+    for (size_t t = 0; t < (size_t)v->nlayers * v->nanchors * v->nimages; t++) {
+        int l = (int)(t / ((size_t)v->nanchors * v->nimages)), a = (int)(t / v->nimages % v->nanchors);
+        unsigned char **slot = &v->tiles[tile_index(v, l, a, k, (int)(t % v->nimages))];
+        if (!(*slot = malloc((size_t)v->res * v->res * 3))) return st_fail(ST_ERR_NOMEM, "out of memory");
+        memset(*slot, 255, (size_t)v->res * v->res * 3);
+    }
+    if (!v->quiet) fprintf(stderr, "stvit viz: %s not drawn: %s\n", kind_names[k], v->kind_skip[k]);
+    return ST_OK;
+}
+
 static int run_kind(viz_run *v, int k) {
     st_config cfg = v->cfg;
     cfg.attn = kinds[k];
+    const char *weights = v->mo.weights;
+    if (is_baseline(k)) {
+        st_config_baseline(kind_names[k], &cfg);
+        weights = k == 3 ? v->weights_deit : v->weights_swin;
+        if (!weights) cfg.pos_h = cfg.pos_w = v->res; /* seeded DeiT: its table made for this size */
+        st_geometry g;
+        if (st_geometry_make(&cfg, v->res, v->res, &g)) return skip_baseline(v, k);
+    }
     const kn_backend *be;
     st_model *m = NULL;
     vz_recorder rec;
@@ -178,21 +210,21 @@ static int run_kind(viz_run *v, int k) {
     kn_set_threads(hx_threads_for(be, hx_threads_pick(v->mo.threads)));
     st_model_allow_nonfinite(v->mo.allow_nonfinite);
     /* weights by name, so the seeded ones are the same whatever cfg.attn is */
-    if ((rc = st_model_create(&m, &cfg, v->mo.weights, (uint64_t)v->mo.seed, be)) ||
+    if ((rc = st_model_create(&m, &cfg, weights, (uint64_t)v->mo.seed, be)) ||
         (rc = st_model_plan(m, 1, v->res, v->res, ST_CAPTURE_ATTN))) {
         st_model_free(m);
         free(logits);
         return rc;
     }
-    vz_recorder_init(&rec, &cfg, 0);
-    rec.keep_assoc = kinds[k] == ST_ATTN_STA;
-    for (int l = 0; !rc && l < v->nlayers; l++) rc = vz_recorder_keep(&rec, v->layer[l]);
+    vz_recorder_init(&rec, st_model_config(m), 0);
+    rec.keep_assoc = kinds[k] == ST_ATTN_STA && !is_baseline(k);
+    for (int l = 0; !rc && l < v->nlayers; l++) rc = vz_recorder_keep(&rec, is_baseline(k) ? BASELINE_BLOCK : v->layer[l]);
     st_model_set_hooks(m, &(st_hooks){.attention = vz_record_attention, .ud = &rec});
     for (int i = 0; !rc && i < v->nimages; i++) {
         if (!v->quiet) fprintf(stderr, "stvit viz: %s attention, %s\n", kind_names[k], v->img[i].path);
         vz_recorder_clear(&rec);
         if ((rc = st_model_forward(m, v->img[i].input, logits)) || (rc = rec.rc)) break;
-        if (kinds[k] == ST_ATTN_STA) rc = draw_supertokens(v, &rec, i);
+        if (kinds[k] == ST_ATTN_STA && !is_baseline(k)) rc = draw_supertokens(v, &rec, i);
         for (int l = 0; !rc && l < v->nlayers; l++) rc = draw_attention(v, &rec, i, l, k);
     }
     vz_recorder_free(&rec);
@@ -221,6 +253,8 @@ static int write_montages(viz_run *v) {
 
 /* What row k of the comparison shows for a block whose own attention is stage_kind. */
 static const char *kind_title(st_attn_kind stage_kind, int k) {
+    if (k == 3) return "DeiT-S, its third block: token-to-token attention over the patch tokens (class token left out)";
+    if (k == 4) return "Swin-T, its third block (stage1.block0, unshifted): 7x7 window attention";
     if (kinds[k] == ST_ATTN_GLOBAL) return "global attention over all tokens";
     if (kinds[k] == ST_ATTN_WINDOW) return "window attention (zero outside the anchor's window)";
     return stage_kind == ST_ATTN_STA ? "super token attention, W = Q . Attn(S) . (Q diag(1/Z))^T"
@@ -240,8 +274,10 @@ static int write_index(const viz_run *v, int argc, char **argv) {
     vz_html_text(h, text);
     const kn_backend *be = kn_backend_default();
     hx_backend_pick(v->mo.backend, &be); /* already resolved once by the runs */
-    snprintf(text, sizeof text, "Network: %s at %dx%d; weights: %s; backend: %s.", v->cfg.name, v->res, v->res,
-             v->mo.weights ? v->mo.weights : "seeded random", be->name);
+    snprintf(text, sizeof text, "Network: %s at %dx%d; weights: %s; backend: %s. Baselines: DeiT-S weights %s, "
+             "Swin-T weights %s.", v->cfg.name, v->res, v->res, v->mo.weights ? v->mo.weights : "seeded random",
+             be->name, v->weights_deit ? v->weights_deit : "seeded random",
+             v->weights_swin ? v->weights_swin : "seeded random");
     vz_html_text(h, text);
     if (!v->mo.weights) {
         snprintf(text, sizeof text,
@@ -298,9 +334,11 @@ static int write_index(const viz_run *v, int argc, char **argv) {
             int j, s = block_stage(&v->cfg, v->layer[l], &j);
             block_name(&v->cfg, v->layer[l], blk, sizeof blk);
             montage_file(v, l, a, file, sizeof file);
-            snprintf(text, sizeof text, "%s (block %d), anchor at pixel (y %d, x %d). Columns: %s. Rows: %s; %s; %s.",
-                     blk, v->layer[l], v->anchor[a][0], v->anchor[a][1], columns, kind_title(g.s[s].kind, 0),
-                     kind_title(g.s[s].kind, 1), kind_title(g.s[s].kind, 2));
+            snprintf(text, sizeof text, "%s (block %d), anchor at pixel (y %d, x %d). Columns: %s. Rows: %s; %s; %s; "
+                     "%s%s%s; %s%s%s.", blk, v->layer[l], v->anchor[a][0], v->anchor[a][1], columns,
+                     kind_title(g.s[s].kind, 0), kind_title(g.s[s].kind, 1), kind_title(g.s[s].kind, 2),
+                     kind_title(g.s[s].kind, 3), v->kind_skip[3][0] ? ": not drawn, " : "", v->kind_skip[3],
+                     kind_title(g.s[s].kind, 4), v->kind_skip[4][0] ? ": not drawn, " : "", v->kind_skip[4]);
             vz_html_figure(h, file, v->nimages * v->res + (v->nimages + 1) * VZ_PANEL_MARGIN, text);
         }
 
@@ -309,7 +347,8 @@ static int write_index(const viz_run *v, int argc, char **argv) {
         for (int l = 0; l < v->nlayers; l++)
             for (int a = 0; a < v->nanchors; a++)
                 for (int k = 0; k < NKINDS; k++) {
-                    int j, s = block_stage(&v->cfg, v->layer[l], &j), heads = v->cfg.heads[s];
+                    if (v->kind_skip[k][0]) continue;
+                    int j, s = block_stage(&v->cfg, v->layer[l], &j), heads = is_baseline(k) ? v->kind_heads[k] : v->cfg.heads[s];
                     block_name(&v->cfg, v->layer[l], blk, sizeof blk);
                     for (int head = -1; head < (heads > 1 ? heads : 0); head++) {
                         tile_file(v, i, l, a, k, head, file, sizeof file);
@@ -437,6 +476,10 @@ int hx_cmd_viz(int argc, char **argv) {
          "anchor tokens in input pixels (default: centre and quarter points)"},
         {"--layers", HX_OPT_STRINGS, &layers, 0, 0, "LIST",
          "blocks for the attention maps: indices or stageK.blockJ (default 2)"},
+        {"--weights-deit", HX_OPT_STRING, &v.weights_deit, 0, 0, "FILE",
+         "DeiT-S weights for its column (timm's names; default seeded)"},
+        {"--weights-swin", HX_OPT_STRING, &v.weights_swin, 0, 0, "FILE",
+         "Swin-T weights for its column (timm's names; default seeded)"},
         {"--quiet", HX_OPT_FLAG, &v.quiet, 0, 0, NULL, "no progress on stderr"},
         HX_MODEL_OPTIONS(v.mo),
     };
@@ -449,7 +492,8 @@ int hx_cmd_viz(int argc, char **argv) {
         fprintf(f, "usage: stvit viz IMAGE... [options]\n"
                    "Super token maps (the paper's Figure 4) for every block with super token attention, and\n"
                    "attention maps of anchor tokens (Figure 2) for super token, global and 7x7 window attention\n"
-                   "with the same weights, drawn from the network's own attention while it runs. Writes PNGs\n"
+                   "with the same weights, and for the third block of DeiT-S and of Swin-T (their own weights),\n"
+                   "drawn from each network's own attention while it runs. Writes PNGs\n"
                    "and an index.html showing them with captions. Up to %d images.\n"
                    "Without --weights the weights are random (seeded): the pictures show an untrained network.\n",
                 MAX_IMAGES);
