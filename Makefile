@@ -1,7 +1,8 @@
 # stvit-bench — build with `make`, test with `make test`.
 # Sources are found by wildcard, so a new kernel file or test needs no edit here.
-# Files named *__avx2.c / *__avx512.c are the only ones built with those ISA flags;
-# the backends pick them at run time from the CPU's features.
+# A source named <name>__<isa>.c is built with ISA_FLAGS_<isa> (the table below) and is the
+# only kind of file built with ISA flags; the backends pick them at run time from the
+# CPU's features. A new backend is a folder under kernels/ plus one registry line.
 
 CC      ?= gcc
 BUILD   ?= build
@@ -14,8 +15,12 @@ TEST_LDLIBS = -lcmocka
 # The flags that matter for speed, recorded by harness/env.c with every result row.
 HX_BUILD_FLAGS := $(filter -O% -g -f% -m% -std=%,$(CFLAGS))
 
-AVX2_FLAGS   = -mavx2 -mfma -mf16c
-AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
+# Per-ISA flags by file-name suffix (__<isa>.c). A new ISA: one line here and its name in ISA_SUFFIXES.
+ISA_FLAGS_avx2       = -mavx2 -mfma -mf16c
+ISA_FLAGS_avx512     = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
+ISA_FLAGS_avx512bf16 = $(ISA_FLAGS_avx512) -mavx512bf16
+ISA_FLAGS_amx        = $(ISA_FLAGS_avx512) -mavx512bf16 -mamx-tile -mamx-bf16
+ISA_SUFFIXES        := avx2 avx512 avx512bf16 amx
 
 LIB_SRC  := $(sort $(wildcard kernels/*.c kernels/*/*.c variants/*.c variants/*/*.c viz/*.c harness/*.c))
 CMD_SRC  := $(sort $(wildcard harness/cmd_*.c))
@@ -30,17 +35,20 @@ TEST_COMMON_OBJ := $(TEST_COMMON:%.c=$(BUILD)/obj/%.o)
 .PHONY: all test deps clean run plots sanitize fuzz peers bench-full slurm-test
 all: $(BUILD)/stvit
 
-$(BUILD)/obj/%__avx2.o: %__avx2.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(AVX2_FLAGS) -c $< -o $@
-$(BUILD)/obj/%__avx512.o: %__avx512.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(AVX512_FLAGS) -c $< -o $@
+define isa_rule
+$$(BUILD)/obj/%__$(1).o: %__$(1).c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $$(ISA_FLAGS_$(1)) -c $$< -o $$@
+endef
+$(foreach isa,$(ISA_SUFFIXES),$(eval $(call isa_rule,$(isa))))
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/harness/env.o: CFLAGS += -DHX_CFLAGS='"$(HX_BUILD_FLAGS)"'
+# stvit --version names the commit it was built from.
+HX_BUILD_GIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+$(BUILD)/obj/harness/main.o: CFLAGS += -DHX_BUILD_GIT='"$(HX_BUILD_GIT)"'
 
 $(BUILD)/libstvit.a: $(LIB_OBJ)
 	@rm -f $@
@@ -83,9 +91,12 @@ fuzz:
 	@sh harness/install-deps.sh --fuzz
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-# PNG figures of the committed bench results, into results/plots/.
+# PNG + SVG figures of the committed results: bench (with peers.csv) into results/plots/,
+# the sweep into results/plots-sweep/, cost vs resolution into results/plots-resolution/.
 plots: $(BUILD)/stvit
-	$(BUILD)/stvit plot results/bench.csv
+	$(BUILD)/stvit plot results/bench.csv --out results/plots
+	$(BUILD)/stvit plot results/sweep.csv --out results/plots-sweep
+	$(BUILD)/stvit plot results/resolution.csv --no-peers --out results/plots-resolution
 
 # The main job on the bundled defaults: sweep, plots, ablation table, pictures.
 run: deps

@@ -14,7 +14,8 @@
 #include "variants/st_error.h"
 
 #define MAX_TIMED_RUNS 100000
-#define REF_SLOTS 2   /* naive outputs kept: check batches 1 and 2 */
+#define REF_SLOTS 2
+#define PROGRESS_EVERY_S 20.0   /* a progress line inside a point at most this often */   /* naive outputs kept: check batches 1 and 2 */
 
 /* Naive logits for one (variant, attn, size, check batch), shared by every backend,
  * batch and thread count of that configuration. */
@@ -46,6 +47,16 @@ void hx_bench_free(hx_bench *b) {
     free(b);
 }
 
+int hx_bench_columns(hx_bench *b, hx_row *row) {
+    /* A point with no variant fails before building anything, and its row has every
+     * column a measured point has (missing values), in the same order. */
+    hx_point none = {.index = 0};
+    int mismatch;
+    hx_bench_point(b, &none, 0, row, &mismatch);
+    st_clear_error();
+    return row->failed ? ST_ERR_NOMEM : ST_OK;
+}
+
 void hx_point_describe(const hx_point *p, char *buf, size_t cap) {
     snprintf(buf, cap, "variant %s %dx%d attn %s backend %s batch %d threads %d", p->variant, p->h,
              p->w, p->attn, p->backend, p->batch, p->threads);
@@ -74,18 +85,24 @@ static double rel_l2(const float *a, const float *ref, size_t n) {
 }
 
 /* The configuration a point asks for: the variant with its attention kind. */
-static int point_config(const hx_point *p, st_config *cfg) {
-    hx_model_opts mo = {.variant = p->variant, .attn = p->attn};
+static int point_config(const hx_bench *b, const hx_point *p, st_config *cfg) {
+    hx_model_opts mo = b->o.model ? *b->o.model : (hx_model_opts){0};
+    mo.variant = p->variant;
+    mo.attn = p->attn;
     return hx_model_config(&mo, cfg);
 }
 
+static const char *weights_of(const hx_bench *b) { return b->o.model ? b->o.model->weights : NULL; }
+
 static int model_for(hx_bench *b, const hx_point *p, const st_config *cfg, const kn_backend *be) {
     char key[160];
-    snprintf(key, sizeof key, "%s/%s/%dx%d/%s", p->variant, p->attn, p->h, p->w, p->backend);
+    snprintf(key, sizeof key, "%s/%s/%dx%d/%s/t%d", p->variant, p->attn, p->h, p->w, p->backend, p->threads);
     if (b->model && !strcmp(key, b->model_key)) return ST_OK;
     st_model_free(b->model);
     b->model = NULL;
-    int rc = st_model_create(&b->model, cfg, NULL, b->o.seed, be);
+    int allow = b->o.model && b->o.model->allow_nonfinite;
+    int rc = st_model_create_with(&b->model, cfg, weights_of(b), b->o.seed,
+                                  &(st_model_opts){.backend = be, .threads = p->threads, .allow_nonfinite = allow});
     if (!rc) snprintf(b->model_key, sizeof b->model_key, "%s", key);
     return rc;
 }
@@ -101,8 +118,13 @@ static int naive_logits(hx_bench *b, const hx_point *p, const st_config *cfg, co
     b->next_ref = (b->next_ref + 1) % REF_SLOTS;
     free(r->logits);
     memset(r, 0, sizeof *r);
+    if (b->o.progress)   /* one naive pass of a large point takes minutes: say what runs */
+        fprintf(stderr, "bench:   naive reference for %s %dx%d batch %d (one pass, the slowest part of a new size)\n",
+                p->variant, p->h, p->w, batch);
     st_model *m;
-    int rc = st_model_create(&m, cfg, NULL, b->o.seed, &kn_backend_naive);
+    int rc = st_model_create_with(&m, cfg, weights_of(b), b->o.seed,
+                                  &(st_model_opts){.backend = &kn_backend_naive,
+                                                   .allow_nonfinite = b->o.model && b->o.model->allow_nonfinite});
     if (rc) return rc;
     r->classes = cfg->num_classes;
     r->logits = malloc((size_t)batch * r->classes * sizeof *r->logits);
@@ -118,10 +140,12 @@ static int naive_logits(hx_bench *b, const hx_point *p, const st_config *cfg, co
 }
 
 typedef struct {
-    const char *matches;   /* yes | no | skipped */
+    const char *matches;   /* true | false | "" (not compared) */
     double rel;            /* NaN when not compared */
     hx_summary ms;         /* per forward pass of the batch */
-    double rss_mib, workspace_mib, workspace_unshared_mib; /* shared by lifetime, every buffer apart */
+    double rss_mib;
+    st_model_mem mem;      /* after the timing plan */
+    double tol;            /* matches-naive tolerance, from the backend's precision */
     hx_profile prof;
     int profiled;
 } measurement;
@@ -141,7 +165,7 @@ static int check_point(hx_bench *b, const hx_point *p, const st_config *cfg, flo
         (rc = st_model_forward(b->model, input, logits)))
         return rc;
     ms->rel = rel_l2(logits, ref->logits, (size_t)cb * ref->classes);
-    ms->matches = ms->rel <= HX_MATCH_TOLERANCE ? "yes" : "no";
+    ms->matches = ms->rel <= ms->tol ? "true" : "false";
     return ST_OK;
 }
 
@@ -152,7 +176,7 @@ static int time_point(hx_bench *b, const hx_point *p, const float *input, float 
     for (int i = 0; i < o->warmup; i++)
         if ((rc = st_model_forward(b->model, input, logits))) return rc;
     int cap = 64, n = 0;
-    double *samples = malloc(cap * sizeof *samples), start = hx_now();
+    double *samples = malloc(cap * sizeof *samples), start = hx_now(), last = start;
     if (!samples) return st_fail(ST_ERR_NOMEM, "out of memory for timing samples");
     while (n < o->min_runs || (hx_now() - start < o->min_time && n < MAX_TIMED_RUNS)) {
         if (n == cap) {
@@ -164,6 +188,13 @@ static int time_point(hx_bench *b, const hx_point *p, const float *input, float 
         double t0 = hx_now();
         if ((rc = st_model_forward(b->model, input, logits))) { free(samples); return rc; }
         samples[n++] = 1e3 * (hx_now() - t0);
+        if (o->progress && hx_now() - last > PROGRESS_EVERY_S) {   /* a long point still shows life */
+            last = hx_now();
+            double left = o->min_time - (last - start);
+            fprintf(stderr, "bench:   %d timed run%s in %.0f s (%.2f s each), at least %d runs and %.0f s more\n", n,
+                    n == 1 ? "" : "s", last - start, samples[n - 1] / 1e3, n < o->min_runs ? o->min_runs - n : 0,
+                    left > 0 ? left : 0);
+        }
     }
     rc = hx_summarize(samples, n, &ms->ms);
     free(samples);
@@ -197,22 +228,19 @@ static int node_outputs(hx_bench *b, const hx_point *p, const hx_node_profile *n
  * The op wrappers time kernel slots; the node hooks time each planned node. */
 static int profile_point(hx_bench *b, const hx_point *p, const float *input, float *logits,
                          measurement *ms) {
-    kn_ops real = *st_model_ops(b->model), wrapped;
     st_hooks hooks, node_hooks;
     hx_node_profile np;
-    hx_profile_start(&ms->prof, &real, &wrapped, &hooks);
+    hx_profile_start(&ms->prof, st_model_ctx(b->model), &hooks);
     int rc = hx_node_profile_start(&np, b->model, &hooks, &node_hooks);
-    if (rc) { hx_profile_stop(); return rc; }
-    st_model_set_ops(b->model, &wrapped);
+    if (rc) { hx_profile_stop(&ms->prof); return rc; }
     st_model_set_hooks(b->model, &node_hooks);
     int runs = b->o.min_runs > 0 ? b->o.min_runs : 1;
     double t0 = hx_now();
     for (int i = 0; i < runs && !rc; i++) rc = st_model_forward(b->model, input, logits);
     ms->prof.wall = hx_now() - t0;
     ms->prof.forwards = runs;
-    st_model_set_ops(b->model, &real);
     st_model_set_hooks(b->model, NULL);
-    hx_profile_stop();
+    hx_profile_stop(&ms->prof);
     if (!rc) rc = node_outputs(b, p, &np);
     hx_node_profile_free(&np);
     ms->profiled = !rc;
@@ -222,24 +250,22 @@ static int profile_point(hx_bench *b, const hx_point *p, const float *input, flo
 static int run_point(hx_bench *b, const hx_point *p, const st_config *cfg, measurement *ms) {
     const kn_backend *be = kn_backend_find(p->backend);
     if (!be) return st_fail(ST_ERR_ARG, "unknown backend '%s'", p->backend);
-    if (!be->supported()) return st_fail(ST_ERR_ARG, "backend '%s' is not supported on this CPU", p->backend);
-    kn_set_threads(p->threads);   /* before planning: scratch sizes depend on it */
-    int rc = model_for(b, p, cfg, be);
+    char why[160];
+    if (!kn_backend_runs(be, why, sizeof why)) return st_fail(ST_ERR_ARG, "backend '%s': %s", p->backend, why);
+    ms->tol = hx_match_tolerance(be, cfg);
+    int rc = model_for(b, p, cfg, be);   /* the instance has the point's threads */
     if (rc) return rc;
     size_t in_count = (size_t)p->batch * 3 * p->h * p->w;
     float *input = malloc(in_count * sizeof *input);                                   /* [batch][3][h][w] */
     float *logits = malloc((size_t)p->batch * cfg->num_classes * sizeof *logits);      /* [batch][classes] */
     if (!input || !logits) { rc = st_fail(ST_ERR_NOMEM, "out of memory for a batch of %d", p->batch); goto done; }
     seeded_input(input, in_count, b->o.seed);
-    if (!b->o.check) ms->matches = "skipped";
-    else if (be == &kn_backend_naive) ms->matches = "yes";
+    if (!b->o.check) ms->matches = "";
+    else if (be == &kn_backend_naive) ms->matches = "true";
     else if ((rc = check_point(b, p, cfg, input, logits, ms))) goto done;
     hx_peak_rss_reset();   /* the peak of this point's own runs, not of earlier points */
     if ((rc = st_model_plan(b->model, p->batch, p->h, p->w, 0))) goto done;
-    st_plan_summary plan;
-    st_model_plan_summary(b->model, &plan);
-    ms->workspace_mib = plan.bytes / 1048576.0;
-    ms->workspace_unshared_mib = plan.bytes_unshared / 1048576.0;
+    st_model_memory(b->model, &ms->mem);
     if ((rc = time_point(b, p, input, logits, ms))) goto done;
     ms->rss_mib = hx_peak_rss_mib();
     if (b->o.profile) rc = profile_point(b, p, input, logits, ms);
@@ -249,17 +275,37 @@ done:
     return rc;
 }
 
+/* The columns the backend instance adds (SCHEMA.md): isa, precision, the three memory figures. */
+static void backend_columns(hx_row *row, const st_model *m, const hx_point *p, const measurement *ms, int failed) {
+    const kn_backend *be = kn_backend_find(p->backend);
+    hx_row_str(row, "isa", m ? st_model_ctx(m)->isa_name : be && be->isa ? be->isa : "");
+    hx_row_str(row, "precision", be ? kn_backend_precision(be) : "");
+    hx_row_num(row, "mem_weights_mib", failed ? NAN : ms->mem.weights / 1048576.0);
+    hx_row_num(row, "mem_prepared_mib", failed ? NAN : ms->mem.prepared / 1048576.0);
+    hx_row_num(row, "mem_workspace_mib", failed ? NAN : ms->mem.workspace / 1048576.0);
+    hx_row_num(row, "mem_workspace_unshared_mib", failed ? NAN : ms->mem.workspace_unshared / 1048576.0);
+}
+
+double hx_match_tolerance(const kn_backend *be, const st_config *cfg) {
+    /* rounding errors of a reduction of K terms grow like sqrt(K) u on average (the
+     * worst case, kn_tolerance, is far too loose for a whole network); K = the widest
+     * reduction (the last stage's FFN); never tighter than 1e-4, the golden files' bar */
+    long K = (long)cfg->embed_dim[ST_STAGES - 1] * cfg->mlp_ratio;
+    double t = 4.0 * sqrt((double)K) * kn_backend_unit_roundoff(be);
+    return t > HX_MATCH_TOLERANCE ? t : HX_MATCH_TOLERANCE;
+}
+
 int hx_bench_point(hx_bench *b, const hx_point *p, double peak, hx_row *row, int *mismatch) {
     measurement ms = {.matches = "", .rel = NAN};
     st_config cfg;
     st_clear_error();
-    int rc = point_config(p, &cfg);
+    int rc = point_config(b, p, &cfg);
     if (!rc) rc = run_point(b, p, &cfg, &ms);
     if (rc) {   /* a failed model may hold a half-built state: never reuse it */
         st_model_free(b->model);
         b->model = NULL;
     }
-    *mismatch = !rc && !strcmp(ms.matches, "no");
+    *mismatch = !rc && !strcmp(ms.matches, "false");
 
     char res[32];
     snprintf(res, sizeof res, "%dx%d", p->h, p->w);
@@ -278,22 +324,26 @@ int hx_bench_point(hx_bench *b, const hx_point *p, double peak, hx_row *row, int
     double img_s = rc ? NAN : p->batch / (ms.ms.median / 1e3);
     double gflops = flops > 0 ? 2.0 * (double)flops * img_s / 1e9 : NAN;
     hx_row_num(row, "runs", rc ? NAN : ms.ms.n);
-    hx_row_num(row, "ms_median", rc ? NAN : ms.ms.median);
-    hx_row_num(row, "ms_min", rc ? NAN : ms.ms.min);
-    hx_row_num(row, "ms_p90", rc ? NAN : ms.ms.p90);
+    hx_row_int(row, "warmup", b->o.warmup);
+    hx_row_num(row, "min_time_s", b->o.min_time);
+    hx_row_int(row, "seed", (int64_t)b->o.seed);
+    hx_row_num(row, "batch_ms_median", rc ? NAN : ms.ms.median);
+    hx_row_num(row, "batch_ms_min", rc ? NAN : ms.ms.min);
+    hx_row_num(row, "batch_ms_p90", rc ? NAN : ms.ms.p90);
     hx_row_num(row, "img_per_s", img_s);
-    if (flops >= 0) hx_row_int(row, "flops", flops); else hx_row_missing(row, "flops");
-    if (params >= 0) hx_row_int(row, "params", params); else hx_row_missing(row, "params");
-    hx_row_num(row, "gflops", gflops);
-    hx_row_num(row, "peak_gflops", peak > 0 ? peak : NAN);
+    if (flops >= 0) hx_row_int(row, "macs_per_img", flops); else hx_row_missing(row, "macs_per_img");
+    if (params >= 0) hx_row_int(row, "param_count", params); else hx_row_missing(row, "param_count");
+    hx_row_num(row, "gflop_per_s", gflops);
+    hx_row_num(row, "peak_gflop_per_s", peak > 0 ? peak : NAN);
     hx_row_num(row, "peak_fraction", peak > 0 ? gflops / peak : NAN);
     hx_row_num(row, "peak_rss_mib", rc ? NAN : ms.rss_mib);
-    hx_row_num(row, "workspace_mib", rc ? NAN : ms.workspace_mib);
-    hx_row_num(row, "workspace_unshared_mib", rc ? NAN : ms.workspace_unshared_mib);
-    hx_row_str(row, "matches_naive", ms.matches);
+    backend_columns(row, rc ? NULL : b->model, p, &ms, rc);
+    if (*ms.matches) hx_row_bool(row, "matches_naive", !strcmp(ms.matches, "true"));
+    else hx_row_missing(row, "matches_naive");
     hx_row_num(row, "rel_l2_vs_naive", ms.rel);
+    hx_row_num(row, "tol_vs_naive", ms.tol > 0 ? ms.tol : NAN);
     if (b->o.profile) {
-        if (ms.profiled) {
+        if (ms.profiled && p->batch > 0) {
             hx_profile_to_row(&ms.prof, p->batch, row);
             if (b->o.profile_out) {
                 char title[256];

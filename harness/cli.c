@@ -7,6 +7,7 @@
 #include "harness/cli.h"
 #include "variants/st_error.h"
 
+
 /* Longest single item of a list we copy out to parse (a number or a size). */
 #define ITEM_MAX 64
 
@@ -175,7 +176,8 @@ int hx_parse_options(int argc, char **argv, const hx_option *opts, int nopts,
         const char *a = argv[i];
         if (only_positional || a[0] != '-' || a[1] == 0) {   /* "-" alone is positional */
             if (np >= pos_cap)
-                return st_fail(ST_ERR_ARG, "unexpected argument '%s'", a);
+                return pos_cap ? st_fail(ST_ERR_ARG, "more than %d arguments (at '%s')", pos_cap, a)
+                               : st_fail(ST_ERR_ARG, "unexpected argument '%s' (this command takes options only)", a);
             pos[np++] = a;
             continue;
         }
@@ -187,7 +189,16 @@ int hx_parse_options(int argc, char **argv, const hx_option *opts, int nopts,
         for (int j = 0; j < nopts && !o; j++)
             if (strlen(opts[j].name) == name_len && !strncmp(opts[j].name, a, name_len))
                 o = &opts[j];
-        if (!o) return st_fail(ST_ERR_ARG, "unknown option '%.*s' (see --help)", (int)name_len, a);
+        if (!o) {
+            const char *names[128];
+            int nn = 0;
+            for (int j = 0; j < nopts && nn < 127; j++) names[nn++] = opts[j].name;
+            names[nn++] = "--help";
+            char word[128], hint[192] = "";
+            snprintf(word, sizeof word, "%.*s", (int)(name_len < 127 ? name_len : 127), a);
+            hx_append_suggestion(hint, sizeof hint, word, names, nn);
+            return st_fail(ST_ERR_ARG, "unknown option '%s'%s", word, hint);
+        }
         const char *value = NULL;
         if (o->kind == HX_OPT_FLAG) {
             if (eq) return st_fail(ST_ERR_ARG, "%s takes no value", o->name);
@@ -218,4 +229,66 @@ void hx_print_options(FILE *f, const hx_option *opts, int nopts) {
         fprintf(f, "  %-*s  %s\n", width, left, opts[i].help);
     }
     fprintf(f, "  %-*s  %s\n", width, "--help", "this help");
+}
+
+/* ---- usage, suggestions ---- */
+
+void hx_usage_print(FILE *f, const hx_usage *u) {
+    fprintf(f, "usage: stvit %s %s\n", u->cmd, u->synopsis);
+    if (u->about) fputs(u->about, f);
+    if (u->opts || !u->extra) {
+        fprintf(f, "\noptions:\n");
+        hx_print_options(f, u->opts, u->nopts);
+    }
+    if (u->extra) u->extra(f);
+}
+
+int hx_exit_code(int rc) { return rc == ST_ERR_ARG ? HX_EXIT_USAGE : HX_EXIT_FAIL; }
+
+int hx_usage_exit(const hx_usage *u, int rc) {
+    if (rc == HX_HELP) {
+        hx_usage_print(stdout, u);
+        return 0;
+    }
+    fprintf(stderr, "stvit %s: %s\n", u->cmd, st_last_error());
+    fprintf(stderr, "usage: stvit %s %s  (stvit %s --help for more)\n", u->cmd, u->synopsis, u->cmd);
+    return HX_EXIT_USAGE;
+}
+
+/* Edit distance counting a swap of two neighbours as one edit (the commonest slip:
+ * "smid"), case-insensitive, of strings up to 63 bytes (longer: large). */
+static int edit_distance(const char *a, const char *b) {
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 63 || m > 63) return 1000;
+    int d[64][64];
+    for (size_t i = 0; i <= n; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= m; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;   /* ASCII letters folded */
+            int best = d[i - 1][j - 1] + (ca != cb);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[n][m];
+}
+
+const char *hx_closest(const char *word, const char *const *names, int n) {
+    const char *best = NULL;
+    int best_d = 3;
+    for (int i = 0; i < n; i++) {
+        int d = edit_distance(word, names[i]);
+        if (d < best_d) best_d = d, best = names[i];
+    }
+    /* "-x" is one edit from many short names: a slip must keep most of the word */
+    return best && 2 * best_d < (int)strlen(word) ? best : NULL;
+}
+
+void hx_append_suggestion(char *buf, size_t cap, const char *word, const char *const *names, int n) {
+    const char *c = hx_closest(word, names, n);
+    size_t len = strlen(buf);
+    if (c && len < cap) snprintf(buf + len, cap - len, " (did you mean '%s'?)", c);
 }

@@ -80,6 +80,39 @@ int hx_parse_options(int argc, char **argv, const hx_option *opts, int nopts,
 /* Prints "  --name ARG   help" lines for the table, aligned. */
 void hx_print_options(FILE *f, const hx_option *opts, int nopts);
 
+/* ---- Exit statuses and the usage-and-fail block -------------------------------- */
+#define HX_EXIT_FAIL 1          /* the run failed (a file, the model, a write) */
+#define HX_EXIT_USAGE 2         /* the command line is wrong: nothing was run */
+#define HX_EXIT_INTERRUPTED 130 /* Ctrl-C; what was done is kept */
+
+typedef struct {
+    const char *cmd;          /* "bench" */
+    const char *synopsis;     /* what follows "stvit CMD": "IMAGE... [options]" */
+    const char *about;        /* printed by --help after the usage line */
+    const hx_option *opts;
+    int nopts;
+    void (*extra)(FILE *f);   /* more help after the options (may be NULL) */
+} hx_usage;
+
+/* The exit status of a failed run: HX_EXIT_USAGE when the error is a bad argument
+ * (ST_ERR_ARG: an unknown variant or backend, a size the network cannot take), so the
+ * same mistake gives the same status whether an option parser or the model found it;
+ * HX_EXIT_FAIL otherwise. */
+int hx_exit_code(int rc);
+/* The whole help: usage line, about, options, extra. */
+void hx_usage_print(FILE *f, const hx_usage *u);
+/* Every command ends its parsing with this: rc == HX_HELP prints the help on stdout
+ * and returns 0; any other rc prints "stvit CMD: <message>" and the one usage line
+ * ("usage: stvit CMD SYNOPSIS  (stvit CMD --help for more)") on stderr and returns
+ * HX_EXIT_USAGE. */
+int hx_usage_exit(const hx_usage *u, int rc);
+
+/* The one of names[0..n) closest to word by edit distance, or NULL when none is
+ * close enough to be a slip (distance at most 2, and under half of word's length). */
+const char *hx_closest(const char *word, const char *const *names, int n);
+/* Appends " (did you mean 'X'?)" to buf when hx_closest finds X. */
+void hx_append_suggestion(char *buf, size_t cap, const char *word, const char *const *names, int n);
+
 /* Count of a static array, for hx_parse_options(..., opts, HX_COUNT(opts), ...). */
 #define HX_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #endif

@@ -16,6 +16,7 @@
 #include "harness/gnuplot.h"
 #include "harness/env.h"
 #include "harness/model_opts.h"
+#include "harness/outputs.h"
 #include "harness/progress.h"
 #include "harness/results.h"
 #include "harness/threads.h"
@@ -27,10 +28,12 @@
 #define PLOT_SCRIPT "viz/plots/ablation.gp"
 
 typedef struct {
-    long res, batch, threads, warmup, runs, seed;
+    long batch, threads, warmup, runs, seed;
+    hx_size_list sizes;   /* --res / --size: the last one given counts */
+    int h, w;
     const char *backend, *out;
     hx_int_list rows;
-    int json, quiet, no_check;
+    int json, quiet, no_check, no_out;
 } ablate_args;
 
 /* One row's outcome, for the table, the markdown and the summary. */
@@ -49,31 +52,21 @@ typedef struct {
     double load;       /* 1-minute load average when the run started (-1: unknown) */
 } run_info;
 
-/* Other work on the machine skews every timing: the load says how quiet it was. */
-static double load_average(void) {
-    double load = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &load) != 1) load = -1;
-        fclose(f);
-    }
-    return load;
-}
+static const char about[] =
+    "Reruns the paper's ablation table (rows 1-8, with its baselines DeiT-S and Swin-T as\n"
+    "rows 15-16, shown first) and its other design ablations (rows 9-14): for each row, the learned parameters and FLOPs (multiply-adds, as the paper\n"
+    "counts) of its network, one end-to-end run with seeded random weights (logits must\n"
+    "be finite, and match the naive backend), and img/s on one backend; beside them the\n"
+    "paper's printed params, FLOPs, top-1, AP^b, AP^m and mIoU. Writes DIR/ablation.csv,\n"
+    "DIR/ablation.md and, with gnuplot, DIR/ablation.png (DIR: --out, or a fresh\n"
+    "runs/<date>-ablate/).\n";
 
-static void usage(FILE *f, const hx_option *opts, int n) {
-    fprintf(f, "usage: stvit ablate [options]\n"
-               "Reruns the paper's ablation table (rows 1-8, with its baselines DeiT-S and Swin-T as\n"
-               "rows 15-16, shown first) and its other design ablations (rows 9-14): for each row, the learned parameters and FLOPs (multiply-adds, as the paper\n"
-               "counts) of its network, one end-to-end run with seeded random weights (logits must\n"
-               "be finite, and match the naive backend), and img/s on one backend; beside them the\n"
-               "paper's printed params, FLOPs, top-1, AP^b, AP^m and mIoU. Writes OUT/ablation.csv,\n"
-               "OUT/ablation.md and, with gnuplot, OUT/ablation.png.\n\nrows:\n");
+static void usage_extra(FILE *f) {
+    fprintf(f, "\nrows:\n");
     for (int i = 0; i < st_ablation_count(); i++) {
         const st_ablation_row *r = st_ablation_at(i);
         fprintf(f, "  %2d %-16s %s\n", r->number, r->name, r->description);
     }
-    fprintf(f, "\noptions:\n");
-    hx_print_options(f, opts, n);
 }
 
 /* The rows --rows names, in the order given; all when empty, the baselines first (the
@@ -127,7 +120,7 @@ static void measure_row(hx_bench *bench, const st_ablation_row *r, const ablate_
     o->params = o->flops = -1;
     st_config cfg;
     st_counts k;
-    if (!st_ablation_config(r, &cfg) && !st_count(&cfg, (int)a->res, (int)a->res, &k)) {
+    if (!st_ablation_config(r, &cfg) && !st_count(&cfg, a->h, a->w, &k)) {
         o->params = k.params;
         o->flops = k.flops;
     }
@@ -135,11 +128,11 @@ static void measure_row(hx_bench *bench, const st_ablation_row *r, const ablate_
     hx_row_str(row, "name", r->name);
     hx_row_str(row, "group", r->group == ST_ABL_TABLE ? "table" : r->group == ST_ABL_DESIGN ? "design" : "baseline");
     /* placeholders, so these come first; the bench's measurement fills them in place */
-    hx_row_missing(row, "params");
-    hx_row_missing(row, "flops");
+    hx_row_missing(row, "param_count");
+    hx_row_missing(row, "macs_per_img");
     hx_row_missing(row, "img_per_s");
 
-    hx_point p = {.index = r->number, .h = (int)a->res, .w = (int)a->res, .batch = (int)a->batch,
+    hx_point p = {.index = r->number, .h = a->h, .w = a->w, .batch = (int)a->batch,
                   .threads = threads};
     snprintf(p.variant, sizeof p.variant, "ablation-%d", r->number);
     snprintf(p.attn, sizeof p.attn, "sta");
@@ -149,8 +142,8 @@ static void measure_row(hx_bench *bench, const st_ablation_row *r, const ablate_
     else if (hx_row_get_num(row, "img_per_s", &o->img_per_s)) o->img_per_s = NAN;
     if (o->failed) o->img_per_s = NAN;
     /* counts do not depend on the run: keep them for failed rows too */
-    if (o->params >= 0) hx_row_int(row, "params", o->params);
-    if (o->flops >= 0) hx_row_int(row, "flops", o->flops);
+    if (o->params >= 0) hx_row_int(row, "param_count", o->params);
+    if (o->flops >= 0) hx_row_int(row, "macs_per_img", o->flops);
 
     /* the paper's figures are for 224x224: compare with our count there, whatever --res */
     if (o->params >= 0 && !st_count(&cfg, 224, 224, &k)) o->differs = st_ablation_mismatch(r, k.params, k.flops);
@@ -293,19 +286,11 @@ static void print_markdown(FILE *f, const outcome *o, int n, const run_info *inf
 
 /* Writes the markdown to a temporary file and renames it, so readers never see half. */
 static int save_markdown(const char *path, const outcome *o, int n, const run_info *info, const hx_env *env) {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) return st_fail(ST_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    print_markdown(f, o, n, info, env);
-    int bad = ferror(f);
-    if (fclose(f) || bad) { remove(tmp); return st_fail(ST_ERR_IO, "%s: write failed", tmp); }
-    if (rename(tmp, path)) {
-        int e = errno;
-        remove(tmp);
-        return st_fail(ST_ERR_IO, "%s: cannot rename into place: %s", path, strerror(e));
-    }
-    return ST_OK;
+    hx_atomic a;
+    int rc = hx_atomic_open(&a, path, "w");
+    if (rc) return rc;
+    print_markdown(a.f, o, n, info, env);
+    return hx_atomic_commit(&a);
 }
 
 /* The plot script: beside the working directory (the project root), else relative to
@@ -341,18 +326,20 @@ static int draw_plot(const char *csv, const char *png, const char *subtitle, cha
 /* ---- the command --------------------------------------------------------------------- */
 
 int hx_cmd_ablate(int argc, char **argv) {
-    ablate_args a = {.res = 224, .batch = 1, .warmup = 1, .runs = 5, .seed = 1, .out = "results"};
+    ablate_args a = {.batch = 1, .warmup = 1, .runs = 5, .seed = HX_DEFAULT_SEED};
     const hx_option opts[] = {
-        {"--res", HX_OPT_INT, &a.res, ST_MIN_INPUT, ST_MAX_INPUT, "N", "square input side (default 224)"},
+        {"--res", HX_OPT_SIZES, &a.sizes, ST_MIN_INPUT, ST_MAX_INPUT, "N|HxW", "input size (default 224)"},
+        {"--size", HX_OPT_SIZES, &a.sizes, ST_MIN_INPUT, ST_MAX_INPUT, "HxW", "the same as --res, e.g. 72x88"},
         {"--backend", HX_OPT_STRING, &a.backend, 0, 0, "NAME", "kernel backend (default: the fastest)"},
         {"--batch", HX_OPT_INT, &a.batch, 1, 4096, "N", "images per forward pass (default 1)"},
         {"--threads", HX_OPT_INT, &a.threads, 0, 1024, "N", "threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK or the CPUs allowed)"},
         {"--rows", HX_OPT_INTS, &a.rows, 1, 1000, "LIST", "rows to run, e.g. 1,2,7 (default: all)"},
         {"--warmup", HX_OPT_INT, &a.warmup, 0, 1000, "N", "untimed forward passes per row (default 1)"},
-        {"--runs", HX_OPT_INT, &a.runs, 1, 100000, "N", "timed forward passes per row, median (default 5)"},
-        {"--seed", HX_OPT_INT, &a.seed, 0, 2147483647, "N", "seed of weights and input (default 1)"},
+        {"--min-runs", HX_OPT_INT, &a.runs, 1, 100000, "N", "timed forward passes per row, median (default 5)"},
+        {"--seed", HX_OPT_INT, &a.seed, 0, 2147483647, "N", "seed of weights and input (default 0)"},
         {"--no-check", HX_OPT_FLAG, &a.no_check, 0, 0, NULL, "skip the comparison with the naive backend"},
-        {"--out", HX_OPT_STRING, &a.out, 0, 0, "DIR", "folder for ablation.csv/.md/.png (default results)"},
+        {"--out", HX_OPT_STRING, &a.out, 0, 0, "DIR", "folder for ablation.csv/.md/.png (default: a fresh runs/<date>-ablate/; - for none)"},
+        {"--no-out", HX_OPT_FLAG, &a.no_out, 0, 0, NULL, "write no file (the same as --out -)"},
         {"--json", HX_OPT_FLAG, &a.json, 0, 0, NULL, "print one JSON object per row instead of the table"},
         {"--quiet", HX_OPT_FLAG, &a.quiet, 0, 0, NULL, "no progress on stderr"},
     };
@@ -365,26 +352,28 @@ int hx_cmd_ablate(int argc, char **argv) {
     if (!rc) rc = select_rows(&a.rows, sel, &nsel);
     if (!rc) rc = hx_backend_pick(a.backend, &be);
     if (rc) {
-        if (rc != HX_HELP) fprintf(stderr, "stvit ablate: %s\n", st_last_error());
-        usage(rc == HX_HELP ? stdout : stderr, opts, HX_COUNT(opts));
-        return rc == HX_HELP ? 0 : 2;
+        const hx_usage u = {"ablate", "[options]", about, opts, HX_COUNT(opts), usage_extra};
+        return hx_usage_exit(&u, rc);
     }
+    a.h = a.sizes.n ? a.sizes.v[a.sizes.n - 1].h : 224;
+    a.w = a.sizes.n ? a.sizes.v[a.sizes.n - 1].w : 224;
     int threads = hx_threads_for(be, hx_threads_pick(a.threads));
 
-    char csv_path[4096], md_path[4096], png_path[4096];
-    snprintf(csv_path, sizeof csv_path, "%s/ablation.csv", a.out);
-    snprintf(md_path, sizeof md_path, "%s/ablation.md", a.out);
-    snprintf(png_path, sizeof png_path, "%s/ablation.png", a.out);
-    if (mkdir(a.out, 0777) && errno != EEXIST) {
-        fprintf(stderr, "stvit ablate: %s: cannot create the folder: %s\n", a.out, strerror(errno));
-        return 1;
+    char dir[4096], csv_path[4200], md_path[4200], png_path[4200];
+    int none;
+    if ((rc = hx_output_dir("ablate", a.out, a.no_out, dir, sizeof dir, &none))) {
+        fprintf(stderr, "stvit ablate: %s\n", st_last_error());
+        return HX_EXIT_FAIL;
     }
+    snprintf(csv_path, sizeof csv_path, "%s/ablation.csv", dir);
+    snprintf(md_path, sizeof md_path, "%s/ablation.md", dir);
+    snprintf(png_path, sizeof png_path, "%s/ablation.png", dir);
 
     run_info info;
-    snprintf(info.title, sizeof info.title, "%ldx%ld, backend %s, batch %ld, %d thread%s, img/s = median of %ld run%s",
-             a.res, a.res, be->name, a.batch, threads, threads == 1 ? "" : "s", a.runs, a.runs == 1 ? "" : "s");
+    snprintf(info.title, sizeof info.title, "%dx%d, backend %s, batch %ld, %d thread%s, img/s = median of %ld run%s",
+             a.h, a.w, be->name, a.batch, threads, threads == 1 ? "" : "s", a.runs, a.runs == 1 ? "" : "s");
     info.checked = !a.no_check && be != &kn_backend_naive;
-    info.load = load_average();
+    info.load = hx_env_loadavg();   /* other work skews every timing: say how quiet it was */
     if (info.load > threads)
         fprintf(stderr, "ablate: warning: load average %.1f with %d threads: other work will skew the timings\n",
                 info.load, threads);
@@ -406,6 +395,7 @@ int hx_cmd_ablate(int argc, char **argv) {
 
     hx_progress progress;
     hx_progress_init(&progress, nsel, a.quiet);
+    progress.who = "ablate";
     int failed = 0, mismatched = 0;
     for (int i = 0; i < nsel; i++) {
         char desc[400];
@@ -436,17 +426,20 @@ int hx_cmd_ablate(int argc, char **argv) {
 
     if (!a.json) print_text(stdout, out, nsel, &info);
     int write_error = 0;
-    if ((rc = hx_table_save(csv_path, &table)) || (rc = save_markdown(md_path, out, nsel, &info, &env))) {
+    if (!none && ((rc = hx_table_save(csv_path, &table)) || (rc = save_markdown(md_path, out, nsel, &info, &env)))) {
         fprintf(stderr, "stvit ablate: %s\n", st_last_error());
         write_error = 1;
     }
     char why[256];
-    int skipped = write_error ? 1 : draw_plot(csv_path, png_path, info.title, why, sizeof why);
-    if (!write_error)
+    int skipped = write_error || none ? 1 : draw_plot(csv_path, png_path, info.title, why, sizeof why);
+    if (none)
+        fprintf(stderr, "ablate: %d rows, %d failed, %d mismatched the naive backend; no file written (--out -)\n",
+                nsel, failed, mismatched);
+    else if (!write_error)
         fprintf(stderr, "ablate: %d rows, %d failed, %d mismatched the naive backend; wrote %s, %s%s%s%s\n", nsel,
                 failed, mismatched, csv_path, md_path, skipped ? " (no plot: " : ", ", skipped ? why : png_path,
                 skipped ? ")" : "");
     hx_table_free(&table);
     free(out);
-    return failed || mismatched || write_error ? 1 : 0;
+    return failed || mismatched || write_error ? HX_EXIT_FAIL : 0;
 }

@@ -3,6 +3,8 @@
 #include <string.h>
 #include "harness/cli.h"
 #include "harness/commands.h"
+#include "harness/model_opts.h"
+#include "harness/results.h"
 #include "variants/catalog.h"
 #include "variants/count.h"
 #include "variants/model.h"
@@ -34,43 +36,53 @@ static int print_plan(const st_config *cfg, int h, int w) {
 }
 
 int hx_cmd_flops(int argc, char **argv) {
-    const char *variant = "S";
-    long res = 224;
+    hx_model_opts mo = {0};
     hx_size_list sizes = {0};
     int json = 0, plan = 0;
     const hx_option opts[] = {
-        {"--variant", HX_OPT_STRING, &variant, 0, 0, "S|B|L", "network variant (default S)"},
-        {"--res", HX_OPT_INT, &res, ST_MIN_INPUT, ST_MAX_INPUT, "N", "square input side (default 224)"},
-        {"--size", HX_OPT_SIZES, &sizes, ST_MIN_INPUT, ST_MAX_INPUT, "HxW", "input size, e.g. 72x88"},
-        {"--json", HX_OPT_FLAG, &json, 0, 0, NULL, "one JSON object with integer params and flops"},
+        {"--variant", HX_OPT_STRING, &mo.variant, 0, 0, "S|B|L", "network variant (default S)"},
+        {"--weights", HX_OPT_STRING, &mo.weights, 0, 0, "FILE", "count the configuration in this file's metadata"},
+        {"--attn", HX_OPT_STRING, &mo.attn, 0, 0, "KIND", "attention kind: sta (default), global or window"},
+        {"--n-iter", HX_OPT_INTS, &mo.n_iter, 1, 64, "LIST", "association iterations per stage, e.g. 2,2,1,1"},
+        {"--stoken", HX_OPT_INTS, &mo.stoken, 1, 256, "LIST", "super token size per stage, e.g. 4,2,1,1"},
+        {"--res", HX_OPT_SIZES, &sizes, ST_MIN_INPUT, ST_MAX_INPUT, "N|HxW", "input size (default 224)"},
+        {"--size", HX_OPT_SIZES, &sizes, ST_MIN_INPUT, ST_MAX_INPUT, "HxW", "the same as --res, e.g. 72x88"},
+        {"--json", HX_OPT_FLAG, &json, 0, 0, NULL, "one JSON object: integer counts, per part and per op"},
         {"--plan", HX_OPT_FLAG, &plan, 0, 0, NULL, "list the planned nodes: op, buffers, lifetimes, FLOPs"},
     };
+    const hx_usage usage = {"flops", "[options]",
+                            "Learned parameters and multiply-adds of one image (one multiply-add = one FLOP, as the\n"
+                            "paper counts with fvcore), with per-part and per-op breakdowns.\n",
+                            opts, HX_COUNT(opts), NULL};
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), NULL, 0, NULL);
-    if (rc == HX_HELP || rc) {
-        FILE *f = rc == HX_HELP ? stdout : stderr;
-        if (rc != HX_HELP) fprintf(stderr, "stvit flops: %s\n", st_last_error());
-        fprintf(f, "usage: stvit flops [options]\n"
-                   "Learned parameters and FLOPs of one image (one multiply-add = one flop, as the paper\n"
-                   "counts with fvcore), with per-part and per-op breakdowns.\n");
-        hx_print_options(f, opts, HX_COUNT(opts));
-        return rc == HX_HELP ? 0 : 2;
-    }
-    int h = sizes.n ? sizes.v[sizes.n - 1].h : (int)res, w = sizes.n ? sizes.v[sizes.n - 1].w : (int)res;
+    if (rc) return hx_usage_exit(&usage, rc);
+    int h = sizes.n ? sizes.v[sizes.n - 1].h : 224, w = sizes.n ? sizes.v[sizes.n - 1].w : 224;
     st_config cfg;
     st_counts k;
-    if (st_config_named(variant, &cfg) || st_count(&cfg, h, w, &k)) {
+    if ((rc = hx_model_config(&mo, &cfg))) return hx_usage_exit(&usage, rc);
+    if (st_count(&cfg, h, w, &k)) {
         fprintf(stderr, "stvit flops: %s\n", st_last_error());
-        return 1;
+        return HX_EXIT_FAIL;
     }
     if (plan) return print_plan(&cfg, h, w);
     static const char *parts[6] = {"stem", "stage0", "stage1", "stage2", "stage3", "head"};
-    if (json) {
-        printf("{\"variant\": \"%s\", \"h\": %d, \"w\": %d, \"params\": %lld, \"flops\": %lld, \"parts\": {", cfg.name,
-               h, w, (long long)k.params, (long long)k.flops);
+    if (json) {   /* names as the result columns (results/SCHEMA.md) */
+        printf("{\"variant\": ");
+        hx_json_string(stdout, cfg.name);
+        printf(", \"h\": %d, \"w\": %d, \"param_count\": %lld, \"macs_per_img\": %lld, \"parts\": {", h, w,
+               (long long)k.params, (long long)k.flops);
         for (int p = 0; p < 6; p++)
-            printf("%s\"%s\": {\"params\": %lld, \"flops\": %lld}", p ? ", " : "", parts[p],
+            printf("%s\"%s\": {\"param_count\": %lld, \"macs_per_img\": %lld}", p ? ", " : "", parts[p],
                    (long long)k.part_params[p], (long long)k.part_flops[p]);
-        printf("}, \"nodes\": %d, \"workspace_bytes_unshared\": %lld, \"workspace_bytes\": %lld}\n", k.nodes,
+        printf("}, \"ops\": [");
+        for (int r = 0; r < k.nrows; r++) {
+            printf("%s{\"part\": ", r ? ", " : "");
+            hx_json_string(stdout, k.rows[r].part);
+            printf(", \"op\": ");
+            hx_json_string(stdout, k.rows[r].op);
+            printf(", \"macs_per_img\": %lld}", (long long)k.rows[r].flops);
+        }
+        printf("], \"nodes\": %d, \"workspace_bytes_unshared\": %lld, \"workspace_bytes\": %lld}\n", k.nodes,
                (long long)k.work_bytes_unshared, (long long)k.work_bytes);
         return 0;
     }

@@ -49,14 +49,12 @@ int hx_cmd_infer(int argc, char **argv) {
         HX_MODEL_OPTIONS(mo),
     };
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), NULL, 0, NULL);
-    if (rc || !input || !output) {
-        FILE *f = rc == HX_HELP ? stdout : stderr;
-        if (rc && rc != HX_HELP) fprintf(stderr, "stvit infer: %s\n", st_last_error());
-        else if (rc != HX_HELP) fprintf(stderr, "stvit infer: --input and --output are required\n");
-        fprintf(f, "usage: stvit infer --input IN.safetensors --output OUT.safetensors [options]\n"
-                   "Runs the network on the exact tensor 'input' and writes 'logits'.\n");
-        hx_print_options(f, opts, HX_COUNT(opts));
-        return rc == HX_HELP ? 0 : 2;
+    if (!rc && (!input || !output)) rc = st_fail(ST_ERR_ARG, "--input and --output are required");
+    if (rc) {
+        const hx_usage usage = {"infer", "--input IN.safetensors --output OUT.safetensors [options]",
+                                "Runs the network on the exact tensor 'input' and writes 'logits'.\n", opts,
+                                HX_COUNT(opts), NULL};
+        return hx_usage_exit(&usage, rc);
     }
     sft_file in;
     st_model *m = NULL;
@@ -79,6 +77,7 @@ int hx_cmd_infer(int argc, char **argv) {
     if (!x) { fprintf(stderr, "stvit infer: out of memory\n"); goto done; }
     if ((rc = sft_read_f32(&in, t, x)) || (rc = hx_model_open(&mo, &m))) {
         fprintf(stderr, "stvit infer: %s\n", st_last_error());
+        status = hx_exit_code(rc);
         goto done;
     }
     if ((rc = st_model_plan(m, B, H, W, 0))) { /* a size the network cannot take: the input's fault */

@@ -17,14 +17,12 @@ int hx_cmd_peak(int argc, char **argv) {
     };
     int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), NULL, 0, NULL);
     if (rc) {
-        FILE *f = rc == HX_HELP ? stdout : stderr;
-        if (rc != HX_HELP) fprintf(stderr, "stvit peak: %s\n", st_last_error());
-        fprintf(f, "usage: stvit peak [options]\n"
-                   "GFLOP/s of OpenBLAS sgemm on square matrices (2 n^3 flops, best of %d after a\n"
+        char about[256];
+        snprintf(about, sizeof about, "GFLOP/s of OpenBLAS sgemm on square matrices (2 n^3 flops, best of %d after a\n"
                    "warm-up): the peak that bench reports its achieved rate against.\n",
                 HX_PEAK_REPEATS);
-        hx_print_options(f, opts, HX_COUNT(opts));
-        return rc == HX_HELP ? 0 : 2;
+        const hx_usage usage = {"peak", "[options]", about, opts, HX_COUNT(opts), NULL};
+        return hx_usage_exit(&usage, rc);
     }
     threads = hx_threads_pick(threads);
     double gflops = hx_measure_peak_n((int)threads, (int)size, HX_PEAK_REPEATS);

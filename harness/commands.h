@@ -9,9 +9,11 @@ int hx_cmd_flops(int argc, char **argv);
 int hx_cmd_backends(int argc, char **argv);
 int hx_cmd_bench(int argc, char **argv);
 int hx_cmd_peak(int argc, char **argv);
+int hx_cmd_opbench(int argc, char **argv);
 int hx_cmd_plot(int argc, char **argv);
 int hx_cmd_merge(int argc, char **argv);
 int hx_cmd_ablate(int argc, char **argv);
 int hx_cmd_viz(int argc, char **argv);
 int hx_cmd_eval(int argc, char **argv);
+int hx_cmd_compare(int argc, char **argv);
 #endif

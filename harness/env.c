@@ -1,6 +1,9 @@
 /* env.c — collects the environment recorded with results (see env.h). */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <cblas.h>
@@ -15,6 +18,72 @@
 #define HX_CFLAGS "unknown (not optimized)"
 #endif
 #endif
+
+extern char **environ;
+static char cmdline[2048];
+
+/* Quoted for a POSIX shell when it holds anything but safe characters. */
+static void append_arg(char *buf, size_t cap, const char *a) {
+    size_t n = strlen(buf);
+    int safe = *a != 0;
+    for (const char *c = a; *c && safe; c++)
+        safe = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+               strchr("-_./,:=+@%", *c);
+    if (n && n + 1 < cap) buf[n++] = ' ', buf[n] = 0;
+    if (safe) { snprintf(buf + n, cap - n, "%s", a); return; }
+    if (n + 1 < cap) buf[n++] = '\'', buf[n] = 0;
+    for (const char *c = a; *c && n + 5 < cap; c++) {
+        if (*c == '\'') { memcpy(buf + n, "'\\''", 4); n += 4; }
+        else buf[n++] = *c;
+    }
+    if (n + 1 < cap) buf[n++] = '\'';
+    buf[n < cap ? n : cap - 1] = 0;
+}
+
+void hx_env_set_cmdline(int argc, char **argv) {
+    cmdline[0] = 0;
+    for (int i = 0; i < argc; i++) append_arg(cmdline, sizeof cmdline, argv[i]);
+}
+
+double hx_env_loadavg(void) {
+    double load = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &load) != 1) load = -1;
+        fclose(f);
+    }
+    return load;
+}
+
+/* The variables named prefix* (for each prefix), "NAME=value" joined by spaces. */
+static void collect_vars(const char *const *prefixes, int n, char *buf, size_t cap) {
+    buf[0] = 0;
+    for (char **e = environ; e && *e; e++)
+        for (int i = 0; i < n; i++)
+            if (!strncmp(*e, prefixes[i], strlen(prefixes[i]))) {
+                size_t len = strlen(buf);
+                snprintf(buf + len, cap - len, "%s%s", len ? " " : "", *e);
+                break;
+            }
+}
+
+static void collect_os(hx_env *e) {
+    snprintf(e->os, sizeof e->os, "unknown");
+    FILE *f = fopen("/etc/os-release", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "PRETTY_NAME=", 12)) {
+            char *v = line + 12;
+            v[strcspn(v, "\r\n")] = 0;
+            size_t n = strlen(v);
+            if (n >= 2 && v[0] == '"' && v[n - 1] == '"') v[n - 1] = 0, v++;
+            snprintf(e->os, sizeof e->os, "%.120s", v);
+        }
+    if (f) fclose(f);
+    struct utsname u;
+    if (!uname(&u)) snprintf(e->kernel, sizeof e->kernel, "%.40s %.100s %.40s", u.sysname, u.release, u.machine);
+    else snprintf(e->kernel, sizeof e->kernel, "unknown");
+}
 
 /* First line of a shell command's output, newline stripped; 0 if it printed one. */
 static int command_line(const char *cmd, char *buf, size_t cap) {
@@ -84,6 +153,11 @@ void hx_env_collect(hx_env *e) {
     strftime(e->date, sizeof e->date, "%Y-%m-%dT%H:%M:%SZ", &utc);
     collect_git(e);
     collect_cpu(e);
+    collect_os(e);
+    snprintf(e->cmdline, sizeof e->cmdline, "%s", cmdline);
+    static const char *const omp[] = {"OMP_", "GOMP_", "KMP_"}, *const blas[] = {"OPENBLAS_", "GOTO_"};
+    collect_vars(omp, 3, e->omp_vars, sizeof e->omp_vars);
+    collect_vars(blas, 2, e->openblas_vars, sizeof e->openblas_vars);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->cores = cores > 0 ? (int)cores : 1;
 #if defined(__clang__)
@@ -105,8 +179,16 @@ void hx_env_collect(hx_env *e) {
 }
 
 int hx_env_to_row(const hx_env *e, hx_row *row) {
-    hx_row_str(row, "env_date", e->date);
+    char now[32];   /* when this row was measured, not when the run started */
+    time_t t = time(NULL);
+    struct tm utc;
+    gmtime_r(&t, &utc);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    hx_row_str(row, "env_date", e->date[0] ? now : "");
     hx_row_str(row, "env_git", e->git);
+    hx_row_str(row, "env_cmdline", e->cmdline);
+    hx_row_str(row, "env_os", e->os);
+    hx_row_str(row, "env_kernel", e->kernel);
     hx_row_str(row, "env_cpu", e->cpu);
     hx_row_str(row, "env_cpu_flags", e->cpu_flags);
     hx_row_int(row, "env_cores", e->cores);
@@ -114,5 +196,9 @@ int hx_env_to_row(const hx_env *e, hx_row *row) {
     hx_row_str(row, "env_cflags", e->cflags);
     hx_row_str(row, "env_blas", e->blas);
     hx_row_str(row, "env_blas_threading", e->blas_threading);
+    hx_row_str(row, "env_omp_vars", e->omp_vars);
+    hx_row_str(row, "env_openblas_vars", e->openblas_vars);
+    double load = hx_env_loadavg();
+    hx_row_num(row, "env_loadavg", load >= 0 ? load : NAN);
     return row->failed ? ST_ERR_NOMEM : ST_OK;
 }

@@ -1,8 +1,12 @@
-/* gnuplot.h — runs one gnuplot script on one data file into one PNG. */
+/* gnuplot.h — runs one gnuplot script on one data file into one picture. */
 #ifndef HX_GNUPLOT_H
 #define HX_GNUPLOT_H
-/* `gnuplot -e "file='DATA'; out='TMP'; subtitle='NOTE'" SCRIPT`, then renames TMP to png
- * so a failed plot leaves nothing behind. ST_ERR_IO naming the cause (gnuplot missing,
- * failed, a path with a quote) otherwise. */
+/* `gnuplot -e "file='DATA'; out='TMP'; fmt='FMT'; scripts='DIR'; VARS" SCRIPT`, then
+ * renames TMP to out so a failed plot leaves nothing behind. fmt is "png" or "svg"
+ * (the scripts choose the terminal by it); DIR is the script's folder (for the shared
+ * viz/plots/common.gp); vars are more assignments (may be ""). ST_ERR_IO naming the
+ * cause (gnuplot missing, failed, a path with a quote) otherwise. */
+int hx_gnuplot_run(const char *script, const char *data, const char *out, const char *fmt, const char *vars);
+/* hx_gnuplot_run into a PNG with subtitle='NOTE'. */
 int hx_gnuplot(const char *script, const char *data, const char *png, const char *subtitle);
 #endif

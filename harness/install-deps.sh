@@ -15,15 +15,29 @@ OMP_DIR=/usr/lib/x86_64-linux-gnu/openblas-openmp
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
-missing=""
-for p in $PKGS; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
+# the packages of "$@" that are not installed, space-separated
+missing_of() {
+  m=""
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || m="$m $p"; done
+  echo "$m"
+}
+apt_install() { $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$@" >&2; }
+export DEBIAN_FRONTEND=noninteractive
+
+missing=$(missing_of $PKGS)
 if [ -n "$missing" ]; then
   echo "install-deps: installing$missing" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $missing >&2 || {
+  $SUDO apt-get update -qq && apt_install $missing || {
     echo "install-deps: could not install$missing; install them and run make again" >&2; exit 1; }
+fi
+
+# chromium: only tests/test_figures.c uses it (index.html rendered headless, as a user
+# opens it); that test says it skipped when chromium cannot be installed here.
+opt_missing=$(missing_of chromium)
+if [ -n "$opt_missing" ]; then
+  echo "install-deps: installing (optional)$opt_missing" >&2
+  apt_install $opt_missing || { $SUDO apt-get update -qq && apt_install $opt_missing; } ||
+    echo "install-deps: could not install$opt_missing (optional: the page-rendering test will skip)" >&2
 fi
 
 # runtime library and link-time library (headers and openblas.pc follow the latter)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The main job (`make run`): the default sweep, plots, the ablation table and the
-# pictures for the bundled photos, all written under results/ (or $OUT).
+# pictures for the bundled photos, all written under results/ (or $OUT), named
+# explicitly: the commands alone write into fresh runs/ folders.
 # Takes a few minutes on 2 cores.
 set -e
 BIN=${BIN:-build/stvit}
@@ -9,7 +10,7 @@ mkdir -p "$OUT"
 echo "== machine peak (OpenBLAS sgemm)"
 $BIN peak --threads 2
 echo "== sweep: STViT-S at 224, every backend, batch 1 and 8, 2 threads"
-$BIN bench --variant S --res 224 --batch 1,8 --threads 2 --warmup 1 --min-runs 5 --min-time 1 --profile --out "$OUT/bench.csv"
+$BIN bench --variant S --res 224 --batch 1,8 --threads 2 --warmup 1 --min-runs 5 --min-time 1 --profile --out "$OUT"
 echo "== plots"
 $BIN plot "$OUT/bench.csv" --out "$OUT/plots"
 if $BIN --help | grep -q "^  ablate"; then

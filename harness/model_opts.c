@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 #include "harness/model_opts.h"
 #include "harness/threads.h"
@@ -14,11 +15,34 @@ int hx_backend_pick(const char *name, const kn_backend **out) {
             strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
             strncat(known, kn_backend_at(i)->name, sizeof known - strlen(known) - 1);
         }
-        return st_fail(ST_ERR_ARG, "unknown backend '%s' (known: %s)", name, known);
+        const char *names[32];
+        int n = 0;
+        for (int i = 0; i < kn_backend_count() && n < 32; i++) names[n++] = kn_backend_at(i)->name;
+        char hint[96] = "";
+        hx_append_suggestion(hint, sizeof hint, name, names, n);
+        return st_fail(ST_ERR_ARG, "unknown backend '%s'%s (known: %s)", name, hint, known);
     }
-    if (!b->supported()) return st_fail(ST_ERR_ARG, "backend '%s' is not supported on this CPU", name);
+    char why[160];
+    if (!kn_backend_runs(b, why, sizeof why)) return st_fail(ST_ERR_ARG, "backend '%s' does not run here: %s", name, why);
     *out = b;
     return ST_OK;
+}
+
+/* st_config_named, with a suggestion for a misspelt variant name. */
+static int config_named(const char *name, st_config *cfg) {
+    int rc = st_config_named(name, cfg);
+    if (rc != ST_ERR_ARG) return rc;
+    static const char *const names[] = {"S", "B", "L"};
+    char hint[96] = "";
+    hx_append_suggestion(hint, sizeof hint, name, names, 3);
+    if (!hint[0]) return rc;
+    return st_fail(rc, "unknown variant '%s'%s (known: %s)", name, hint, st_config_names());
+}
+
+void hx_note_seeded(const hx_model_opts *o, const char *cmd) {
+    if (o->weights) return;
+    fprintf(stderr, "stvit %s: note: no --weights: random weights (variant %s, seed %ld); the output means nothing\n",
+            cmd, o->variant ? o->variant : "S", o->seed);
 }
 
 int hx_model_config(const hx_model_opts *o, st_config *cfg) {
@@ -27,11 +51,11 @@ int hx_model_config(const hx_model_opts *o, st_config *cfg) {
         sft_file f;
         if ((rc = sft_open(&f, o->weights))) return rc;
         if (f.config_json) rc = st_config_from_json(f.config_json, o->weights, cfg);
-        else if (o->variant) rc = st_config_named(o->variant, cfg);
+        else if (o->variant) rc = config_named(o->variant, cfg);
         else rc = st_fail(ST_ERR_FORMAT, "%s: no configuration in the metadata; give --variant", o->weights);
         sft_close(&f);
         if (rc) return rc;
-    } else if ((rc = st_config_named(o->variant ? o->variant : "S", cfg))) {
+    } else if ((rc = config_named(o->variant ? o->variant : "S", cfg))) {
         return rc;
     }
     for (int i = 0; i < ST_STAGES; i++) {
@@ -48,12 +72,12 @@ int hx_model_config(const hx_model_opts *o, st_config *cfg) {
 }
 
 int hx_model_open(const hx_model_opts *o, st_model **out) {
-    const kn_backend *b;
+    const kn_backend *b = NULL;
     st_config cfg;
     int rc = hx_backend_pick(o->backend, &b);
     if (!rc) rc = hx_model_config(o, &cfg);
     if (rc) return rc;
-    kn_set_threads(hx_threads_for(b, hx_threads_pick(o->threads)));
-    st_model_allow_nonfinite(o->allow_nonfinite);
-    return st_model_create(out, &cfg, o->weights, (uint64_t)o->seed, b);
+    return st_model_create_with(out, &cfg, o->weights, (uint64_t)o->seed,
+                                &(st_model_opts){.backend = b, .threads = hx_threads_for(b, hx_threads_pick(o->threads)),
+                                                 .allow_nonfinite = o->allow_nonfinite});
 }

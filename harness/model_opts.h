@@ -29,6 +29,11 @@ typedef struct {
     {"--attn", HX_OPT_STRING, &(o).attn, 0, 0, "KIND", "attention kind: sta (default), global or window"},    \
     {"--allow-nonfinite", HX_OPT_FLAG, &(o).allow_nonfinite, 0, 0, NULL, "run weights holding NaN/Inf"}
 
+#define HX_DEFAULT_SEED 0   /* of weights and input, in every command */
+
+/* "stvit CMD: note: no --weights: random weights ..." on stderr, once, when the run
+ * uses seeded random weights (classify, eval, viz). */
+void hx_note_seeded(const hx_model_opts *o, const char *cmd);
 /* Applies variant/weights config and the overrides; sets threads; creates the model. */
 int hx_model_open(const hx_model_opts *o, st_model **out);
 /* The config the options describe (weights file metadata or variant, with overrides). */

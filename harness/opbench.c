@@ -1,158 +1,202 @@
-/* opbench.c — op-level micro-benchmark of the kernel backends at the STViT-S 224
- * shapes (not a test: timings only). Not part of build/stvit; build and run with
- *
- *   make BUILD=build build/libstvit.a
- *   cc -O2 -fopenmp -I. -DHX_OPBENCH_MAIN harness/opbench.c build/libstvit.a \
- *      $(pkg-config --libs openblas libpng) -ljpeg -lm -o build/opbench
- *   build/opbench [backend,...] [threads]      (default: every supported backend but naive, 2)
- *
- * Per op and shape: best wall time of repeated calls (warm caches, as inside a
- * forward pass where the activations stay in L2) and GFLOP/s counting a multiply-add
- * as 2 flops. Without HX_OPBENCH_MAIN this file compiles to nothing (it sits in
- * harness/, whose files go into the library). */
-#ifdef HX_OPBENCH_MAIN
-#include <math.h>
+/* opbench.c — times one op of the op list on one shape of the shared case table. Inputs
+ * are seeded uniform values in [-1, 1) (variances and STA shapes made valid). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include "kernels/kernels.h"
+#include "harness/opbench.h"
+#include "harness/stats.h"
+#include "harness/timer.h"
+#include "kernels/cases.h"
+#include "variants/st_error.h"
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
+#define MAX_BUFS 8
 
-static float *buf(size_t n) {
-    float *p = malloc(sizeof(float) * n);
-    if (!p) {
-        fprintf(stderr, "opbench: out of memory\n");
-        exit(1);
+typedef struct {
+    float *p[MAX_BUFS];
+    int n;
+    int failed;
+    unsigned long long seed;
+} bufs;
+
+/* n floats of seeded values in [lo, lo + 2) (never freed before the case ends). */
+static float *buf(bufs *b, size_t n, float lo) {
+    float *p = aligned_alloc(64, ((n ? n : 1) * sizeof(float) + 63) / 64 * 64);
+    if (!p || b->n == MAX_BUFS) { free(p); b->failed = 1; return NULL; }
+    b->p[b->n++] = p;
+    for (size_t i = 0; i < n; i++) {
+        b->seed = b->seed * 6364136223846793005ull + 1442695040888963407ull;
+        p[i] = lo + (float)((b->seed >> 40) * (2.0 / 16777216.0));
     }
-    for (size_t i = 0; i < n; i++) p[i] = (float)((i * 7919u) % 1000) * 0.002f - 1.0f;
     return p;
 }
 
-/* Best of repeated runs for at least 0.2 s. */
-#define TIME(ms, stmt)                                                \
-    do {                                                              \
-        stmt;                                                         \
-        double best_ = 1e30, t0_ = now();                             \
-        while (now() - t0_ < 0.2) {                                   \
-            double t_ = now();                                        \
-            stmt;                                                     \
-            t_ = now() - t_;                                          \
-            if (t_ < best_) best_ = t_;                               \
-        }                                                             \
-        (ms) = best_ * 1e3;                                           \
+/* Runs CALL once untimed, then r->runs times, into r. */
+#define TIME(CALL)                                                   \
+    do {                                                             \
+        CALL;                                                        \
+        for (int k_ = 0; k_ < runs; k_++) {                          \
+            double t0_ = hx_now();                                   \
+            CALL;                                                    \
+            samples[k_] = 1e6 * (hx_now() - t0_);                    \
+        }                                                            \
     } while (0)
 
-static void report(const char *backend, const char *op, const char *shape, double ms, double flops) {
-    printf("%-6s %-14s %-28s %9.3f ms %8.1f GFLOP/s\n", backend, op, shape, ms, flops > 0 ? flops / ms * 1e-6 : 0.0);
-}
-
-static void bench_backend(const kn_backend *b) {
-    kn_ops o;
-    if (kn_backend_resolve(b, &o) != 0) return;
-    const char *bn = b->name;
-    size_t big = 4u << 20; /* enough for every operand below */
-    float *x = buf(big), *y = buf(big), *w = buf(big), *v = buf(8192), *g = buf(8192);
-    for (int i = 0; i < 8192; i++) g[i] = 1.0f + 0.001f * i;
-    char shape[64];
-    double ms;
-
-    /* fc1 / fc2 / qkv / proj of the four stages */
-    static const int pw[][3] = {{64, 256, 3136}, {256, 64, 3136}, {64, 192, 3136}, {128, 512, 784}, {512, 128, 784},
-                                {320, 1280, 196}, {1280, 320, 196}, {320, 960, 196}, {512, 2048, 49}, {2048, 512, 49}};
-    for (size_t i = 0; i < sizeof pw / sizeof *pw; i++) {
-        int cin = pw[i][0], cout = pw[i][1], n = pw[i][2];
-        kn_act act = cout > cin ? KN_ACT_GELU : KN_ACT_NONE; /* fc1 has GELU, fc2 adds in */
-        kn_pointwise_args a = {.batch = 1, .cin = cin, .cout = cout, .n = n, .x = x, .w = w, .bias = v,
-                               .act = act, .accumulate = cout < cin, .y = y};
-        snprintf(shape, sizeof shape, "%d->%d n=%d%s", cin, cout, n, act ? " gelu" : " +=");
-        TIME(ms, o.pointwise(&a));
-        report(bn, "conv 1x1", shape, ms, 2.0 * cin * cout * n);
+int hx_opbench_case(kn_ctx *ctx, int op, int ci, int runs, hx_opbench_result *r) {
+    memset(r, 0, sizeof *r);
+    if (runs < 1) runs = 1;
+    if (ci < 0 || ci >= kn_cases_count(op)) return st_fail(ST_ERR_ARG, "op %s has no case %d", kn_op_names[op], ci);
+    double *samples = malloc(sizeof(double) * runs);
+    bufs b = {.seed = 0x9E3779B97F4A7C15ull + (unsigned)ci};
+    if (!samples) return st_fail(ST_ERR_NOMEM, "out of memory");
+    const kn_ops *o = &ctx->ops;
+    int rc = ST_OK;
+    switch (op) {
+    case KN_OP_conv1x1: {
+        const kn_conv1x1_case *c = &kn_conv1x1_cases[ci];
+        kn_conv1x1_args a = {.batch = c->batch, .cin = c->cin, .cout = c->cout, .n = c->n,
+                             .x = buf(&b, (size_t)c->batch * c->cin * c->n, -1),
+                             .w = kn_w(buf(&b, (size_t)c->cout * c->cin, -1)), .bias = buf(&b, c->cout, -1),
+                             .act = KN_ACT_GELU, .y = buf(&b, (size_t)c->batch * c->cout * c->n, -1)};
+        snprintf(r->shape, sizeof r->shape, "batch=%d cin=%d cout=%d n=%d", c->batch, c->cin, c->cout, c->n);
+        r->flops = 2.0 * c->batch * c->cout * c->cin * (double)c->n;
+        if (!b.failed) TIME(o->conv1x1(ctx, &a));
+        break;
     }
-    static const int cv[][5] = {{3, 224, 32, 3, 2}, {32, 112, 32, 3, 1}, {32, 112, 64, 3, 2}, {64, 56, 64, 3, 1},
-                                {64, 56, 128, 3, 2}, {128, 28, 320, 3, 2}, {320, 14, 512, 3, 2}, {3, 224, 64, 4, 4}};
-    for (size_t i = 0; i < sizeof cv / sizeof *cv; i++) {
-        int cin = cv[i][0], hw = cv[i][1], cout = cv[i][2], k = cv[i][3], s = cv[i][4], pad = k == 3 ? 1 : 0;
-        int oh = (hw + 2 * pad - k) / s + 1;
-        kn_conv_args a = {.batch = 1, .cin = cin, .h = hw, .w = hw, .cout = cout, .k = k, .stride = s, .pad = pad,
-                          .x = x, .wt = w, .bias = v, .act = KN_ACT_GELU, .y = y};
-        snprintf(shape, sizeof shape, "%d->%d %dx%d k%d s%d", cin, cout, hw, hw, k, s);
-        TIME(ms, o.conv(&a));
-        report(bn, "conv kxk", shape, ms, 2.0 * cin * cout * k * k * oh * oh);
+    case KN_OP_conv: {
+        const kn_conv_case *c = &kn_conv_cases[ci];
+        int oh = (c->h + 2 * c->pad - c->k) / c->stride + 1, ow = (c->w + 2 * c->pad - c->k) / c->stride + 1;
+        kn_conv_args a = {.batch = c->batch, .cin = c->cin, .h = c->h, .w = c->w, .cout = c->cout, .k = c->k,
+                          .stride = c->stride, .pad = c->pad,
+                          .x = buf(&b, (size_t)c->batch * c->cin * c->h * c->w, -1),
+                          .wt = kn_w(buf(&b, (size_t)c->cout * c->cin * c->k * c->k, -1)),
+                          .bias = buf(&b, c->cout, -1), .y = buf(&b, (size_t)c->batch * c->cout * oh * ow, -1)};
+        snprintf(r->shape, sizeof r->shape, "batch=%d cin=%d %dx%d cout=%d k=%d stride=%d pad=%d", c->batch, c->cin,
+                 c->h, c->w, c->cout, c->k, c->stride, c->pad);
+        r->flops = 2.0 * c->batch * c->cout * c->cin * c->k * c->k * (double)oh * ow;
+        if (!b.failed) TIME(o->conv(ctx, &a));
+        break;
     }
-    static const int dw[][2] = {{64, 56}, {256, 56}, {512, 28}, {1280, 14}, {2048, 7}};
-    for (size_t i = 0; i < sizeof dw / sizeof *dw; i++) {
-        int c = dw[i][0], hw = dw[i][1];
-        kn_dwconv_args a = {.batch = 1, .c = c, .h = hw, .w = hw, .k = 3, .x = x, .wt = w, .bias = v, .add_input = 1, .y = y};
-        snprintf(shape, sizeof shape, "%d x %dx%d", c, hw, hw);
-        TIME(ms, o.dwconv(&a));
-        report(bn, "depthwise 3x3", shape, ms, 2.0 * 9 * c * hw * hw);
+    case KN_OP_dwconv: {
+        const kn_dwconv_case *c = &kn_dwconv_cases[ci];
+        size_t n = (size_t)c->batch * c->c * c->h * c->w;
+        kn_dwconv_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .k = c->k, .x = buf(&b, n, -1),
+                            .wt = kn_w(buf(&b, (size_t)c->c * c->k * c->k, -1)), .bias = buf(&b, c->c, -1),
+                            .add_input = 1, .y = buf(&b, n, -1)};
+        snprintf(r->shape, sizeof r->shape, "batch=%d c=%d %dx%d k=%d", c->batch, c->c, c->h, c->w, c->k);
+        r->flops = 2.0 * n * c->k * c->k;
+        if (!b.failed) TIME(o->dwconv(ctx, &a));
+        break;
     }
-    static const int ln[][2] = {{64, 3136}, {128, 784}, {320, 196}, {512, 49}};
-    for (size_t i = 0; i < sizeof ln / sizeof *ln; i++) {
-        snprintf(shape, sizeof shape, "%d x %d", ln[i][0], ln[i][1]);
-        TIME(ms, o.layernorm(1, ln[i][0], ln[i][1], x, g, v, 1e-6f, y));
-        report(bn, "layernorm", shape, ms, 0);
+    case KN_OP_layernorm: case KN_OP_batchnorm: case KN_OP_affine: case KN_OP_scale_add: case KN_OP_avgpool: {
+        const kn_bcn_case *c = &kn_bcn_cases[ci];
+        size_t n = (size_t)c->batch * c->c * c->n;
+        float *x = buf(&b, n, -1), *y = buf(&b, n, -1), *g = buf(&b, c->c, -1), *be = buf(&b, c->c, -1);
+        float *var = buf(&b, c->c, 0.5f); /* positive */
+        snprintf(r->shape, sizeof r->shape, "batch=%d c=%d n=%d", c->batch, c->c, c->n);
+        if (b.failed) break;
+        if (op == KN_OP_layernorm) TIME(o->layernorm(ctx, c->batch, c->c, c->n, x, g, be, 1e-6f, y));
+        else if (op == KN_OP_batchnorm) TIME(o->batchnorm(ctx, c->batch, c->c, c->n, x, be, var, g, be, 1e-5f, KN_ACT_NONE, y));
+        else if (op == KN_OP_affine) TIME(o->affine(ctx, c->batch, c->c, c->n, x, g, be, KN_ACT_NONE, y));
+        else if (op == KN_OP_scale_add) TIME(o->scale_add(ctx, c->batch, c->c, c->n, x, g, y));
+        else TIME(o->avgpool(ctx, c->batch, c->c, c->n, x, y));
+        break;
     }
-    static const int at[][3] = {{5, 64, 196}, {8, 64, 49}, {1, 64, 49}, {2, 64, 49}};
-    for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
-        int heads = at[i][0], hd = at[i][1], m = at[i][2];
-        float *scr = buf(o.attention_scratch(1, heads, hd, m, kn_get_threads()));
-        kn_attention_args a = {.batch = 1, .heads = heads, .hd = hd, .m = m, .qkv = x, .scale = 1.0f / sqrtf((float)hd),
-                               .out = y, .scratch = scr};
-        snprintf(shape, sizeof shape, "%d heads x %d, %d tokens", heads, hd, m);
-        TIME(ms, o.attention(&a));
-        report(bn, "attention", shape, ms, 2.0 * 2 * heads * hd * m * m);
-        free(scr);
+    case KN_OP_activation: {
+        size_t n = kn_activation_counts[ci];
+        float *x = buf(&b, n, -1), *y = buf(&b, n, -1);
+        snprintf(r->shape, sizeof r->shape, "count=%zu act=gelu", n);
+        if (!b.failed) TIME(o->activation(ctx, n, KN_ACT_GELU, x, y));
+        break;
     }
-    static const int st[][3] = {{64, 56, 8}, {128, 28, 4}};
-    for (size_t i = 0; i < sizeof st / sizeof *st; i++) {
-        kn_sta_shape sg = {.batch = 1, .c = st[i][0], .h = st[i][1], .w = st[i][1], .sh = st[i][2], .sw = st[i][2]};
-        int n = st[i][1] * st[i][1];
-        double f = 2.0 * 9 * st[i][0] * n;
-        snprintf(shape, sizeof shape, "%d x %dx%d, stoken %d", st[i][0], st[i][1], st[i][1], st[i][2]);
-        TIME(ms, o.sta_pool(&sg, x, w));
-        report(bn, "STA pool", shape, ms, 0);
-        TIME(ms, o.sta_associate(&sg, x, w, 0.125f, y));
-        report(bn, "STA associate", shape, ms, f);
-        TIME(ms, o.sta_aggregate(&sg, x, y, w, v));
-        report(bn, "STA aggregate", shape, ms, f);
-        TIME(ms, o.sta_upsample(&sg, y, w, x));
-        report(bn, "STA upsample", shape, ms, f);
+    case KN_OP_linear: {
+        const kn_linear_case *c = &kn_linear_cases[ci];
+        float *x = buf(&b, (size_t)c->batch * c->in, -1), *w = buf(&b, (size_t)c->out * c->in, -1);
+        float *bias = buf(&b, c->out, -1), *y = buf(&b, (size_t)c->batch * c->out, -1);
+        snprintf(r->shape, sizeof r->shape, "batch=%d in=%d out=%d", c->batch, c->in, c->out);
+        r->flops = 2.0 * c->batch * c->in * (double)c->out;
+        if (!b.failed) TIME(o->linear(ctx, c->batch, c->in, c->out, x, kn_w(w), bias, y));
+        break;
     }
-    TIME(ms, o.activation(256 * 3136, KN_ACT_GELU, x, y));
-    report(bn, "GELU", "256 x 3136", ms, 0);
-    TIME(ms, o.linear(1, 1024, 1000, x, w, v, y));
-    report(bn, "linear", "1024->1000", ms, 2.0 * 1024 * 1000);
-    free(x), free(y), free(w), free(v), free(g);
-}
-
-int main(int argc, char **argv) {
-    int threads = argc > 2 ? atoi(argv[2]) : 2;
-    kn_set_threads(threads);
-    printf("opbench: %d thread%s; best of repeated calls, warm caches\n", threads, threads == 1 ? "" : "s");
-    for (int i = 0; i < kn_backend_count(); i++) {
-        const kn_backend *b = kn_backend_at(i);
-        if (argc > 1) {
-            char list[256];
-            snprintf(list, sizeof list, ",%s,", argv[1]);
-            char key[64];
-            snprintf(key, sizeof key, ",%s,", b->name);
-            if (!strstr(list, key)) continue;
-        } else if (i == 0) {
-            continue; /* naive takes minutes at these shapes */
+    case KN_OP_sta_pool: case KN_OP_sta_associate: case KN_OP_sta_aggregate: case KN_OP_sta_upsample: {
+        const kn_sta_case *c = &kn_sta_cases[ci];
+        kn_sta_shape g = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .sh = c->sh, .sw = c->sw};
+        size_t n = (size_t)c->h * c->w, m = (size_t)(c->h / c->sh) * (c->w / c->sw);
+        float *x = buf(&b, c->batch * c->c * n, -1), *s = buf(&b, c->batch * c->c * m, -1);
+        float *a = buf(&b, c->batch * 9 * n, 0.0f), *z = buf(&b, c->batch * m, 0.0f), *y = buf(&b, c->batch * c->c * n, -1);
+        snprintf(r->shape, sizeof r->shape, "batch=%d c=%d %dx%d cell=%dx%d", c->batch, c->c, c->h, c->w, c->sh, c->sw);
+        if (op != KN_OP_sta_pool) r->flops = 2.0 * 9 * c->batch * c->c * (double)n;
+        if (b.failed) break;
+        if (op == KN_OP_sta_pool) TIME(o->sta_pool(ctx, &g, x, s));
+        else if (op == KN_OP_sta_associate) TIME(o->sta_associate(ctx, &g, x, s, 0.125f, a));
+        else if (op == KN_OP_sta_aggregate) TIME(o->sta_aggregate(ctx, &g, x, a, s, z));
+        else TIME(o->sta_upsample(ctx, &g, a, s, y));
+        break;
+    }
+    case KN_OP_attention: {
+        const kn_attention_case *c = &kn_attention_cases[ci];
+        size_t C = (size_t)c->heads * c->hd;
+        kn_attention_args a = {.batch = c->batch, .heads = c->heads, .hd = c->hd, .m = c->m,
+                               .qkv = buf(&b, c->batch * 3 * C * c->m, -1), .scale = 0.125f,
+                               .out = buf(&b, c->batch * C * c->m, -1),
+                               .scratch = buf(&b, o->attention_scratch(ctx, c->batch, c->heads, c->hd, c->m), 0)};
+        snprintf(r->shape, sizeof r->shape, "batch=%d heads=%d hd=%d m=%d", c->batch, c->heads, c->hd, c->m);
+        r->flops = 4.0 * c->batch * c->heads * c->hd * (double)c->m * c->m;
+        if (!b.failed) TIME(o->attention(ctx, &a));
+        break;
+    }
+    case KN_OP_gemm: {
+        const kn_gemm_case *c = &kn_gemm_cases[ci];
+        float *A = buf(&b, (size_t)c->M * c->K, -1), *B = buf(&b, (size_t)c->K * c->N, -1);
+        float *Cm = buf(&b, (size_t)c->M * c->N, -1);
+        snprintf(r->shape, sizeof r->shape, "M=%d N=%d K=%d", c->M, c->N, c->K);
+        r->flops = 2.0 * c->M * c->N * (double)c->K;
+        if (!b.failed) TIME(o->gemm(ctx, 0, 0, c->M, c->N, c->K, 1.0f, A, c->K, B, c->N, 0.0f, Cm, c->N));
+        break;
+    }
+    case KN_OP_pad: case KN_OP_crop: case KN_OP_window_gather: case KN_OP_window_scatter: case KN_OP_copy: {
+        const kn_layout_case *c = &kn_layout_cases[ci];
+        size_t img = (size_t)c->batch * c->c * c->h * c->w, pad = (size_t)c->batch * c->c * c->hp * c->wp;
+        int to_image = op == KN_OP_crop || op == KN_OP_window_scatter; /* from the padded layout */
+        kn_layout_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .hp = c->hp, .wp = c->wp,
+                            .ws = c->ws, .shift_h = c->shift_h, .shift_w = c->shift_w, .count = pad,
+                            .x = buf(&b, to_image || op == KN_OP_copy ? pad : img, -1),
+                            .y = buf(&b, to_image ? img : pad, 0)};
+        snprintf(r->shape, sizeof r->shape, "batch=%d c=%d %dx%d <-> %dx%d ws=%d", c->batch, c->c, c->h, c->w,
+                 c->hp, c->wp, c->ws);
+        r->flops = 0; /* copies: bytes, not arithmetic */
+        if (!b.failed) {
+            if (op == KN_OP_pad) TIME(o->pad(ctx, &a));
+            else if (op == KN_OP_crop) TIME(o->crop(ctx, &a));
+            else if (op == KN_OP_window_gather) TIME(o->window_gather(ctx, &a));
+            else if (op == KN_OP_window_scatter) TIME(o->window_scatter(ctx, &a));
+            else TIME(o->copy(ctx, &a));
         }
-        if (!b->supported()) {
-            printf("%s: not supported on this CPU\n", b->name);
-            continue;
-        }
-        bench_backend(b);
+        break;
     }
-    return 0;
+    case KN_OP_space_to_depth: case KN_OP_tokens_embed: {
+        const kn_layout_case *c = &kn_layout_cases[ci];
+        int hp = (c->h + 1) / 2 * 2, wp = (c->w + 1) / 2 * 2, n = c->h * c->w;
+        kn_layout_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .hp = hp, .wp = wp,
+                            .x = buf(&b, (size_t)c->batch * c->c * n, -1),
+                            .y = buf(&b, (size_t)c->batch * c->c * (hp * wp > n + 1 ? hp * wp : n + 1), 0)};
+        const float *cls = buf(&b, (size_t)c->c, -1), *pos = buf(&b, (size_t)c->c * (n + 1), -1);
+        snprintf(r->shape, sizeof r->shape, "batch=%d c=%d %dx%d", c->batch, c->c, c->h, c->w);
+        r->flops = 0; /* a copy; tokens_embed one add per element */
+        if (!b.failed) {
+            if (op == KN_OP_space_to_depth) TIME(o->space_to_depth(ctx, &a));
+            else TIME(o->tokens_embed(ctx, c->batch, c->c, n, a.x, cls, pos, a.y));
+        }
+        break;
+    }
+    default:
+        rc = st_fail(ST_ERR_ARG, "op %d is not in the op list", op);
+    }
+    if (!rc && b.failed) rc = st_fail(ST_ERR_NOMEM, "out of memory for op %s case %d", kn_op_names[op], ci);
+    if (!rc) {
+        hx_summary s;
+        if (!(rc = hx_summarize(samples, runs, &s))) r->us_min = s.min, r->us_median = s.median, r->runs = runs;
+    }
+    for (int i = 0; i < b.n; i++) free(b.p[i]);
+    free(samples);
+    return rc;
 }
-#endif

@@ -1,10 +1,12 @@
 /* results.c — result rows, and their CSV / JSON-lines writers and readers (results.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "harness/outputs.h"
 #include "harness/results.h"
 #include "variants/formats/json.h"
 #include "variants/st_error.h"
@@ -62,6 +64,7 @@ void hx_format_number(double v, char *buf, size_t cap) {
 
 int hx_row_str(hx_row *r, const char *key, const char *value) { return row_set(r, key, value, 0); }
 int hx_row_missing(hx_row *r, const char *key) { return row_set(r, key, "", 0); }
+int hx_row_bool(hx_row *r, const char *key, int value) { return row_set(r, key, value ? "true" : "false", 2); }
 
 int hx_row_num(hx_row *r, const char *key, double value) {
     char buf[40];
@@ -98,7 +101,7 @@ const char *hx_row_get(const hx_row *r, const char *key) {
 
 int hx_row_get_num(const hx_row *r, const char *key, double *out) {
     const hx_field *f = row_field(r, key);
-    if (!f || !f->is_num) return ST_ERR_ARG;
+    if (!f || f->is_num != 1) return ST_ERR_ARG;
     *out = strtod(f->text, NULL);
     return ST_OK;
 }
@@ -123,6 +126,8 @@ static int is_json_number(const char *s) {
     return *s == 0;
 }
 
+static int is_bool_text(const char *s) { return !strcmp(s, "true") || !strcmp(s, "false"); }
+
 /* ---- formats and paths ---- */
 
 static int ends_with(const char *s, const char *suffix) {
@@ -144,7 +149,7 @@ int hx_sibling_path(const char *path, const char *ext, char *out, size_t cap) {
 
 /* ---- writing ---- */
 
-static void write_json_string(FILE *f, const char *s) {
+void hx_json_string(FILE *f, const char *s) {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
@@ -166,11 +171,11 @@ int hx_row_write_json(FILE *f, const hx_row *row) {
     for (int i = 0; i < row->n; i++) {
         const hx_field *fl = &row->f[i];
         if (i) fputc(',', f);
-        write_json_string(f, fl->key);
+        hx_json_string(f, fl->key);
         fputc(':', f);
         if (!fl->text[0]) fputs("null", f);
         else if (fl->is_num) fputs(fl->text, f);
-        else write_json_string(f, fl->text);
+        else hx_json_string(f, fl->text);
     }
     fputc('}', f);
     return ferror(f) ? st_fail(ST_ERR_IO, "write error: %s", strerror(errno)) : ST_OK;
@@ -178,7 +183,7 @@ int hx_row_write_json(FILE *f, const hx_row *row) {
 
 static void write_csv_cell(FILE *f, const char *s, int is_num) {
     size_t n = strlen(s);
-    int quote = n && ((!is_num && is_json_number(s)) || strpbrk(s, ",\"\r\n") ||
+    int quote = n && ((!is_num && (is_json_number(s) || is_bool_text(s))) || strpbrk(s, ",\"\r\n") ||
                       s[0] == ' ' || s[n - 1] == ' ');
     if (!quote) { fputs(s, f); return; }
     fputc('"', f);
@@ -187,6 +192,14 @@ static void write_csv_cell(FILE *f, const char *s, int is_num) {
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+void hx_row_write_csv(FILE *f, const hx_row *row) {
+    for (int i = 0; i < row->n; i++) {
+        if (i) fputc(',', f);
+        write_csv_cell(f, row->f[i].text, row->f[i].is_num);
+    }
+    fputc('\n', f);
 }
 
 struct hx_writer {
@@ -230,8 +243,8 @@ static int writer_flush(hx_writer *w) {
     return ST_OK;
 }
 
-/* fmt is explicit so that a temporary file ("x.jsonl.tmp.123") keeps its target's format. */
-static int writer_open(hx_writer **out, const char *path, hx_format fmt, int append) {
+/* The writer without its file: for an append to a CSV, the existing header's columns. */
+static int writer_new(hx_writer **out, const char *path, hx_format fmt, int append) {
     *out = NULL;
     hx_writer *w = calloc(1, sizeof *w);
     if (!w || !(w->path = strdup(path))) {
@@ -253,18 +266,57 @@ static int writer_open(hx_writer **out, const char *path, hx_format fmt, int app
             if (rc) { hx_writer_close(w); return rc; }
         }
     }
+    *out = w;
+    return ST_OK;
+}
+
+/* fmt is explicit so that a temporary file ("x.jsonl.tmp.123") keeps its target's format. */
+static int writer_open(hx_writer **out, const char *path, hx_format fmt, int append) {
+    int rc = writer_new(out, path, fmt, append);
+    if (rc) return rc;
+    hx_writer *w = *out;
     w->f = fopen(path, append ? "ab" : "wb");
     if (!w->f) {
-        int rc = st_fail(ST_ERR_IO, "%s: cannot open for writing: %s", path, strerror(errno));
+        rc = st_fail(ST_ERR_IO, "%s: cannot open for writing: %s", path, strerror(errno));
         hx_writer_close(w);
+        *out = NULL;
         return rc;
     }
-    *out = w;
     return ST_OK;
 }
 
 int hx_writer_open(hx_writer **out, const char *path, int append) {
     return writer_open(out, path, hx_format_of(path), append);
+}
+
+int hx_writers_open(hx_writer **ws, const char *const *paths, int n, int append) {
+    int rc = ST_OK, created[8] = {0};
+    if (n > 8) return st_fail(ST_ERR_ARG, "more than 8 result files at once");
+    for (int i = 0; i < n; i++) ws[i] = NULL;
+    /* First open (creating) every file without truncating any ... */
+    for (int i = 0; i < n && !rc; i++) {
+        rc = writer_new(&ws[i], paths[i], hx_format_of(paths[i]), append);
+        if (rc) break;
+        int flags = O_WRONLY | O_CLOEXEC | (append ? O_APPEND : 0);
+        int fd = open(paths[i], flags | O_CREAT | O_EXCL, 0666);
+        if (fd >= 0) created[i] = 1;
+        else if (errno == EEXIST) fd = open(paths[i], flags);
+        if (fd < 0 || !(ws[i]->f = fdopen(fd, append ? "ab" : "wb"))) {
+            rc = st_fail(ST_ERR_IO, "%s: cannot open for writing: %s", paths[i], strerror(errno));
+            if (fd >= 0) close(fd);
+        }
+    }
+    /* ... then truncate them all: a file that cannot be opened destroys none. */
+    for (int i = 0; i < n && !rc && !append; i++)
+        if (ftruncate(fileno(ws[i]->f), 0))
+            rc = st_fail(ST_ERR_IO, "%s: cannot truncate: %s", paths[i], strerror(errno));
+    if (rc)
+        for (int i = 0; i < n; i++) {
+            hx_writer_close(ws[i]);
+            ws[i] = NULL;
+            if (created[i]) remove(paths[i]);
+        }
+    return rc;
 }
 
 int hx_writer_write(hx_writer *w, const hx_row *row) {
@@ -363,11 +415,11 @@ int hx_table_add(hx_table *t, hx_row *row) {
 }
 
 int hx_table_save(const char *path, const hx_table *t) {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return st_fail(ST_ERR_ARG, "%s: path too long", path);
+    char tmp[4160];
     hx_writer *w;
-    int rc = writer_open(&w, tmp, hx_format_of(path), 0);
+    int rc = hx_atomic_tmp_name(path, tmp, sizeof tmp);
+    if (rc) return rc;
+    rc = writer_open(&w, tmp, hx_format_of(path), 0);
     if (rc) return rc;
     if (w->fmt == HX_CSV && t->ncols) {
         /* The table's own columns, so an empty table still gets its header. */
@@ -502,7 +554,8 @@ static int read_csv(const char *path, char *text, size_t len, hx_table *t) {
         hx_row row;
         hx_row_init(&row);
         for (int c = 0; c < n && !rc; c++)
-            rc = row_set(&row, t->cols[c], cells[c], !quoted[c] && is_json_number(cells[c]));
+            rc = row_set(&row, t->cols[c], cells[c],
+                         quoted[c] ? 0 : is_json_number(cells[c]) ? 1 : is_bool_text(cells[c]) ? 2 : 0);
         if (!rc) rc = hx_table_add(t, &row);
         hx_row_free(&row);
     }
@@ -536,7 +589,7 @@ static int read_jsonl(const char *path, char *text, size_t len, hx_table *t) {
                 if (x->type == JS_NUMBER) rc = hx_row_num(&row, v.keys[i], x->number);
                 else if (x->type == JS_STRING) rc = hx_row_str(&row, v.keys[i], x->string);
                 else if (x->type == JS_NULL) rc = hx_row_missing(&row, v.keys[i]);
-                else if (x->type == JS_BOOL) rc = hx_row_str(&row, v.keys[i], x->number ? "true" : "false");
+                else if (x->type == JS_BOOL) rc = hx_row_bool(&row, v.keys[i], x->number != 0);
                 else rc = st_fail(ST_ERR_FORMAT, "%s:%d: '%s' is not a string or number", path, line, v.keys[i]);
             }
             js_free(&v);

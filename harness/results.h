@@ -6,9 +6,9 @@
  *
  * Formats, chosen by the file name: "*.jsonl" is JSON lines (one object per row),
  * anything else is CSV (RFC 4180, header = column names). So that CSV keeps the
- * types, a string that looks like a number is written quoted ("0123"), as Python's
- * csv.QUOTE_NONNUMERIC does: on reading, an unquoted cell in JSON number syntax is a
- * number, everything else a string.
+ * types, a string that looks like a number or a boolean is written quoted ("0123",
+ * "true"), as Python's csv.QUOTE_NONNUMERIC does: on reading, an unquoted cell in JSON
+ * number syntax is a number, an unquoted true/false a boolean, everything else a string.
  *
  * Streaming writers flush after every row, so an interrupted sweep keeps the rows it
  * finished; whole files (hx_table_save) are written to a temporary file and renamed,
@@ -21,7 +21,7 @@
 typedef struct {
     char *key;
     char *text;   /* "" = missing */
-    int is_num;   /* text is a JSON number */
+    int is_num;   /* 1: text is a JSON number; 2: a boolean, "true" or "false" */
 } hx_field;
 
 typedef struct {
@@ -38,6 +38,7 @@ int hx_row_str(hx_row *r, const char *key, const char *value);     /* NULL -> mi
 int hx_row_num(hx_row *r, const char *key, double value);         /* NaN/Inf -> missing */
 int hx_row_int(hx_row *r, const char *key, int64_t value);
 int hx_row_missing(hx_row *r, const char *key);
+int hx_row_bool(hx_row *r, const char *key, int value);           /* true / false */
 int hx_row_copy(hx_row *dst, const hx_row *src);                  /* dst uninitialised */
 /* The value's text, or NULL when the key is absent. */
 const char *hx_row_get(const hx_row *r, const char *key);
@@ -53,6 +54,11 @@ hx_format hx_format_of(const char *path);
 /* path with its .csv/.jsonl extension replaced by ext (".jsonl"), or ext appended. */
 int hx_sibling_path(const char *path, const char *ext, char *out, size_t cap);
 
+/* s as a JSON string, quoted and escaped (quote, backslash, control characters): the
+ * one JSON string writer every command uses. */
+void hx_json_string(FILE *f, const char *s);
+/* One CSV record of the row's values (no header), newline-terminated. */
+void hx_row_write_csv(FILE *f, const hx_row *row);
 /* One JSON object on one line (no newline). */
 int hx_row_write_json(FILE *f, const hx_row *row);
 
@@ -62,6 +68,10 @@ int hx_row_write_json(FILE *f, const hx_row *row);
  * new ones. Every write is flushed. */
 typedef struct hx_writer hx_writer;
 int hx_writer_open(hx_writer **out, const char *path, int append);
+/* Opens n (<= 8) writers together: every file is opened (created if missing) before
+ * any is truncated, so one that cannot be opened leaves the others as they were (and
+ * removes those this call created). */
+int hx_writers_open(hx_writer **ws, const char *const *paths, int n, int append);
 int hx_writer_write(hx_writer *w, const hx_row *row);
 int hx_writer_close(hx_writer *w);   /* reports a failed final flush */
 

@@ -173,9 +173,9 @@ WEIGHTS=$ROOT/tests/data/pub_tiny96.weights.safetensors
 EVAL_VARS=(WEIGHTS="$WEIGHTS" IMAGES="$T/set/images" LABELS="$T/set/labels.txt" RES=96 BATCH=2)
 
 env "${SWEEP_VARS[@]}" bash -c '"$0" bench --variant "$VARIANTS" --res "$RES" --backend "$BACKENDS" --batch "$BATCH" \
-    --threads 1 --out "$1" $BENCH_OPTS' "$STVIT" "$T/out/whole-sweep.csv" >/dev/null
-"$STVIT" eval --weights "$WEIGHTS" --images "$T/set/images" --labels "$T/set/labels.txt" --res 96 \
-    --out "$T/out/whole-eval.csv" --quiet >"$T/out/whole-eval.txt"
+    --threads 1 --out "$1" $BENCH_OPTS' "$STVIT" "$T/out/whole-sweep" >/dev/null
+"$STVIT" eval --weights "$WEIGHTS" --images "$T/set/images" --ground-truth "$T/set/labels.txt" --res 96 \
+    --out "$T/out/whole-eval" --quiet >"$T/out/whole-eval.txt"
 
 # ---- submit through the scripts the README shows ---------------------------------------
 cd "$ROOT"
@@ -210,7 +210,7 @@ columns() {
                           { line = $(col[w[1]]); for (j = 2; j <= n; j++) line = line "," $(col[w[j]]); print line }' "$1" | sort -n
 }
 POINT_COLS=point,points,variant,attn,res,backend,batch,threads,status
-columns "$T/out/whole-sweep.csv" $POINT_COLS >"$T/out/whole.points"
+columns "$T/out/whole-sweep/bench.csv" $POINT_COLS >"$T/out/whole.points"
 columns "$T/out/sweep.csv" $POINT_COLS >"$T/out/merged.points"
 [ -s "$T/out/whole.points" ] || die "the unsharded sweep wrote no rows"
 diff "$T/out/whole.points" "$T/out/merged.points" >&2 || die "the merged sweep's points differ from the unsharded run's"
@@ -242,7 +242,7 @@ done
 say "threads: sweep tasks ran 1 (omp and simd), eval tasks $EVAL_CPUS: their --cpus-per-task ($TASK_PLUGIN)"
 
 PRED_COLS=point,points,file,label,top1,top2,top3,top4,top5,error
-diff <(columns "$T/out/whole-eval.csv" $PRED_COLS) <(columns "$T/out/eval.csv" $PRED_COLS) >&2 ||
+diff <(columns "$T/out/whole-eval/eval.csv" $PRED_COLS) <(columns "$T/out/eval.csv" $PRED_COLS) >&2 ||
     die "the merged eval predictions differ from the unsharded run's"
 acc_whole=$(grep -E '^top-[15] ' "$T/out/whole-eval.txt")
 acc_merged=$(grep -hE '^top-[15] ' "$T"/jobs/stvit-merge-*.out || true)   # the sweep's merge prints none

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "harness/bench.h"
 #include "tests/common/testutil.h"
 #include "variants/catalog.h"
 #include "variants/count.h"
@@ -94,8 +95,10 @@ static void run_case(const char *weights, const char *io, const kn_backend *be) 
     st_model_set_poison(m, 1); /* a buffer read before written, or shared while alive, shows */
     assert_int_equal(st_model_forward(m, in, logits), ST_OK);
     double e = tu_rel_l2(logits, ref, n_logits);
-    print_message("  %-28s %-6s %dx%d batch %d: rel L2 %.2e\n", io + sizeof DIR_DATA, be->name, h, w, batch, e);
-    assert_true(e <= TOL);
+    /* 1e-4 for float32 backends; one that declares a coarser precision gets its own bound */
+    double tol = strcmp(kn_backend_precision(be), "f32") ? hx_match_tolerance(be, st_model_config(m)) : TOL;
+    print_message("  %-28s %-12s %dx%d batch %d: rel L2 %.2e\n", io + sizeof DIR_DATA, be->name, h, w, batch, e);
+    assert_true(e <= tol);
     st_model_free(m);
     free(in), free(ref), free(logits);
 }
@@ -112,8 +115,10 @@ static void test_logits_match_timm(void **state) {
         char w[300], io[300];
         snprintf(w, sizeof w, DIR_DATA "/%.*s.weights.safetensors", (int)(cut - e->d_name), e->d_name);
         snprintf(io, sizeof io, DIR_DATA "/%s", e->d_name);
-        for (int b = 0; b < kn_backend_count(); b++)
-            if (kn_backend_at(b)->supported()) run_case(w, io, kn_backend_at(b));
+        for (int b = 0; b < kn_backend_count(); b++) { /* every backend, its ISA variants too */
+            char why[160];
+            if (kn_backend_runs(kn_backend_at(b), why, sizeof why)) run_case(w, io, kn_backend_at(b));
+        }
         cases++;
     }
     closedir(d);

@@ -150,8 +150,7 @@ static int setup(void **state) {
     /* One network thread: the tiny network gains nothing from more, and on a busy
      * machine spinning OpenMP/OpenBLAS threads would only slow the suite. The reader
      * threads still run beside it. */
-    kn_set_threads(1);
-    if (st_model_create(&tiny, NULL, GOLDEN_WEIGHTS, 0, NULL)) {
+    if (st_model_create_with(&tiny, NULL, GOLDEN_WEIGHTS, 0, &(st_model_opts){.threads = 1})) {
         fprintf(stderr, "%s\n", st_last_error());
         return -1;
     }

@@ -18,6 +18,7 @@
 #include "harness/env.h"
 #include "harness/merge.h"
 #include "harness/plotdata.h"
+#include "harness/plotstyle.h"
 #include "harness/profile.h"
 #include "harness/progress.h"
 #include "harness/results.h"
@@ -676,21 +677,95 @@ static void bench_row(hx_table *t, const char *variant, const char *attn, int re
     hx_row_int(&r, "threads", threads);
     hx_row_str(&r, "status", img_s > 0 ? "ok" : "failed");
     hx_row_num(&r, "img_per_s", img_s > 0 ? img_s : NAN);
-    hx_row_num(&r, "ms_median", img_s > 0 ? 1e3 * batch / img_s : NAN);
-    hx_row_num(&r, "flops", flops);
+    hx_row_num(&r, "batch_ms_median", img_s > 0 ? 1e3 * batch / img_s : NAN);
+    hx_row_num(&r, "macs_per_img", flops);
     assert_int_equal(hx_table_add(t, &r), 0);
 }
 
-static char *run_prep(int (*prep)(const hx_table *, FILE *, char *, size_t), const hx_table *t,
-                      int want, char *note) {
-    static char text[4096];
+/* Runs one figure's preparation: the data text (static) and the spec. */
+static char *run_prep(hx_plot_fn prep, const hx_table *t, const hx_table *peers, const hx_plot_filter *o, int want,
+                      hx_plot_spec *spec) {
+    static char text[8192];
+    static const hx_plot_filter none = {0};
     FILE *f = tmpfile();
-    assert_int_equal(prep(t, f, note, 256), want);
+    memset(spec, 0, sizeof *spec);
+    assert_int_equal(prep(t, peers, o ? o : &none, f, spec), want);
     rewind(f);
     size_t n = fread(text, 1, sizeof text - 1, f);
     text[n] = 0;
     fclose(f);
     return text;
+}
+
+/* The value of `name='...'` in a spec's gnuplot variables. */
+static const char *spec_var(const hx_plot_spec *spec, const char *name) {
+    static char value[2048];
+    char pat[64];
+    snprintf(pat, sizeof pat, "%s='", name);
+    const char *at = strstr(spec->vars, pat);
+    if (at && at != spec->vars && at[-1] != ' ') at = NULL; /* a longer name ending in `name` */
+    if (!at) return NULL;
+    at += strlen(pat);
+    const char *end = strchr(at, '\'');
+    snprintf(value, sizeof value, "%.*s", (int)(end - at), at);
+    return value;
+}
+
+/* word i (from 0) of a space-separated list into buf */
+static void word(const char *list, int i, char *buf, size_t cap) {
+    for (; i > 0 && list; i--) {
+        list = strchr(list, ' ');
+        if (list) list++;
+    }
+    size_t n = list ? strcspn(list, " ") : 0;
+    snprintf(buf, cap, "%.*s", (int)n, list ? list : "");
+}
+
+/* The colour of each series / column title of a figure, checking that no two titles
+ * of different runtimes share one. names[i] get the runtime of title i (its first
+ * word). Returns the count. */
+static int figure_colours(const hx_plot_spec *spec, char names[][64], char colours[][16], const char *text,
+                          int wide) {
+    const char *list = spec_var(spec, "colours");
+    assert_non_null(list);
+    char copy[2048];
+    snprintf(copy, sizeof copy, "%s", list);
+    int n = 0;
+    if (wide) { /* header columns after the first */
+        const char *p = strchr(text, ',');
+        while (p && *p == ',' && n < 32) {
+            p++;
+            size_t len = strcspn(p, ",\n");
+            snprintf(names[n], 64, "%.*s", (int)len, p);
+            word(copy, n, colours[n], 16);
+            n++;
+            p += len;
+        }
+    } else { /* each block's header line: its first field */
+        const char *p = text;
+        while (p && *p && n < 32) {
+            size_t len = strcspn(p, ", ");
+            if (!strncmp(p, "failed,", 7)) break; /* the failed points: black crosses */
+            snprintf(names[n], 64, "%.*s", (int)len, p);
+            word(copy, n, colours[n], 16);
+            n++;
+            p = strstr(p, "\n\n\n");
+            if (p) p += 3;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(colours[i][0], '#');
+        for (int j = 0; j < i; j++)
+            if (strcmp(names[i], names[j])) assert_string_not_equal(colours[i], colours[j]);
+    }
+    return n;
+}
+
+static const char *colour_of(char names[][64], char colours[][16], int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name)) return colours[i];
+    fail_msg("no series %s", name);
+    return NULL;
 }
 
 static void test_plot_data(void **state) {
@@ -700,51 +775,120 @@ static void test_plot_data(void **state) {
     bench_row(&t, "S", "sta", 224, "omp", 1, 2, 50.0, 4.366e9);
     bench_row(&t, "B", "sta", 224, "naive", 1, 2, 1.0, 9.872e9);
     bench_row(&t, "B", "sta", 224, "omp", 1, 2, 20.0, 9.872e9);
-    bench_row(&t, "B", "sta", 224, "blas", 1, 2, -1, 9.872e9);   /* failed: ignored */
-    bench_row(&t, "S", "sta", 224, "omp", 1, 1, 30.0, 4.366e9);  /* fewer threads: not in fig 1 */
-    char note[256];
-    char *text = run_prep(hx_plot_speedup, &t, 0, note);
-    assert_string_equal(text, "configuration,omp\nS 224x224 b1 t2,25\nB 224x224 b1 t2,20\n");
-    text = run_prep(hx_plot_flops_speed, &t, 0, note);
-    assert_string_equal(text, "naive,GFLOPs per image,images/s\n4.366,2,S\n9.872,1,B\n\n\n"
-                              "omp,GFLOPs per image,images/s\n4.366,50,S\n9.872,20,B\n");
-    assert_non_null(strstr(note, "batch 1, 2 threads"));
+    bench_row(&t, "B", "sta", 224, "blas", 1, 2, -1, 9.872e9);   /* failed: marked, not a bar */
+    bench_row(&t, "S", "sta", 224, "omp", 1, 1, 30.0, 4.366e9);  /* fewer threads: not drawn by default */
+    assert_int_equal(hx_plot_normalise(&t), 0); /* the old names: ms_median, flops */
+    assert_true(hx_table_col(&t, "macs_per_img") >= 0 && hx_table_col(&t, "batch_ms_median") >= 0);
+    assert_true(hx_table_col(&t, "flops") < 0);
+    hx_plot_spec spec;
+    char *text = run_prep(hx_plot_speedup, &t, NULL, NULL, 0, &spec);
+    assert_string_equal(text, "configuration,omp\nS 224 b1 t2,25\nB 224 b1 t2,20\n");
+    char names[2][32][64], colours[2][32][16];
+    int n0 = figure_colours(&spec, names[0], colours[0], text, 1);
+    text = run_prep(hx_plot_flops_speed, &t, NULL, NULL, 0, &spec);
+    assert_string_equal(text, "naive,x,y,label\n"
+                              "4.366,2,S\n9.872,1,B\n\n\n"
+                              "omp,x,y,label\n"
+                              "4.366,50,S\n9.872,20,B\n\n\n"
+                              "failed,x,y,label\n9.872,0.833333,blas B 224x224 sta: \n");
+    assert_non_null(strstr(spec.note, "batch 1; 2 threads"));
+    assert_non_null(strstr(spec_var(&spec, "subtitle"), "STViT-S and B, 224 px"));
+    assert_string_equal(spec_var(&spec, "x2tics"), "\"S\" 4.366, \"B\" 9.872");
+    int n1 = figure_colours(&spec, names[1], colours[1], text, 0);
+    /* the same backend has the same colour in both figures */
+    assert_string_equal(colour_of(names[0], colours[0], n0, "omp"), colour_of(names[1], colours[1], n1, "omp"));
+    assert_string_equal(colour_of(names[1], colours[1], n1, "omp"), hx_plot_colour("omp"));
+
+    /* --threads 1 draws the 1-thread row instead, and says so */
+    hx_plot_filter one = {.threads = {1, {1}}};
+    text = run_prep(hx_plot_flops_speed, &t, NULL, &one, 0, &spec);
+    assert_non_null(strstr(text, "4.366,30,S"));
+    assert_null(strstr(text, "4.366,50,S"));
+    assert_non_null(strstr(spec.note, "1 thread"));
+    hx_plot_filter bad_axis = {.x = "flops"};
+    assert_int_equal(hx_plot_filter_check(&bad_axis), ST_ERR_ARG);
+
+    /* Peers rows join the speed plots, with the GMACs of the bench row of their variant. */
+    hx_table peers;
+    hx_table_init(&peers);
+    hx_row r;
+    const char *rt[3][2] = {{"onnxruntime", "f32"}, {"openvino", "f32"}, {"openvino", "bf16"}};
+    for (int i = 0; i < 3; i++) {
+        hx_row_init(&r);
+        hx_row_str(&r, "variant", "S");
+        hx_row_int(&r, "res", 224);
+        hx_row_str(&r, "backend", rt[i][0]);
+        hx_row_str(&r, "precision", rt[i][1]);
+        hx_row_int(&r, "batch", 1);
+        hx_row_int(&r, "threads", 2);
+        hx_row_num(&r, "img_per_s", 40 + i);
+        assert_int_equal(hx_table_add(&peers, &r), 0);
+    }
+    text = run_prep(hx_plot_flops_speed, &t, &peers, NULL, 0, &spec);
+    assert_non_null(strstr(text, "openvino bf16 (peers),"));
+    assert_non_null(strstr(text, "4.366,42,S"));
+    n1 = figure_colours(&spec, names[1], colours[1], text, 0);
+    text = run_prep(hx_plot_speedup, &t, &peers, NULL, 0, &spec);
+    assert_string_equal(text, "configuration,omp,onnxruntime,openvino,openvino bf16\n"
+                              "S 224 b1 t2,25,20,20.5,21\nB 224 b1 t2,20,NaN,NaN,NaN\n");
+    text = run_prep(hx_plot_runtimes, &t, &peers, NULL, 0, &spec);
+    assert_string_equal(text, "setting,onnxruntime,openvino,openvino bf16\nbatch 1,40,41,42\n");
+    n0 = figure_colours(&spec, names[0], colours[0], text, 1);
+    assert_string_equal(colour_of(names[0], colours[0], n0, "openvino"), colour_of(names[1], colours[1], n1, "openvino"));
+    run_prep(hx_plot_runtimes, &t, NULL, NULL, HX_PLOT_SKIPPED, &spec);
+    hx_table_free(&peers);
+
     /* One size and no profile columns: those figures are skipped, saying why. */
-    run_prep(hx_plot_resolution, &t, HX_PLOT_SKIPPED, note);
-    assert_non_null(strstr(note, "two input sizes"));
-    run_prep(hx_plot_profile, &t, HX_PLOT_SKIPPED, note);
-    assert_non_null(strstr(note, "--profile"));
+    run_prep(hx_plot_resolution, &t, NULL, NULL, HX_PLOT_SKIPPED, &spec);
+    assert_non_null(strstr(spec.note, "two input sizes"));
+    run_prep(hx_plot_profile, &t, NULL, NULL, HX_PLOT_SKIPPED, &spec);
+    assert_non_null(strstr(spec.note, "--profile"));
+    run_prep(hx_plot_profile_stages, &t, NULL, NULL, HX_PLOT_SKIPPED, &spec);
     hx_table_free(&t);
 
+    /* Resolution: a line per kind; the failed size is marked at the top, with its reason. */
     hx_table_init(&t);
     bench_row(&t, "S", "global", 384, "omp", 1, 2, 2.0, 1);
     bench_row(&t, "S", "sta", 224, "omp", 1, 2, 10.0, 1);
     bench_row(&t, "S", "global", 224, "omp", 1, 2, 8.0, 1);
     bench_row(&t, "S", "sta", 384, "omp", 1, 2, 4.0, 1);
-    text = run_prep(hx_plot_resolution, &t, 0, note);
-    assert_string_equal(text, "global,input side (px),ms per image\n224,125,224x224\n384,500,384x384\n\n\n"
-                              "sta,input side (px),ms per image\n224,100,224x224\n384,250,384x384\n");
-    run_prep(hx_plot_speedup, &t, HX_PLOT_SKIPPED, note);
-    assert_non_null(strstr(note, "naive"));
+    bench_row(&t, "S", "global", 512, "omp", 1, 2, -1, 1);
+    hx_row_str(&t.rows[4], "error", "out of memory");
+    assert_int_equal(hx_plot_normalise(&t), 0);
+    text = run_prep(hx_plot_resolution, &t, NULL, NULL, 0, &spec);
+    assert_string_equal(text, "global,x,y,label\n224,125,224x224\n384,500,384x384\n\n\n"
+                              "sta,x,y,label\n224,100,224x224\n384,250,384x384\n\n\n"
+                              "failed,x,y,label\n512,800,global 512x512: out of memory\n");
+    assert_string_equal(spec_var(&spec, "xtics"), "\"224\" 224, \"384\" 384, \"512\" 512");
+    run_prep(hx_plot_speedup, &t, NULL, NULL, HX_PLOT_SKIPPED, &spec);
+    assert_non_null(strstr(spec.note, "naive"));
     hx_table_free(&t);
 
-    /* Profile columns: one bar per row, a column per op that took time. */
+    /* Profile columns: one bar per row, a column per op over 2%, the rest as other. */
     hx_table_init(&t);
-    hx_row r;
     hx_row_init(&r);
     hx_row_str(&r, "backend", "omp");
     hx_row_str(&r, "variant", "S");
     hx_row_str(&r, "res", "224x224");
     hx_row_int(&r, "batch", 1);
     hx_row_int(&r, "threads", 2);
-    hx_row_num(&r, "prof_pointwise_ms", 3);
+    hx_row_num(&r, "prof_conv1x1_ms", 3);
     hx_row_num(&r, "prof_gemm_ms", 0);
-    hx_row_num(&r, "prof_glue_ms", 0.5);
+    hx_row_num(&r, "prof_linear_ms", 0.01);
+    hx_row_num(&r, "prof_avgpool_ms", 0.02);
+    hx_row_num(&r, "prof_glue_ms", 0.47);
     hx_row_num(&r, "prof_total_ms", 3.5);
     hx_row_num(&r, "prof_scope_stem_ms", 1);
+    hx_row_num(&r, "prof_conv_at_stem_ms_per_img", 0.5);
+    hx_row_num(&r, "prof_conv1x1_at_stage0_ms_per_img", 2);
     assert_int_equal(hx_table_add(&t, &r), 0);
-    text = run_prep(hx_plot_profile, &t, 0, note);
-    assert_string_equal(text, "run,conv 1x1,outside ops\nomp S 224x224 b1 t2 (3.50 ms),85.71,14.29\n");
+    assert_int_equal(hx_plot_normalise(&t), 0);
+    text = run_prep(hx_plot_profile, &t, NULL, NULL, 0, &spec);
+    assert_string_equal(text, "run,conv 1x1,outside ops,other (2 ops)\nomp S 224 b1 t2 (3.50 ms),85.71,13.43,0.8571\n");
+    assert_non_null(strstr(spec_var(&spec, "subtitle"), "other: linear, average pool"));
+    text = run_prep(hx_plot_profile_stages, &t, NULL, NULL, 0, &spec);
+    assert_string_equal(text, "op,stem,stage0,stage1,stage2,stage3,head,other\n"
+                              "conv 1x1,0,2,0,0,0,0,0\nconv kxk,0.5,0,0,0,0,0,0\n");
     hx_table_free(&t);
 }
 
@@ -787,47 +931,49 @@ static void test_env(void **state) {
 /* ---- profile ---- */
 
 static int fake_calls;
-static void fake_pointwise(const kn_pointwise_args *a) { fake_calls++; }
-static void fake_layernorm(int b, int c, int n, const float *x, const float *g, const float *be, float eps,
-                           float *y) { fake_calls += 10; }
-static size_t fake_scratch(int b, int h, int hd, int m, int t) { return 123; }
+static void fake_conv1x1(kn_ctx *c, const kn_conv1x1_args *a) { fake_calls++; }
+static void fake_layernorm(kn_ctx *c, int b, int ch, int n, const float *x, const float *g, const float *be,
+                           float eps, float *y) { fake_calls += 10; }
+static size_t fake_scratch(const kn_ctx *c, int b, int h, int hd, int m) { return 123; }
 
 static void test_profile_wrapper(void **state) {
-    kn_ops real;
-    memset(&real, 0, sizeof real);
-    real.pointwise = fake_pointwise;
-    real.layernorm = fake_layernorm;
-    real.attention_scratch = fake_scratch;
-    kn_ops wrapped;
+    kn_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.ops.conv1x1 = fake_conv1x1;
+    ctx.ops.layernorm = fake_layernorm;
+    ctx.ops.attention_scratch = fake_scratch;
     st_hooks hooks;
     hx_profile p;
-    hx_profile_start(&p, &real, &wrapped, &hooks);
-    assert_null(wrapped.conv);                      /* absent slots stay absent */
-    assert_ptr_not_equal(wrapped.pointwise, fake_pointwise);
-    assert_ptr_equal(wrapped.attention_scratch, fake_scratch);
+    hx_profile_start(&p, &ctx, &hooks);
+    assert_null(ctx.ops.conv);                      /* absent slots stay absent */
+    assert_ptr_not_equal(ctx.ops.conv1x1, fake_conv1x1);
+    assert_ptr_equal(ctx.ops.attention_scratch, fake_scratch);
+    assert_ptr_equal(ctx.wrap, &p);                 /* the wrappers' state is in the instance */
     fake_calls = 0;
-    wrapped.pointwise(NULL);                        /* before any scope: "other" */
+    ctx.ops.conv1x1(&ctx, NULL);                    /* before any scope: "other" */
     hooks.scope(hooks.ud, "stage2");
-    wrapped.pointwise(NULL);
-    wrapped.layernorm(1, 1, 1, NULL, NULL, NULL, 0, NULL);
+    ctx.ops.conv1x1(&ctx, NULL);
+    ctx.ops.layernorm(&ctx, 1, 1, 1, NULL, NULL, NULL, 0, NULL);
     hooks.scope(hooks.ud, "head");
-    wrapped.pointwise(NULL);
-    hx_profile_stop();
+    ctx.ops.conv1x1(&ctx, NULL);
+    hx_profile_stop(&p);
+    assert_ptr_equal(ctx.ops.conv1x1, fake_conv1x1); /* the real table is back */
+    assert_null(ctx.wrap);
     assert_int_equal(fake_calls, 13);               /* every call reached the real op */
-    assert_int_equal(p.calls[HX_PROF_POINTWISE], 3);
-    assert_int_equal(p.calls[HX_PROF_LAYERNORM], 1);
-    assert_int_equal(p.calls[HX_PROF_CONV], 0);
-    assert_true(p.seconds[HX_PROF_LAYERNORM][HX_PROF_STAGE0 + 2] >= 0);
+    assert_int_equal(p.calls[KN_OP_conv1x1], 3);
+    assert_int_equal(p.calls[KN_OP_layernorm], 1);
+    assert_int_equal(p.calls[KN_OP_conv], 0);
+    assert_true(p.seconds[KN_OP_layernorm][HX_PROF_STAGE0 + 2] >= 0);
     for (int s = 0; s < HX_PROF_SCOPES; s++)
-        if (s != HX_PROF_STAGE0 + 2) assert_true(p.seconds[HX_PROF_LAYERNORM][s] == 0);
-    assert_true(p.seconds[HX_PROF_POINTWISE][HX_PROF_STAGE0] == 0);
+        if (s != HX_PROF_STAGE0 + 2) assert_true(p.seconds[KN_OP_layernorm][s] == 0);
+    assert_true(p.seconds[KN_OP_conv1x1][HX_PROF_STAGE0] == 0);
     p.forwards = 1;
     hx_row r;
     hx_row_init(&r);
     assert_int_equal(hx_profile_to_row(&p, 2, &r), 0);
-    assert_non_null(hx_row_get(&r, "prof_pointwise_ms"));
-    assert_non_null(hx_row_get(&r, "prof_attention_ms"));
-    assert_non_null(hx_row_get(&r, "prof_scope_stage2_ms"));
+    assert_non_null(hx_row_get(&r, "prof_conv1x1_ms_per_img"));
+    assert_non_null(hx_row_get(&r, "prof_attention_ms_per_img"));
+    assert_non_null(hx_row_get(&r, "prof_scope_stage2_ms_per_img"));
     hx_row missing;
     hx_row_init(&missing);
     assert_int_equal(hx_profile_missing_row(&missing), 0);

@@ -2,15 +2,16 @@
  *
  * One table of shapes per op (XNNPACK style): 1, primes, around the SIMD widths
  * (15/16/17, 31/32/33), the GEMM blocking (MR 14, NR 32, KC 384) and the real STViT
- * S/B/L stage shapes at 224 and 384. Each case runs on every optimized backend, and
- * the simd/omp backends once per instruction set this CPU has (the ISA is forced),
- * so the AVX-512, AVX2 and portable paths are all checked; the micro-kernels are also
- * called directly on every tile size.
+ * S/B/L stage shapes at 224 and 384. Each case runs on every optimized backend of the
+ * registry, ISA variants included (simd-avx512, omp-avx2, ...: a variant this CPU
+ * cannot run is skipped with a line saying why), so the AVX-512, AVX2 and portable
+ * paths are all checked; the micro-kernels are also called directly on every tile size.
  *
  * Tolerances are error bounds, not one constant: a sum of K products computed in
  * blocks of at most 512 in float has error <= (min(K,512) + K/512 + 2) u sum|a||b|
- * (u = 2^-24), and the test evaluates sum|a||b| with the naive op on |inputs|.
- * Element ops get a few u of their result's magnitude. Big shapes check a subset of
+ * (u = 2^-24: kn_tolerance), and the test evaluates sum|a||b| with the naive op on
+ * |inputs|. Element ops get a few u of their result's magnitude. The bounds are written
+ * for f32 and scaled by each backend's declared unit roundoff over 2^-24 (check()). Big shapes check a subset of
  * output channels (the reference costs O(K) per element in double).
  */
 #include <math.h>
@@ -22,11 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "kernels/cases.h"
 #include "kernels/kernels.h"
 #include "kernels/naive/naive.h"
 #include "kernels/simd/simd.h"
 
-#define U 5.9604644775390625e-8 /* unit roundoff of float, 2^-24 */
+#define U KN_U_F32 /* unit roundoff of float; a backend declaring another scales the bounds */
 
 /* ---------------------------------------------------------------- test data -- */
 
@@ -62,68 +64,55 @@ static float *fill(size_t n, float v) {
 }
 
 /* Error bound factor of a float sum of k terms in blocks (see the top comment). */
-static double sum_gamma(long k) { return (double)((k < 512 ? k : 512) + k / 512 + 2) * U; }
+static double sum_gamma(long k) { return kn_tolerance(U, k); }
 
 /* ------------------------------------------------ implementations under test -- */
 
 typedef struct {
     char label[48];
-    const kn_backend *backend;
-    const kn_simd_isa *isa; /* forced while it runs */
-    int threads;
-    kn_ops ops;
+    kn_ctx *ctx;            /* the instance under test: backend, ISA, threads */
+    double u;               /* its declared unit roundoff */
 } impl;
 
 static impl impls[32];
 static int nimpls;
+static double tol_scale = 1; /* u of the backend running / 2^-24: the bounds scale with it */
 
-static int uses_simd(const kn_backend *b) {
-    for (; b; b = b->base ? kn_backend_find(b->base) : NULL)
-        if (strcmp(b->name, "simd") == 0) return 1;
-    return 0;
+/* Runs op `name` of implementation im. */
+#define RUN(im, name, ...) (im).ctx->ops.name((im).ctx, __VA_ARGS__)
+
+static void add_impl(const kn_backend *b, int threads, const char *suffix) {
+    impl *im = &impls[nimpls];
+    char err[256];
+    assert_int_equal(kn_ctx_create(&im->ctx, b, threads, err, sizeof err), 0);
+    for (int s = 0; s < KN_OP_COUNT; s++) assert_non_null(kn_ops_slot(&im->ctx->ops, s));
+    im->u = im->ctx->unit_roundoff;
+    snprintf(im->label, sizeof im->label, "%s/%s%s", b->name, im->ctx->isa_name, suffix);
+    nimpls++;
 }
 
 static int setup_impls(void **state) {
-    const char *isas[] = {"avx512", "avx2", "generic"};
-    const kn_simd_isa *dflt = kn_simd_isa_active();
     for (int i = 0; i < kn_backend_count(); i++) {
         const kn_backend *b = kn_backend_at(i);
+        char why[160];
         if (b == &kn_backend_naive) continue; /* the reference itself */
-        if (!b->supported()) {
-            print_message("skip backend %s: not supported on this CPU/build\n", b->name);
+        if (!kn_backend_runs(b, why, sizeof why)) {
+            print_message("skip backend %s: %s\n", b->name, why);
             continue;
         }
-        for (int k = 0; k < 3; k++) {
-            const kn_simd_isa *isa = kn_simd_isa_by_name(isas[k]);
-            if (!isa) {
-                if (i == 1) print_message("skip ISA %s: this CPU lacks it\n", isas[k]);
-                continue;
-            }
-            /* every backend on the default ISA; the simd-based ones on every ISA */
-            if (isa != dflt && (!uses_simd(b) || strcmp(b->name, "blas") == 0)) continue;
-            impl *im = &impls[nimpls++];
-            snprintf(im->label, sizeof im->label, "%s/%s", b->name, isas[k]);
-            im->backend = b, im->isa = isa, im->threads = 2;
-            assert_int_equal(kn_backend_resolve(b, &im->ops), 0);
-            for (size_t s = 0; s < KN_OPS_SLOTS; s++) assert_non_null(((void **)&im->ops)[s]);
-            if (isa == dflt && strcmp(b->name, "omp") == 0) { /* an odd thread count too */
-                impl *im3 = &impls[nimpls++];
-                *im3 = *im;
-                im3->threads = 3;
-                snprintf(im3->label, sizeof im3->label, "%s/%s/3 threads", b->name, isas[k]);
-            }
-        }
+        if (!b->isa && kn_backend_find(b->name) && (!strcmp(b->name, "simd") || !strcmp(b->name, "omp")))
+            continue; /* the same kernels as one of its ISA variants */
+        add_impl(b, 2, "");
     }
+    add_impl(&kn_backend_omp, 3, "/3 threads"); /* the best ISA at an odd thread count too */
     print_message("%d implementations under test\n", nimpls);
     return 0;
 }
 
-static void use(const impl *im) {
-    kn_simd_isa_force(im->isa);
-    kn_set_threads(im->threads);
-}
+static void use(const impl *im) { tol_scale = im->u / KN_U_F32; }
 static int teardown_impls(void **state) {
-    kn_simd_isa_force(NULL);
+    for (int i = 0; i < nimpls; i++) kn_ctx_free(impls[i].ctx);
+    nimpls = 0;
     return 0;
 }
 
@@ -133,25 +122,20 @@ static void check(const char *what, const char *label, const char *shape, const 
     for (size_t i = 0; i < n; i++) {
         size_t idx = stride_rows ? (i / row_len) * stride_rows + i % row_len : i;
         double d = fabs((double)got[idx] - ref[i]);
-        if (!(d <= tol[i])) {
+        if (!(d <= tol[i] * tol_scale)) {
             fail_msg("%s [%s] %s: element %zu: got %.9g, want %.9g (|diff| %.3g > tol %.3g)", what,
-                     label, shape, i, got[idx], ref[i], d, tol[i]);
+                     label, shape, i, got[idx], ref[i], d, tol[i] * tol_scale);
         }
     }
 }
 
 /* ------------------------------------------------------------------- GEMM -- */
 
-typedef struct { int M, N, K; } gemm_case;
-static const gemm_case gemm_cases[] = {
-    {1, 1, 1}, {1, 1, 0}, {7, 13, 31}, {13, 97, 7}, {15, 16, 17}, {16, 17, 15}, {17, 15, 16},
-    {31, 32, 33}, {33, 31, 32}, {32, 33, 31}, {14, 32, 384}, {28, 64, 385}, {29, 65, 769},
-    {97, 31, 1000}, {1, 1000, 64}, {196, 196, 64}, {64, 196, 196}, {49, 49, 32}, {64, 49, 49},
-    {64, 3136, 64}, {320, 196, 320}, {512, 49, 2048},
-};
+typedef kn_gemm_case gemm_case;
+#define gemm_cases kn_gemm_cases
 
 static void test_gemm(void **state) {
-    for (size_t ci = 0; ci < sizeof gemm_cases / sizeof *gemm_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_gemm_ncases; ci++)
         for (int tr = 0; tr < 4; tr++) {
             const gemm_case *c = &gemm_cases[ci];
             int ta = tr & 1, tb = tr >> 1, M = c->M, N = c->N, K = c->K;
@@ -163,8 +147,8 @@ static void test_gemm(void **state) {
             if (beta == 0.0f) for (size_t i = 0; i < nc; i++) C0[i] = NAN; /* must not be read */
             float *ref = dup(C0, nc), *mag = fill(nc, 0.0f);
             float *aA = abs_copy(A, na), *aB = abs_copy(B, nb);
-            kn_gemm__naive(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, ref, ldc);
-            kn_gemm__naive(ta, tb, M, N, K, fabsf(alpha), aA, lda, aB, ldb, 0.0f, mag, ldc);
+            kn_gemm__naive(NULL, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, ref, ldc);
+            kn_gemm__naive(NULL, ta, tb, M, N, K, fabsf(alpha), aA, lda, aB, ldb, 0.0f, mag, ldc);
             float *tol = malloc(sizeof(float) * (nc ? nc : 1));
             for (size_t i = 0; i < nc; i++)
                 tol[i] = (float)(sum_gamma(K) * mag[i] + 2 * U * ((beta != 0.0f ? fabs(beta * C0[i]) : 0.0) + fabs(ref[i])) + 1e-30);
@@ -173,7 +157,7 @@ static void test_gemm(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *C = dup(C0, nc);
                 use(&impls[i]);
-                impls[i].ops.gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+                RUN(impls[i], gemm, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
                 /* compare only the M x N part; the ldc padding must be untouched */
                 for (int r = 0; r < M; r++)
                     for (int j = N; j < ldc; j++)
@@ -191,21 +175,11 @@ static void test_gemm(void **state) {
 
 /* ---------------------------------------------------------- 1x1 convolution -- */
 
-typedef struct { int batch, cin, cout, n; } pw_case;
-static const pw_case pw_cases[] = {
-    {1, 1, 1, 1}, {1, 7, 13, 31}, {2, 13, 7, 97}, {1, 15, 16, 17}, {3, 17, 15, 16}, {1, 31, 33, 32},
-    {2, 33, 32, 31}, {1, 16, 14, 33}, {1, 385, 29, 65}, {1, 4100, 3, 5},
-    /* STViT-S 224: fc1, fc2, qkv, proj per stage; the head projection */
-    {1, 64, 256, 3136}, {1, 256, 64, 3136}, {1, 64, 192, 3136}, {1, 128, 512, 784}, {1, 512, 128, 784},
-    {1, 320, 1280, 196}, {1, 1280, 320, 196}, {1, 320, 960, 196}, {1, 320, 320, 196},
-    {1, 512, 2048, 49}, {1, 2048, 512, 49}, {1, 512, 1536, 49}, {1, 512, 1024, 49},
-    /* B / L channels, 384 tokens, batch 8 */
-    {1, 96, 384, 9216}, {1, 192, 768, 2304}, {1, 384, 1536, 576}, {1, 448, 1792, 144},
-    {1, 2560, 640, 49}, {8, 512, 2048, 49}, {8, 320, 320, 196}, {2, 640, 1920, 144},
-};
+typedef kn_conv1x1_case pw_case;
+#define pw_cases kn_conv1x1_cases
 
 static void test_pointwise(void **state) {
-    for (size_t ci = 0; ci < sizeof pw_cases / sizeof *pw_cases; ci++) {
+    for (size_t ci = 0; ci < (size_t)kn_conv1x1_ncases; ci++) {
         const pw_case *c = &pw_cases[ci];
         int small = (double)c->cin * c->cout * c->n * c->batch < 2e6;
         int nvar = small ? 24 : 3;
@@ -223,12 +197,12 @@ static void test_pointwise(void **state) {
             float *ref = malloc(sizeof(float) * nref), *mag = malloc(sizeof(float) * nref);
             for (int b = 0; b < c->batch; b++)
                 memcpy(ref + (size_t)b * rc * c->n, y0 + (size_t)b * c->cout * c->n, sizeof(float) * rc * c->n);
-            kn_pointwise__naive(&(kn_pointwise_args){.batch = c->batch, .cin = c->cin, .cout = rc, .n = c->n,
-                                                     .x = x, .w = w, .bias = bias, .act = act, .gamma = gamma,
+            kn_conv1x1__naive(NULL, &(kn_conv1x1_args){.batch = c->batch, .cin = c->cin, .cout = rc, .n = c->n,
+                                                     .x = x, .w = kn_w(w), .bias = bias, .act = act, .gamma = gamma,
                                                      .accumulate = accumulate, .y = ref});
             float *ax = abs_copy(x, nx), *aw = abs_copy(w, (size_t)c->cout * c->cin), *ab = abs_copy(bias, c->cout);
-            kn_pointwise__naive(&(kn_pointwise_args){.batch = c->batch, .cin = c->cin, .cout = rc, .n = c->n,
-                                                     .x = ax, .w = aw, .bias = ab, .y = mag});
+            kn_conv1x1__naive(NULL, &(kn_conv1x1_args){.batch = c->batch, .cin = c->cin, .cout = rc, .n = c->n,
+                                                     .x = ax, .w = kn_w(aw), .bias = ab, .y = mag});
             float *tol = malloc(sizeof(float) * nref);
             for (int b = 0; b < c->batch; b++)
                 for (int o = 0; o < rc; o++)
@@ -245,8 +219,8 @@ static void test_pointwise(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *y = dup(y0, ny);
                 use(&impls[i]);
-                impls[i].ops.pointwise(&(kn_pointwise_args){.batch = c->batch, .cin = c->cin, .cout = c->cout,
-                                                            .n = c->n, .x = x, .w = w, .bias = bias, .act = act,
+                RUN(impls[i], conv1x1, &(kn_conv1x1_args){.batch = c->batch, .cin = c->cin, .cout = c->cout,
+                                                            .n = c->n, .x = x, .w = kn_w(w), .bias = bias, .act = act,
                                                             .gamma = gamma, .accumulate = accumulate, .y = y});
                 for (int b = 0; b < c->batch; b++)
                     check("pointwise", impls[i].label, shape, y + (size_t)b * c->cout * c->n,
@@ -261,19 +235,11 @@ static void test_pointwise(void **state) {
 
 /* ------------------------------------------------------ dense convolution -- */
 
-typedef struct { int batch, cin, h, w, cout, k, stride, pad; } conv_case;
-static const conv_case conv_cases[] = {
-    {1, 1, 1, 1, 1, 3, 1, 1}, {1, 2, 1, 1, 3, 3, 1, 1}, {1, 5, 7, 9, 6, 3, 1, 1}, {2, 3, 13, 17, 31, 3, 2, 1},
-    {1, 4, 15, 16, 17, 3, 2, 1}, {1, 7, 17, 33, 16, 3, 1, 1}, {3, 3, 16, 16, 15, 4, 4, 0}, {1, 2, 31, 32, 33, 3, 2, 1},
-    /* the stem (S at 224: 3 -> 32 -> 32 -> 64 -> 64), the patchify stem, downsampling */
-    {1, 3, 224, 224, 32, 3, 2, 1}, {1, 32, 112, 112, 32, 3, 1, 1}, {1, 32, 112, 112, 64, 3, 2, 1},
-    {1, 64, 56, 56, 64, 3, 1, 1}, {1, 3, 224, 224, 64, 4, 4, 0}, {1, 64, 56, 56, 128, 3, 2, 1},
-    {1, 128, 28, 28, 320, 3, 2, 1}, {1, 320, 14, 14, 512, 3, 2, 1}, {1, 448, 24, 24, 640, 3, 2, 1},
-    {2, 3, 384, 384, 48, 3, 2, 1}, {1, 96, 96, 96, 192, 3, 2, 1},
-};
+typedef kn_conv_case conv_case;
+#define conv_cases kn_conv_cases
 
 static void test_conv(void **state) {
-    for (size_t ci = 0; ci < sizeof conv_cases / sizeof *conv_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_conv_ncases; ci++)
         for (int act = 0; act < 3; act++) {
             const conv_case *c = &conv_cases[ci];
             int oh = (c->h + 2 * c->pad - c->k) / c->stride + 1, ow = (c->w + 2 * c->pad - c->k) / c->stride + 1;
@@ -287,11 +253,11 @@ static void test_conv(void **state) {
             size_t nref = (size_t)c->batch * rc * oh * ow;
             float *ref = malloc(sizeof(float) * nref), *mag = malloc(sizeof(float) * nref);
             kn_conv_args ra = {.batch = c->batch, .cin = c->cin, .h = c->h, .w = c->w, .cout = rc, .k = c->k,
-                               .stride = c->stride, .pad = c->pad, .x = x, .wt = w, .bias = bias, .act = (kn_act)act, .y = ref};
-            kn_conv__naive(&ra);
+                               .stride = c->stride, .pad = c->pad, .x = x, .wt = kn_w(w), .bias = bias, .act = (kn_act)act, .y = ref};
+            kn_conv__naive(NULL, &ra);
             float *ax = abs_copy(x, nx), *aw = abs_copy(w, nw), *ab = abs_copy(bias, c->cout);
-            ra.x = ax, ra.wt = aw, ra.bias = ab, ra.act = KN_ACT_NONE, ra.y = mag;
-            kn_conv__naive(&ra);
+            ra.x = ax, ra.wt = kn_w(aw), ra.bias = ab, ra.act = KN_ACT_NONE, ra.y = mag;
+            kn_conv__naive(NULL, &ra);
             float *tol = malloc(sizeof(float) * nref);
             for (size_t i = 0; i < nref; i++) tol[i] = (float)(1.2 * sum_gamma(K + 1) * mag[i] + 12 * U * fabs(ref[i]) + 1e-30);
             char shape[128];
@@ -300,9 +266,9 @@ static void test_conv(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *y = fill(ny, NAN);
                 use(&impls[i]);
-                impls[i].ops.conv(&(kn_conv_args){.batch = c->batch, .cin = c->cin, .h = c->h, .w = c->w,
+                RUN(impls[i], conv, &(kn_conv_args){.batch = c->batch, .cin = c->cin, .h = c->h, .w = c->w,
                                                   .cout = c->cout, .k = c->k, .stride = c->stride, .pad = c->pad,
-                                                  .x = x, .wt = w, .bias = bias, .act = (kn_act)act, .y = y});
+                                                  .x = x, .wt = kn_w(w), .bias = bias, .act = (kn_act)act, .y = y});
                 for (int b = 0; b < c->batch; b++)
                     check("conv", impls[i].label, shape, y + (size_t)b * c->cout * oh * ow,
                           ref + (size_t)b * rc * oh * ow, tol + (size_t)b * rc * oh * ow, (size_t)rc * oh * ow, 0, 0);
@@ -314,26 +280,22 @@ static void test_conv(void **state) {
 
 /* ------------------------------------------------------------- depthwise -- */
 
-typedef struct { int batch, c, h, w, k; } dw_case;
-static const dw_case dw_cases[] = {
-    {1, 1, 1, 1, 3}, {1, 3, 1, 7, 3}, {2, 5, 7, 13, 3}, {1, 4, 15, 16, 3}, {1, 3, 17, 17, 5}, {1, 2, 31, 33, 5},
-    {1, 2, 9, 32, 7}, {1, 2, 3, 700, 3}, {1, 64, 56, 56, 3}, {1, 256, 56, 56, 3}, {2, 320, 14, 14, 3},
-    {1, 512, 7, 7, 3}, {1, 2048, 7, 7, 3}, {1, 96, 96, 96, 3}, {1, 192, 48, 48, 5}, {1, 2, 5, 5, 9},
-};
+typedef kn_dwconv_case dw_case;
+#define dw_cases kn_dwconv_cases
 
 static void test_dwconv(void **state) {
-    for (size_t ci = 0; ci < sizeof dw_cases / sizeof *dw_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_dwconv_ncases; ci++)
         for (int add = 0; add < 2; add++) {
             const dw_case *c = &dw_cases[ci];
             size_t n = (size_t)c->batch * c->c * c->h * c->w, nw = (size_t)c->c * c->k * c->k;
             float *x = rand_buf(n, 1), *w = rand_buf(nw, 0.3f), *bias = add ? rand_buf(c->c, 1) : NULL;
             float *ref = malloc(sizeof(float) * n), *mag = malloc(sizeof(float) * n);
-            kn_dwconv_args ra = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .k = c->k, .x = x, .wt = w,
+            kn_dwconv_args ra = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .k = c->k, .x = x, .wt = kn_w(w),
                                  .bias = bias, .add_input = add, .y = ref};
-            kn_dwconv__naive(&ra);
+            kn_dwconv__naive(NULL, &ra);
             float *ax = abs_copy(x, n), *aw = abs_copy(w, nw), *ab = abs_copy(bias, c->c);
-            ra.x = ax, ra.wt = aw, ra.bias = ab, ra.y = mag;
-            kn_dwconv__naive(&ra);
+            ra.x = ax, ra.wt = kn_w(aw), ra.bias = ab, ra.y = mag;
+            kn_dwconv__naive(NULL, &ra);
             float *tol = malloc(sizeof(float) * n);
             for (size_t i = 0; i < n; i++) tol[i] = (float)(sum_gamma(c->k * c->k + 2) * mag[i] + 1e-30);
             char shape[96];
@@ -341,8 +303,8 @@ static void test_dwconv(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *y = fill(n, NAN);
                 use(&impls[i]);
-                impls[i].ops.dwconv(&(kn_dwconv_args){.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .k = c->k,
-                                                      .x = x, .wt = w, .bias = bias, .add_input = add, .y = y});
+                RUN(impls[i], dwconv, &(kn_dwconv_args){.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .k = c->k,
+                                                      .x = x, .wt = kn_w(w), .bias = bias, .add_input = add, .y = y});
                 check("dwconv", impls[i].label, shape, y, ref, tol, n, 0, 0);
                 free(y);
             }
@@ -352,20 +314,17 @@ static void test_dwconv(void **state) {
 
 /* ------------------------------------------------------------ norms, etc. -- */
 
-typedef struct { int batch, c, n; } bcn_case;
-static const bcn_case bcn_cases[] = {
-    {1, 1, 1}, {1, 7, 13}, {3, 13, 7}, {2, 15, 16}, {1, 16, 17}, {1, 17, 15}, {2, 31, 33}, {1, 33, 32},
-    {1, 64, 3136}, {2, 128, 784}, {1, 320, 196}, {8, 512, 49}, {1, 96, 9216}, {1, 640, 144}, {2, 1024, 49},
-};
+typedef kn_bcn_case bcn_case;
+#define bcn_cases kn_bcn_cases
 
 static void test_layernorm(void **state) {
-    for (size_t ci = 0; ci < sizeof bcn_cases / sizeof *bcn_cases; ci++) {
+    for (size_t ci = 0; ci < (size_t)kn_bcn_ncases; ci++) {
         const bcn_case *c = &bcn_cases[ci];
         size_t n = (size_t)c->batch * c->c * c->n;
         float *x = rand_buf(n, 2), *g = rand_buf(c->c, 1.5f), *be = rand_buf(c->c, 1);
         for (size_t i = 0; i < n; i++) x[i] += 0.5f; /* a mean away from 0 */
         float *ref = malloc(sizeof(float) * n), *tol = malloc(sizeof(float) * n);
-        kn_layernorm__naive(c->batch, c->c, c->n, x, g, be, 1e-6f, ref);
+        kn_layernorm__naive(NULL, c->batch, c->c, c->n, x, g, be, 1e-6f, ref);
         for (int b = 0; b < c->batch; b++)
             for (int p = 0; p < c->n; p++) {
                 double mean = 0, var = 0, mx = 0;
@@ -389,7 +348,7 @@ static void test_layernorm(void **state) {
         for (int i = 0; i < nimpls; i++) {
             float *y = dup(x, n);
             use(&impls[i]);
-            impls[i].ops.layernorm(c->batch, c->c, c->n, y, g, be, 1e-6f, y); /* in place */
+            RUN(impls[i], layernorm, c->batch, c->c, c->n, y, g, be, 1e-6f, y); /* in place */
             check("layernorm", impls[i].label, shape, y, ref, tol, n, 0, 0);
             free(y);
         }
@@ -398,7 +357,7 @@ static void test_layernorm(void **state) {
 }
 
 static void test_batchnorm_affine(void **state) {
-    for (size_t ci = 0; ci < sizeof bcn_cases / sizeof *bcn_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_bcn_ncases; ci++)
         for (int act = 0; act < 3; act++) {
             const bcn_case *c = &bcn_cases[ci];
             size_t n = (size_t)c->batch * c->c * c->n;
@@ -407,8 +366,8 @@ static void test_batchnorm_affine(void **state) {
             for (int ch = 0; ch < c->c; ch++) var[ch] = fabsf(var[ch]) + 0.05f;
             float *ref = malloc(sizeof(float) * n), *tol = malloc(sizeof(float) * n);
             float *ref2 = malloc(sizeof(float) * n), *tol2 = malloc(sizeof(float) * n);
-            kn_batchnorm__naive(c->batch, c->c, c->n, x, mean, var, g, be, 1e-5f, (kn_act)act, ref);
-            kn_affine__naive(c->batch, c->c, c->n, x, scale, be, (kn_act)act, ref2);
+            kn_batchnorm__naive(NULL, c->batch, c->c, c->n, x, mean, var, g, be, 1e-5f, (kn_act)act, ref);
+            kn_affine__naive(NULL, c->batch, c->c, c->n, x, scale, be, (kn_act)act, ref2);
             for (size_t i = 0; i < n; i++) {
                 int ch = (int)((i / c->n) % c->c);
                 double inv = fabs(g[ch]) / sqrt(var[ch] + 1e-5);
@@ -420,10 +379,10 @@ static void test_batchnorm_affine(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *y = dup(x, n);
                 use(&impls[i]);
-                impls[i].ops.batchnorm(c->batch, c->c, c->n, y, mean, var, g, be, 1e-5f, (kn_act)act, y);
+                RUN(impls[i], batchnorm, c->batch, c->c, c->n, y, mean, var, g, be, 1e-5f, (kn_act)act, y);
                 check("batchnorm", impls[i].label, shape, y, ref, tol, n, 0, 0);
                 memcpy(y, x, sizeof(float) * n);
-                impls[i].ops.affine(c->batch, c->c, c->n, y, scale, be, (kn_act)act, y);
+                RUN(impls[i], affine, c->batch, c->c, c->n, y, scale, be, (kn_act)act, y);
                 check("affine", impls[i].label, shape, y, ref2, tol2, n, 0, 0);
                 free(y);
             }
@@ -432,19 +391,19 @@ static void test_batchnorm_affine(void **state) {
 }
 
 static void test_scale_add_avgpool(void **state) {
-    for (size_t ci = 0; ci < sizeof bcn_cases / sizeof *bcn_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_bcn_ncases; ci++)
         for (int with_gamma = 0; with_gamma < 2; with_gamma++) {
             const bcn_case *c = &bcn_cases[ci];
             size_t n = (size_t)c->batch * c->c * c->n, nb = (size_t)c->batch * c->c;
             float *x = rand_buf(n, 1), *y0 = rand_buf(n, 1), *g = with_gamma ? rand_buf(c->c, 2) : NULL;
             float *ref = dup(y0, n), *tol = malloc(sizeof(float) * n);
-            kn_scale_add__naive(c->batch, c->c, c->n, x, g, ref);
+            kn_scale_add__naive(NULL, c->batch, c->c, c->n, x, g, ref);
             for (size_t i = 0; i < n; i++) {
                 int ch = (int)((i / c->n) % c->c);
                 tol[i] = (float)(2 * U * (fabs(y0[i]) + fabs(x[i] * (g ? g[ch] : 1.0f))) + 1e-30);
             }
             float *pref = malloc(sizeof(float) * nb), *ptol = malloc(sizeof(float) * nb);
-            kn_avgpool__naive(c->batch, c->c, c->n, x, pref);
+            kn_avgpool__naive(NULL, c->batch, c->c, c->n, x, pref);
             for (size_t r = 0; r < nb; r++) {
                 double s = 0;
                 for (int p = 0; p < c->n; p++) s += fabs(x[r * c->n + p]);
@@ -455,9 +414,9 @@ static void test_scale_add_avgpool(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *y = dup(y0, n), *py = fill(nb, NAN);
                 use(&impls[i]);
-                impls[i].ops.scale_add(c->batch, c->c, c->n, x, g, y);
+                RUN(impls[i], scale_add, c->batch, c->c, c->n, x, g, y);
                 check("scale_add", impls[i].label, shape, y, ref, tol, n, 0, 0);
-                impls[i].ops.avgpool(c->batch, c->c, c->n, x, py);
+                RUN(impls[i], avgpool, c->batch, c->c, c->n, x, py);
                 check("avgpool", impls[i].label, shape, py, pref, ptol, nb, 0, 0);
                 free(y), free(py);
             }
@@ -466,12 +425,12 @@ static void test_scale_add_avgpool(void **state) {
 }
 
 static void test_activation(void **state) {
-    static const size_t counts[] = {1, 7, 15, 16, 17, 31, 32, 33, 4095, 4097, 100003};
-    for (size_t ci = 0; ci < sizeof counts / sizeof *counts; ci++)
+    const size_t *counts = kn_activation_counts;
+    for (size_t ci = 0; ci < (size_t)kn_activation_ncounts; ci++)
         for (int act = 0; act < 3; act++) {
             size_t n = counts[ci];
             float *x = rand_buf(n, 8), *ref = malloc(sizeof(float) * n), *tol = malloc(sizeof(float) * n);
-            kn_activation__naive(n, (kn_act)act, x, ref);
+            kn_activation__naive(NULL, n, (kn_act)act, x, ref);
             /* + the naive GELU's own error: it forms 1 + erf in double (2^-53 |x| absolute) */
             for (size_t i = 0; i < n; i++) tol[i] = (float)(12 * U * fabs(ref[i]) + 2.3e-16 * fabs(x[i]) + 1e-37);
             char shape[48];
@@ -479,7 +438,7 @@ static void test_activation(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *y = dup(x, n);
                 use(&impls[i]);
-                impls[i].ops.activation(n, (kn_act)act, y, y); /* in place */
+                RUN(impls[i], activation, n, (kn_act)act, y, y); /* in place */
                 check("activation", impls[i].label, shape, y, ref, tol, n, 0, 0);
                 free(y);
             }
@@ -496,7 +455,7 @@ static void test_act_accuracy(void **state) {
     enum { N = 4096 };
     float *x = malloc(sizeof(float) * N), *y = malloc(sizeof(float) * N);
     for (int k = 0; k < 3; k++) {
-        const kn_simd_isa *isa = kn_simd_isa_by_name(isas[k]);
+        const kn_simd_isa *isa = kn_simd_isa_by_name(isas[k], NULL, 0);
         if (!isa) continue;
         for (int act = KN_ACT_GELU; act <= KN_ACT_SWISH; act++) {
             double worst = 0;
@@ -532,22 +491,21 @@ static void test_act_accuracy(void **state) {
 /* ---------------------------------------------------------------- linear -- */
 
 static void test_linear(void **state) {
-    static const int cases[][3] = {{1, 1, 1}, {3, 7, 5}, {2, 15, 17}, {1, 33, 31}, {1, 1024, 1000}, {8, 1024, 1000}, {5, 512, 10}};
-    for (size_t ci = 0; ci < sizeof cases / sizeof *cases; ci++) {
-        int batch = cases[ci][0], in = cases[ci][1], out = cases[ci][2];
+    for (size_t ci = 0; ci < (size_t)kn_linear_ncases; ci++) {
+        int batch = kn_linear_cases[ci].batch, in = kn_linear_cases[ci].in, out = kn_linear_cases[ci].out;
         float *x = rand_buf((size_t)batch * in, 1), *w = rand_buf((size_t)out * in, 1), *b = ci % 2 ? rand_buf(out, 1) : NULL;
         size_t ny = (size_t)batch * out;
         float *ref = malloc(sizeof(float) * ny), *mag = malloc(sizeof(float) * ny), *tol = malloc(sizeof(float) * ny);
-        kn_linear__naive(batch, in, out, x, w, b, ref);
+        kn_linear__naive(NULL, batch, in, out, x, kn_w(w), b, ref);
         float *ax = abs_copy(x, (size_t)batch * in), *aw = abs_copy(w, (size_t)out * in), *ab = abs_copy(b, out);
-        kn_linear__naive(batch, in, out, ax, aw, ab, mag);
+        kn_linear__naive(NULL, batch, in, out, ax, kn_w(aw), ab, mag);
         for (size_t i = 0; i < ny; i++) tol[i] = (float)(sum_gamma(in + 1) * mag[i] + 1e-30);
         char shape[64];
         snprintf(shape, sizeof shape, "batch=%d in=%d out=%d bias=%d", batch, in, out, b != NULL);
         for (int i = 0; i < nimpls; i++) {
             float *y = fill(ny, NAN);
             use(&impls[i]);
-            impls[i].ops.linear(batch, in, out, x, w, b, y);
+            RUN(impls[i], linear, batch, in, out, x, kn_w(w), b, y);
             check("linear", impls[i].label, shape, y, ref, tol, ny, 0, 0);
             free(y);
         }
@@ -557,15 +515,11 @@ static void test_linear(void **state) {
 
 /* -------------------------------------------------------------- attention -- */
 
-typedef struct { int batch, heads, hd, m; } attn_case;
-static const attn_case attn_cases[] = {
-    {1, 1, 1, 1}, {1, 1, 7, 13}, {2, 3, 17, 13}, {1, 2, 16, 15}, {1, 2, 15, 17}, {1, 1, 33, 32}, {3, 1, 31, 33},
-    {1, 1, 64, 49}, {1, 2, 64, 49}, {1, 5, 64, 196}, {1, 8, 64, 49}, {2, 5, 64, 196}, {8, 8, 64, 49},
-    {1, 6, 64, 144}, {1, 7, 64, 576}, {1, 10, 64, 144}, {1, 3, 64, 144},
-};
+typedef kn_attention_case attn_case;
+#define attn_cases kn_attention_cases
 
 static void test_attention(void **state) {
-    for (size_t ci = 0; ci < sizeof attn_cases / sizeof *attn_cases; ci++)
+    for (size_t ci = 0; ci < (size_t)kn_attention_ncases; ci++)
         for (int var = 0; var < 6; var++) { /* no bias, one bias, one per batch item (Swin's windows); probs */
             const attn_case *c = &attn_cases[ci];
             int with_bias = var % 3, with_probs = var / 3, C = c->heads * c->hd, m = c->m;
@@ -577,10 +531,10 @@ static void test_attention(void **state) {
             float *bias = with_bias ? rand_buf((size_t)(groups ? groups : 1) * c->heads * m * m, 2) : NULL;
             float scale = 1.0f / sqrtf((float)c->hd);
             float *ref = malloc(sizeof(float) * nout), *pref = malloc(sizeof(float) * np);
-            float *scr = malloc(sizeof(float) * kn_attention_scratch__naive(c->batch, c->heads, c->hd, m, 1));
-            kn_attention__naive(&(kn_attention_args){.batch = c->batch, .heads = c->heads, .hd = c->hd, .m = m,
-                                                     .qkv = qkv, .bias = bias, .bias_groups = groups,
-                                                     .scale = scale, .out = ref, .probs = pref, .scratch = scr});
+            float *scr = malloc(sizeof(float) * kn_attention_scratch__naive(NULL, c->batch, c->heads, c->hd, m));
+            kn_attention__naive(NULL, &(kn_attention_args){.batch = c->batch, .heads = c->heads, .hd = c->hd, .m = m,
+                                                           .qkv = qkv, .bias = bias, .bias_groups = groups,
+                                                           .scale = scale, .out = ref, .probs = pref, .scratch = scr});
             /* logit error d <= sum_gamma(hd) scale sum|q||k| (<= hd max|q| max|k|); softmax
              * turns it into a relative error 2d of each probability, and out sums m of them */
             double d = sum_gamma(c->hd) * scale * c->hd * 2.0 * 2.0;
@@ -592,12 +546,12 @@ static void test_attention(void **state) {
                      c->hd, m, with_bias, groups, with_probs);
             for (int i = 0; i < nimpls; i++) {
                 use(&impls[i]);
-                size_t ns = impls[i].ops.attention_scratch(c->batch, c->heads, c->hd, m, kn_get_threads());
+                size_t ns = impls[i].ctx->ops.attention_scratch(impls[i].ctx, c->batch, c->heads, c->hd, m);
                 float *s = fill(ns, NAN), *out = fill(nout, NAN), *probs = with_probs ? fill(np, NAN) : NULL;
-                impls[i].ops.attention(&(kn_attention_args){.batch = c->batch, .heads = c->heads, .hd = c->hd, .m = m,
-                                                            .qkv = qkv, .bias = bias, .bias_groups = groups,
-                                                            .scale = scale, .out = out, .probs = probs,
-                                                            .scratch = s});
+                RUN(impls[i], attention, &(kn_attention_args){.batch = c->batch, .heads = c->heads, .hd = c->hd, .m = m,
+                                                             .qkv = qkv, .bias = bias, .bias_groups = groups,
+                                                             .scale = scale, .out = out, .probs = probs,
+                                                             .scratch = s});
                 check("attention", impls[i].label, shape, out, ref, tol, nout, 0, 0);
                 if (probs) check("attention probs", impls[i].label, shape, probs, pref, ptol, np, 0, 0);
                 free(s), free(out), free(probs);
@@ -608,17 +562,11 @@ static void test_attention(void **state) {
 
 /* ---------------------------------------------------- super token attention -- */
 
-typedef struct { int batch, c, h, w, sh, sw; } sta_case;
-static const sta_case sta_cases[] = {
-    {1, 1, 8, 8, 8, 8}, {1, 3, 4, 12, 4, 4}, {2, 5, 16, 24, 8, 8}, {1, 7, 12, 8, 4, 4}, {1, 4, 9, 12, 3, 4},
-    {1, 13, 32, 32, 8, 8}, {1, 17, 20, 68, 4, 4}, {1, 2, 8, 8, 1, 2},
-    /* stage 0 (stoken 8) and 1 (stoken 4) of S/B/L at 224 and 384 */
-    {1, 64, 56, 56, 8, 8}, {1, 128, 28, 28, 4, 4}, {2, 96, 56, 56, 8, 8}, {1, 96, 96, 96, 8, 8}, {1, 192, 48, 48, 4, 4},
-    {8, 64, 56, 56, 8, 8},
-};
+typedef kn_sta_case sta_case;
+#define sta_cases kn_sta_cases
 
 static void test_sta(void **state) {
-    for (size_t ci = 0; ci < sizeof sta_cases / sizeof *sta_cases; ci++) {
+    for (size_t ci = 0; ci < (size_t)kn_sta_ncases; ci++) {
         const sta_case *c = &sta_cases[ci];
         kn_sta_shape g = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .sh = c->sh, .sw = c->sw};
         int m = (c->h / c->sh) * (c->w / c->sw), n = c->h * c->w, P = c->sh * c->sw;
@@ -628,10 +576,10 @@ static void test_sta(void **state) {
         float *s2_ref = malloc(sizeof(float) * ns), *z_ref = malloc(sizeof(float) * c->batch * m);
         float *y_ref = malloc(sizeof(float) * nx);
         /* each op gets the reference's inputs, so errors do not compound */
-        kn_sta_pool__naive(&g, x, s_ref);
-        kn_sta_associate__naive(&g, x, s_ref, scale, a_ref);
-        kn_sta_aggregate__naive(&g, x, a_ref, s2_ref, z_ref);
-        kn_sta_upsample__naive(&g, a_ref, s2_ref, y_ref);
+        kn_sta_pool__naive(NULL, &g, x, s_ref);
+        kn_sta_associate__naive(NULL, &g, x, s_ref, scale, a_ref);
+        kn_sta_aggregate__naive(NULL, &g, x, a_ref, s2_ref, z_ref);
+        kn_sta_upsample__naive(NULL, &g, a_ref, s2_ref, y_ref);
         double xmax = 2.0, smax = 2.0;
         /* tolerances: a mean of P; 9 logits of c products then a softmax; weighted means
          * of x over <= 9P pixels; 9-term sums */
@@ -648,14 +596,14 @@ static void test_sta(void **state) {
         for (int i = 0; i < nimpls; i++) {
             use(&impls[i]);
             float *s = fill(ns, NAN), *a = fill(na, NAN), *z = fill((size_t)c->batch * m, NAN), *y = fill(nx, NAN);
-            impls[i].ops.sta_pool(&g, x, s);
+            RUN(impls[i], sta_pool, &g, x, s);
             check("sta_pool", impls[i].label, shape, s, s_ref, t_s, ns, 0, 0);
-            impls[i].ops.sta_associate(&g, x, s_ref, scale, a);
+            RUN(impls[i], sta_associate, &g, x, s_ref, scale, a);
             check("sta_associate", impls[i].label, shape, a, a_ref, t_a, na, 0, 0);
-            impls[i].ops.sta_aggregate(&g, x, a_ref, s, z);
+            RUN(impls[i], sta_aggregate, &g, x, a_ref, s, z);
             check("sta_aggregate s", impls[i].label, shape, s, s2_ref, t_s2, ns, 0, 0);
             check("sta_aggregate z", impls[i].label, shape, z, z_ref, t_z, (size_t)c->batch * m, 0, 0);
-            impls[i].ops.sta_upsample(&g, a_ref, s2_ref, y);
+            RUN(impls[i], sta_upsample, &g, a_ref, s2_ref, y);
             check("sta_upsample", impls[i].label, shape, y, y_ref, t_y, nx, 0, 0);
             free(s), free(a), free(z), free(y);
         }
@@ -667,21 +615,12 @@ static void test_sta(void **state) {
 /* ------------------------------------------------------- layout copies -- */
 
 /* Copies move values: every backend's must equal naive's exactly, padding included
- * (the outputs start as NaN, so an element left unwritten fails). Shapes: 1, primes,
- * tails of a window, the real stage shapes (56 -> 8x8 cells, 14 -> 7x7 windows). */
-typedef struct { int batch, c, h, w, hp, wp, ws, shift_h, shift_w; } layout_case;
-static const layout_case layout_cases[] = {
-    {1, 1, 1, 1, 1, 1, 1, 0, 0},     {1, 1, 1, 1, 7, 7, 7, 0, 0},     {2, 3, 5, 7, 8, 8, 4, 0, 0},
-    {1, 5, 13, 11, 14, 14, 7, 0, 0}, {3, 2, 7, 7, 7, 7, 7, 0, 0},     {1, 4, 17, 31, 21, 35, 7, 0, 0},
-    {1, 2, 56, 56, 56, 56, 8, 0, 0}, {2, 3, 14, 14, 14, 14, 7, 0, 0}, {1, 1, 9, 2, 14, 7, 7, 0, 0},
-    /* Swin's shifted windows: rolled by -shift, also with padding and a shift in one direction */
-    {1, 3, 56, 56, 56, 56, 7, 3, 3}, {2, 2, 14, 14, 14, 14, 7, 3, 3}, {1, 2, 13, 11, 14, 14, 7, 3, 3},
-    {2, 3, 10, 7, 12, 8, 4, 2, 0},   {1, 1, 5, 9, 8, 12, 4, 0, 2},   {1, 1, 3, 3, 4, 4, 2, 1, 1},
-};
+ * (the outputs start as NaN, so an element left unwritten fails), on the shared
+ * layout cases (kernels/cases.c). */
 
 /* Swin's patch merging gather (odd sides padded) and DeiT's class token + position
  * table on the same shapes: a copy and one float add per element, so exact. */
-static void test_space_to_depth_tokens(const layout_case *c, const float *img, const char *shape) {
+static void test_space_to_depth_tokens(const kn_layout_case *c, const float *img, const char *shape) {
     int hp = (c->h + 1) / 2 * 2, wp = (c->w + 1) / 2 * 2, n = c->h * c->w;
     size_t ns = (size_t)c->batch * c->c * hp * wp;
     size_t nt = (size_t)c->batch * c->c * (n + 1);
@@ -689,17 +628,16 @@ static void test_space_to_depth_tokens(const layout_case *c, const float *img, c
     float *s_ref = fill(ns, NAN), *t_ref = fill(nt, NAN), *cls = rand_buf(c->c, 1), *pos = rand_buf((size_t)c->c * (n + 1), 1);
     float *zero = fill(ns > nt ? ns : nt, 0.0f);
     a.y = s_ref;
-    kn_space_to_depth__naive(&a);
-    kn_tokens_embed__naive(c->batch, c->c, n, img, cls, pos, t_ref);
+    kn_space_to_depth__naive(NULL, &a);
+    kn_tokens_embed__naive(NULL, c->batch, c->c, n, img, cls, pos, t_ref);
     assert_float_equal(s_ref[0], img[0], 0); /* (0, 0) of channel 0 leads */
     for (int i = 0; i < nimpls; i++) {
-        use(&impls[i]);
         float *y = fill(ns, NAN), *t = fill(nt, NAN);
         kn_layout_args q = a;
         q.y = y;
-        impls[i].ops.space_to_depth(&q);
+        RUN(impls[i], space_to_depth, &q);
         check("space_to_depth", impls[i].label, shape, y, s_ref, zero, ns, 0, 0);
-        impls[i].ops.tokens_embed(c->batch, c->c, n, img, cls, pos, t);
+        RUN(impls[i], tokens_embed, c->batch, c->c, n, img, cls, pos, t);
         check("tokens_embed", impls[i].label, shape, t, t_ref, zero, nt, 0, 0);
         free(y), free(t);
     }
@@ -707,8 +645,8 @@ static void test_space_to_depth_tokens(const layout_case *c, const float *img, c
 }
 
 static void test_layout(void **state) {
-    for (size_t ci = 0; ci < sizeof layout_cases / sizeof *layout_cases; ci++) {
-        const layout_case *c = &layout_cases[ci];
+    for (int ci = 0; ci < kn_layout_ncases; ci++) {
+        const kn_layout_case *c = &kn_layout_cases[ci];
         size_t ni = (size_t)c->batch * c->c * c->h * c->w, np = (size_t)c->batch * c->c * c->hp * c->wp;
         float *img = rand_buf(ni, 5), *padded = rand_buf(np, 6);
         float *pad_ref = fill(np, NAN), *crop_ref = fill(ni, NAN), *win_ref = fill(np, NAN), *back_ref = fill(ni, NAN);
@@ -719,34 +657,32 @@ static void test_layout(void **state) {
         k.x = padded, k.y = crop_ref;
         g.x = img, g.y = win_ref;
         t.x = win_ref, t.y = back_ref;
-        kn_pad__naive(&p);
-        kn_crop__naive(&k);
-        kn_window_gather__naive(&g);
-        kn_window_scatter__naive(&t);
+        kn_pad__naive(NULL, &p);
+        kn_crop__naive(NULL, &k);
+        kn_window_gather__naive(NULL, &g);
+        kn_window_scatter__naive(NULL, &t);
         assert_memory_equal(back_ref, img, ni * sizeof(float)); /* scatter undoes gather */
         float *zero = fill(np > ni ? np : ni, 0.0f);
         char shape[96];
         snprintf(shape, sizeof shape, "batch=%d c=%d %dx%d -> %dx%d ws %d shift %d,%d", c->batch, c->c, c->h, c->w,
                  c->hp, c->wp, c->ws, c->shift_h, c->shift_w);
         for (int i = 0; i < nimpls; i++) {
-            use(&impls[i]);
-            const kn_ops *o = &impls[i].ops;
             float *yp = fill(np, NAN), *yi = fill(ni, NAN);
             kn_layout_args q = p;
             q.y = yp;
-            o->pad(&q);
+            RUN(impls[i], pad, &q);
             check("pad", impls[i].label, shape, yp, pad_ref, zero, np, 0, 0);
             q = g, q.y = yp;
-            o->window_gather(&q);
+            RUN(impls[i], window_gather, &q);
             check("window_gather", impls[i].label, shape, yp, win_ref, zero, np, 0, 0);
             q = t, q.y = yi;
-            o->window_scatter(&q);
+            RUN(impls[i], window_scatter, &q);
             check("window_scatter", impls[i].label, shape, yi, img, zero, ni, 0, 0);
             q = k, q.y = yi;
-            o->crop(&q);
+            RUN(impls[i], crop, &q);
             check("crop", impls[i].label, shape, yi, crop_ref, zero, ni, 0, 0);
             q = (kn_layout_args){.count = np, .x = padded, .y = yp};
-            o->copy(&q);
+            RUN(impls[i], copy, &q);
             check("copy", impls[i].label, shape, yp, padded, zero, np, 0, 0);
             free(yp), free(yi);
         }
@@ -762,7 +698,7 @@ static void test_layout(void **state) {
 static void test_ukernels(void **state) {
     const char *isas[] = {"avx512", "avx2", "generic"};
     for (int k = 0; k < 3; k++) {
-        const kn_simd_isa *isa = kn_simd_isa_by_name(isas[k]);
+        const kn_simd_isa *isa = kn_simd_isa_by_name(isas[k], NULL, 0);
         if (!isa) {
             print_message("skip %s micro-kernel: this CPU lacks it\n", isas[k]);
             continue;
@@ -817,11 +753,22 @@ static void test_ukernels(void **state) {
     }
 }
 
+/* Every op of the op list has shapes in the shared table (the tests and stvit opbench run
+ * them), and every instance under test fills every slot. */
+static void test_every_op_has_cases(void **state) {
+    for (int op = 0; op < KN_OP_COUNT; op++) {
+        if (kn_cases_count(op) <= 0) fail_msg("op %s has no cases in kernels/cases.c", kn_op_names[op]);
+        for (int i = 0; i < nimpls; i++) assert_non_null(kn_ops_slot(&impls[i].ctx->ops, op));
+    }
+    assert_null(kn_ops_slot(&impls[0].ctx->ops, KN_OP_COUNT));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ukernels),
         cmocka_unit_test(test_act_accuracy),
         cmocka_unit_test(test_gemm),
+        cmocka_unit_test(test_every_op_has_cases),
         cmocka_unit_test(test_pointwise),
         cmocka_unit_test(test_conv),
         cmocka_unit_test(test_dwconv),

@@ -26,10 +26,10 @@ static void test_neighbourhood_at_borders(void **state) {
 static void test_association_single_cell(void **state) {
     kn_sta_shape g = {.batch = 1, .c = 1, .h = 2, .w = 2, .sh = 2, .sw = 2};
     float x[4] = {1, 2, 3, 6}, s[1], a[9 * 4], z[1], s2[1], y[4];
-    kn_sta_pool__naive(&g, x, s);
+    kn_sta_pool__naive(NULL, &g, x, s);
     NEAR(s[0], 3.0f);
     float scale = 0.5f;
-    kn_sta_associate__naive(&g, x, s, scale, a);
+    kn_sta_associate__naive(NULL, &g, x, s, scale, a);
     double zsum = 0, num = 0;
     for (int p = 0; p < 4; p++) {
         double e = exp(x[p] * 3.0 * scale), want = e / (e + 8);
@@ -39,11 +39,11 @@ static void test_association_single_cell(void **state) {
         zsum += want;
         num += want * x[p];
     }
-    kn_sta_aggregate__naive(&g, x, a, s2, z);
+    kn_sta_aggregate__naive(NULL, &g, x, a, s2, z);
     NEAR(z[0], zsum); /* outside neighbours contribute nothing */
     NEAR(s2[0], num / (zsum + 1e-12));
     float refined[1] = {10.0f};
-    kn_sta_upsample__naive(&g, a, refined, y);
+    kn_sta_upsample__naive(NULL, &g, a, refined, y);
     for (int p = 0; p < 4; p++) NEAR(y[p], a[4 * 4 + p] * 10.0f);
 }
 
@@ -55,9 +55,9 @@ static void test_padded_pixels_are_uniform(void **state) {
         int py = i / 4, px = i % 4;
         if (py < 3 && px < 3) { x[i] = (float)(i + 1) / 10; x[16 + i] = -(float)i / 7; } /* 3x3 image, padded */
     }
-    kn_sta_pool__naive(&g, x, s);
+    kn_sta_pool__naive(NULL, &g, x, s);
     NEAR(s[3], x[10] / 4); /* bottom-right cell: one real pixel, three padded zeros in the mean */
-    kn_sta_associate__naive(&g, x, s, 1.0f, a);
+    kn_sta_associate__naive(NULL, &g, x, s, 1.0f, a);
     for (int p = 0; p < 16; p++) {
         double sum = 0;
         for (int k = 0; k < 9; k++) sum += a[k * 16 + p];
@@ -73,11 +73,11 @@ static void test_aggregate_is_transpose_of_upsample(void **state) {
     int n = 54, m = 9;
     float x[54], a[9 * 54], s[9], z[9], ones[9], y[54], zagg[9];
     for (int i = 0; i < n; i++) x[i] = sinf(i * 0.7f);
-    kn_sta_pool__naive(&g, x, s);
-    kn_sta_associate__naive(&g, x, s, 1.0f, a);
-    kn_sta_aggregate__naive(&g, x, a, s, z);
+    kn_sta_pool__naive(NULL, &g, x, s);
+    kn_sta_associate__naive(NULL, &g, x, s, 1.0f, a);
+    kn_sta_aggregate__naive(NULL, &g, x, a, s, z);
     for (int t = 0; t < m; t++) ones[t] = 1.0f;
-    kn_sta_upsample__naive(&g, a, ones, y); /* y_p = sum of p's in-grid associations */
+    kn_sta_upsample__naive(NULL, &g, a, ones, y); /* y_p = sum of p's in-grid associations */
     double total_y = 0, total_z = 0;
     for (int p = 0; p < n; p++) total_y += y[p];
     for (int t = 0; t < m; t++) total_z += z[t];
@@ -88,7 +88,7 @@ static void test_aggregate_is_transpose_of_upsample(void **state) {
     float unit[9];
     for (int t = 0; t < m; t++) {
         for (int u = 0; u < m; u++) unit[u] = u == t;
-        kn_sta_upsample__naive(&g, a, unit, y);
+        kn_sta_upsample__naive(NULL, &g, a, unit, y);
         lhs = 0;
         for (int p = 0; p < n; p++) lhs += y[p] * x[p];
         rhs = zagg[t];
@@ -110,7 +110,7 @@ static void test_attention_head_major_layout(void **state) {
         10, 20, /* head 1 v */
     };
     float out[2 * 2], scratch[16], probs[2 * 2 * 2];
-    kn_attention__naive(&(kn_attention_args){.batch = 1, .heads = heads, .hd = hd, .m = m, .qkv = qkv,
+    kn_attention__naive(NULL, &(kn_attention_args){.batch = 1, .heads = heads, .hd = hd, .m = m, .qkv = qkv,
                                              .scale = 1.0f, .out = out, .probs = probs, .scratch = scratch});
     NEAR(out[0], 2.0f);
     NEAR(out[1], 2.0f);
@@ -123,7 +123,7 @@ static void test_attention_head_major_layout(void **state) {
 static void test_attention_bias_and_scale(void **state) {
     float qkv[3 * 2] = {1, 1, 1, 2, 0, 1}; /* q = [1,1], k = [1,2], v = [0,1] */
     float bias[4] = {0, -1, 0, 0}, out[2], scratch[8];
-    kn_attention__naive(&(kn_attention_args){.batch = 1, .heads = 1, .hd = 1, .m = 2, .qkv = qkv, .bias = bias,
+    kn_attention__naive(NULL, &(kn_attention_args){.batch = 1, .heads = 1, .hd = 1, .m = 2, .qkv = qkv, .bias = bias,
                                              .scale = 0.5f, .out = out, .scratch = scratch});
     /* query 0: logits 0.5, 1.0 - 1 = 0.0 ; query 1: logits 0.5, 1.0 */
     NEAR(out[0], exp(0.0) / (exp(0.5) + exp(0.0)));
@@ -133,11 +133,11 @@ static void test_attention_bias_and_scale(void **state) {
 static void test_layernorm_and_batchnorm(void **state) {
     /* 2 channels x 1 pixel: mean 2, var 1 */
     float x[2] = {1, 3}, g[2] = {1, 2}, b[2] = {0, 1}, y[2];
-    kn_layernorm__naive(1, 2, 1, x, g, b, 0.0f, y);
+    kn_layernorm__naive(NULL, 1, 2, 1, x, g, b, 0.0f, y);
     NEAR(y[0], -1.0f);
     NEAR(y[1], 3.0f);
     float mean[2] = {1, 1}, var[2] = {4, 1};
-    kn_batchnorm__naive(1, 2, 1, x, mean, var, g, b, 0.0f, KN_ACT_NONE, y);
+    kn_batchnorm__naive(NULL, 1, 2, 1, x, mean, var, g, b, 0.0f, KN_ACT_NONE, y);
     NEAR(y[0], 0.0f);
     NEAR(y[1], 5.0f);
     NEAR(kn_gelu_ref(1.0f), 0.8413447460685429);

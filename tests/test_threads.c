@@ -111,21 +111,21 @@ static void test_model_open_applies_the_rule(void **state) {
     st_model *m = NULL;
     setenv("OMP_NUM_THREADS", "1", 1);
     assert_int_equal(hx_model_open(&o, &m), ST_OK);
-    assert_int_equal(kn_get_threads(), 1);
+    assert_int_equal(st_model_ctx(m)->threads, 1);
     st_model_free(m);
     unsetenv("OMP_NUM_THREADS");
     pin_to_one_cpu();
     assert_int_equal(hx_model_open(&o, &m), ST_OK);
-    assert_int_equal(kn_get_threads(), 1);
+    assert_int_equal(st_model_ctx(m)->threads, 1);
     st_model_free(m);
     o.backend = "simd";
     o.threads = 2;
     assert_int_equal(hx_model_open(&o, &m), ST_OK);
-    assert_int_equal(kn_get_threads(), 1);
+    assert_int_equal(st_model_ctx(m)->threads, 1);
     st_model_free(m);
     o.backend = "omp";
     assert_int_equal(hx_model_open(&o, &m), ST_OK);
-    assert_int_equal(kn_get_threads(), 2);
+    assert_int_equal(st_model_ctx(m)->threads, 2);
     st_model_free(m);
 }
 

@@ -134,19 +134,19 @@ static void test_initial_grid_regions(void **state) {
     vz_attn_block b = {.stage = 0, .kind = ST_ATTN_STA, .heads = 1, .h0 = h0, .w0 = w0, .h = h0, .w = w0,
                        .sh = sh, .sw = sw, .hh = hh, .ww = ww, .assoc = assoc};
     int sw_px, sh_px;
-    assert_int_equal(vz_figure_supertokens(rgb, w, h, &b, &strip, &sw_px, &sh_px), ST_OK);
-    assert_int_equal(sw_px, 4 * w + 5 * VZ_PANEL_MARGIN);
-    assert_int_equal(sh_px, h + 2 * VZ_PANEL_MARGIN);
-    unsigned char *panel = malloc((size_t)w * h * 3);
-    for (int y = 0; y < h; y++) /* panel (b): the second one */
-        memcpy(panel + (size_t)y * w * 3,
-               strip + ((size_t)(y + VZ_PANEL_MARGIN) * sw_px + 2 * VZ_PANEL_MARGIN + w) * 3, (size_t)w * 3);
+    /* the titled figure holds the four panels side by side, with room for the text */
+    assert_int_equal(vz_figure_supertokens(rgb, w, h, 1, &b, "title", &strip, &sw_px, &sh_px), ST_OK);
+    assert_true(sw_px >= 4 * w + 5 * VZ_PANEL_MARGIN);
+    assert_true(sh_px > h + 2 * VZ_PANEL_MARGIN);
+    unsigned char *buf = malloc((size_t)4 * w * h * 3), *panel = buf + (size_t)w * h * 3; /* panel (b) */
+    unsigned char *const panels[4] = {buf, panel, buf + (size_t)2 * w * h * 3, buf + (size_t)3 * w * h * 3};
+    assert_int_equal(vz_supertoken_panels(rgb, w, h, 1, &b, panels), ST_OK);
     int sizes[64];
     assert_int_equal(colour_regions(panel, w, h, sizes, 64), hh * ww);
     for (int t = 0; t < hh * ww; t++) assert_int_equal(sizes[t], sh * sw * stride * stride);
     free(rgb);
     free(strip);
-    free(panel);
+    free(buf);
 }
 
 /* A grid that is not a multiple: the labels still name cells of the padded grid. */

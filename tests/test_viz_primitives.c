@@ -1,5 +1,6 @@
 /* test_viz_primitives.c — PNG round trip and atomic writes, colour maps and the
- * region palette, blending, resizing, boundaries and boxes, and the montage. */
+ * region palette, blending and normalisation, resizing, boundaries and boxes, the
+ * figure layout with its text, colour bars, SVG wrapping and the index page. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,9 +19,12 @@
 #include "viz/blend.h"
 #include "viz/colormap.h"
 #include "viz/draw.h"
-#include "viz/montage.h"
+#include "viz/font.h"
+#include "viz/html.h"
+#include "viz/layout.h"
 #include "viz/png.h"
 #include "viz/resize.h"
+#include "viz/svg.h"
 
 static int group_setup(void **state) { return tu_tmpdir_create("viz"); }
 static int group_teardown(void **state) { return tu_tmpdir_remove(); }
@@ -322,9 +326,9 @@ static void test_rectangles_and_labels(void **state) {
     assert_memory_equal(painted + 9, black, 3);
 }
 
-/* ---- montage ------------------------------------------------------------------------------ */
+/* ---- figure layout, text, colour bars --------------------------------------------------- */
 
-static void test_montage(void **state) {
+static void test_layout_grid(void **state) {
     enum { TW = 4, TH = 3, ROWS = 2, COLS = 3, M = 2 };
     unsigned char tiles[ROWS * COLS][TH * TW * 3];
     const unsigned char *ptrs[ROWS * COLS];
@@ -335,7 +339,8 @@ static void test_montage(void **state) {
     ptrs[4] = NULL; /* an empty cell */
     unsigned char *out;
     int w, h;
-    assert_int_equal(vz_montage(ptrs, TW, TH, ROWS, COLS, M, 255, &out, &w, &h), ST_OK);
+    vz_layout l = {.tiles = ptrs, .tile_w = TW, .tile_h = TH, .rows = ROWS, .cols = COLS, .text_scale = 1, .margin = M};
+    assert_int_equal(vz_layout_draw(&l, &out, &w, &h), ST_OK); /* no text: a plain grid */
     assert_int_equal(w, COLS * TW + (COLS + 1) * M);
     assert_int_equal(h, ROWS * TH + (ROWS + 1) * M);
     int tile_pixels = 0;
@@ -354,8 +359,149 @@ static void test_montage(void **state) {
         }
     assert_int_equal(tile_pixels, (ROWS * COLS - 1) * TW * TH);
     free(out);
-    assert_int_equal(vz_montage(ptrs, TW, TH, 0, COLS, M, 0, &out, &w, &h), ST_ERR_ARG);
+    l.rows = 0;
+    assert_int_equal(vz_layout_draw(&l, &out, &w, &h), ST_ERR_ARG);
     assert_null(out);
+
+    /* Title, headings and row labels: room for each, in black, tiles still intact. */
+    const char *cols[COLS] = {"a", "bb", "c"}, *rows[ROWS] = {"row one", "two\nlines"};
+    l = (vz_layout){.tiles = ptrs, .tile_w = TW, .tile_h = TH, .rows = ROWS, .cols = COLS, .title = "A title",
+                    .col_labels = cols, .row_labels = rows, .text_scale = 2, .margin = M};
+    assert_int_equal(vz_layout_draw(&l, &out, &w, &h), ST_OK);
+    int label_w = vz_text_width("row one", 2) + 2 * 3 * 2;
+    assert_true(w >= label_w + COLS * TW + (COLS + 1) * M);
+    assert_true(w >= vz_text_width("A title", 2));
+    assert_true(h >= vz_text_height("A title", 2) + vz_text_height("a", 2) + ROWS * TH);
+    long black = 0;
+    for (long i = 0; i < (long)w * h; i++) black += !(out[3 * i] | out[3 * i + 1] | out[3 * i + 2]);
+    assert_true(black > 50);
+    /* the last tile sits at the bottom right, below and right of the text */
+    const unsigned char *last = out + ((size_t)(h - M - TH) * w + (w - M - TW)) * 3;
+    assert_memory_equal(last, tiles[5], TW * 3);
+    free(out);
+}
+
+static void test_text(void **state) {
+    assert_int_equal(vz_text_width("", 1), 0);
+    assert_int_equal(vz_text_width("ab", 1), 2 * VZ_GLYPH_W - 1);
+    assert_int_equal(vz_text_width("abc\nd", 3), (3 * VZ_GLYPH_W - 1) * 3);
+    assert_int_equal(vz_text_height("x\ny", 2), (2 * VZ_GLYPH_H - 1) * 2);
+    /* "I" of the 5x7 font: a vertical bar in the middle column, serifs at top and bottom */
+    unsigned char img[10 * 10 * 3];
+    memset(img, 255, sizeof img);
+    const unsigned char red[3] = {255, 0, 0};
+    vz_draw_text(img, 10, 10, 1, 1, "I", 1, red);
+    int on[7][5];
+    for (int y = 0; y < 7; y++)
+        for (int x = 0; x < 5; x++) on[y][x] = !memcmp(img + ((size_t)(y + 1) * 10 + x + 1) * 3, red, 3);
+    for (int y = 0; y < 7; y++) assert_true(on[y][2]);
+    assert_true(on[0][1] && on[0][3] && on[6][1] && on[6][3]);
+    assert_false(on[3][0] || on[3][4] || on[3][1]);
+    /* scale 2 doubles every font pixel; text off the picture is clipped, not written outside */
+    memset(img, 255, sizeof img);
+    vz_draw_text(img, 10, 10, 6, -4, "W\x01", 2, red);
+    assert_int_equal(img[0], 255);
+}
+
+static void test_norm_and_colour_bar(void **state) {
+    const float v[6] = {0, 0.2f, 0.4f, 0.6f, 1.0f, NAN};
+    float r[2];
+    vz_norm norm;
+    assert_int_equal(vz_norm_parse("minmax", &norm), ST_OK);
+    assert_int_equal(vz_norm_range(v, 6, norm, r), ST_OK);
+    assert_float_equal(r[0], 0.2f, 1e-7); /* exact zeros are "no attention", not the low end */
+    assert_float_equal(r[1], 1.0f, 1e-7);
+    assert_int_equal(vz_norm_parse("max", &norm), ST_OK);
+    vz_norm_range(v, 6, norm, r);
+    assert_float_equal(r[0], 0, 0);
+    assert_float_equal(r[1], 1.0f, 1e-7);
+    float many[101];
+    for (int i = 0; i <= 100; i++) many[i] = (float)(i + 1);
+    many[100] = 1e6f; /* an outlier the percentile range ignores */
+    assert_int_equal(vz_norm_parse("percentile", &norm), ST_OK);
+    vz_norm_range(many, 101, norm, r);
+    assert_float_equal(r[0], 3, 0);
+    assert_float_equal(r[1], 99, 0);
+    assert_int_equal(vz_norm_parse("log", &norm), ST_ERR_ARG);
+    assert_non_null(strstr(st_last_error(), "minmax"));
+    const float flat[3] = {0.5f, 0.5f, 0.5f}, none[2] = {0, 0};
+    vz_norm_range(flat, 3, VZ_NORM_MINMAX, r);
+    assert_true(r[1] > r[0]);
+    vz_norm_range(none, 2, VZ_NORM_MINMAX, r);
+    assert_true(r[0] == 0 && r[1] == 0);
+
+    /* blending over a range: the ends get the colour map's ends, zeros grey */
+    unsigned char img[3 * 3] = {0}, lo[3], hi[3];
+    const float three[3] = {0.2f, 1.0f, 0};
+    const float range[2] = {0.2f, 1.0f};
+    vz_heatmap_blend_range(img, three, 3, 1, VZ_CMAP_VIRIDIS, 1, range);
+    vz_colormap(VZ_CMAP_VIRIDIS, 0, lo);
+    vz_colormap(VZ_CMAP_VIRIDIS, 1, hi);
+    assert_memory_equal(img, lo, 3);
+    assert_memory_equal(img + 3, hi, 3);
+    assert_true(img[6] == 128 && img[7] == 128 && img[8] == 128);
+
+    /* the bar: the colour map left to right inside a frame, the two values under it */
+    enum { W = 120, S = 1 };
+    int bh = vz_colour_bar_height(S);
+    unsigned char *bar = malloc((size_t)W * bh * 3);
+    vz_colour_bar(bar, W, S, VZ_CMAP_VIRIDIS, range);
+    const unsigned char *left = bar + ((size_t)5 * W + 1) * 3, *right = bar + ((size_t)5 * W + W - 2) * 3;
+    assert_true(colour_distance(left, lo) < 10);
+    assert_true(colour_distance(right, hi) < 10);
+    long dark = 0;
+    for (int y = 11 * S; y < bh; y++)
+        for (int x = 0; x < W; x++) dark += bar[((size_t)y * W + x) * 3] == 0;
+    assert_true(dark > 20); /* "0.2" and "1" */
+    free(bar);
+}
+
+static void test_svg_embeds_png(void **state) {
+    unsigned char rgb[4 * 3 * 3];
+    for (int i = 0; i < 36; i++) rgb[i] = (unsigned char)(i * 7);
+    char png[4200], svg[4200];
+    snprintf(png, sizeof png, "%s", tu_tmp_path("fig.png"));
+    snprintf(svg, sizeof svg, "%s", tu_tmp_path("fig.svg"));
+    assert_int_equal(vz_png_write(png, rgb, 4, 3), ST_OK);
+    assert_int_equal(vz_svg_embed_png(png, svg, 4, 3, "a <title> & more"), ST_OK);
+    FILE *f = fopen(svg, "r");
+    char text[4096];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = 0;
+    fclose(f);
+    assert_non_null(strstr(text, "width=\"4\" height=\"3\""));
+    assert_non_null(strstr(text, "a &lt;title&gt; &amp; more"));
+    const char *b64 = strstr(text, "base64,");
+    assert_non_null(b64);
+    /* base64 of the PNG signature 89 50 4E 47 0D 0A 1A 0A */
+    assert_memory_equal(b64 + 7, "iVBORw0KGgo", 11);
+    assert_int_equal(vz_svg_embed_png(tu_tmp_path("missing.png"), svg, 4, 3, ""), ST_ERR_IO);
+}
+
+static void test_html_index_gathers_pages(void **state) {
+    char dir[4200], page[4300];
+    snprintf(dir, sizeof dir, "%s", tu_tmp_path("pages"));
+    mkdir(dir, 0755);
+    const char *names[2] = {"b_run", "a_run"};
+    for (int i = 0; i < 2; i++) {
+        vz_html *h;
+        snprintf(page, sizeof page, "%s/%s.html", dir, names[i]);
+        assert_int_equal(vz_html_begin(&h, page, "t"), ST_OK);
+        vz_html_figure(h, names[i], 0, "caption <x>");
+        assert_int_equal(vz_html_end(h), ST_OK);
+    }
+    assert_int_equal(vz_html_index(dir, "all"), ST_OK);
+    snprintf(page, sizeof page, "%s/index.html", dir);
+    FILE *f = fopen(page, "r");
+    char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = 0;
+    fclose(f);
+    char *a = strstr(text, "src=\"a_run\""), *b = strstr(text, "src=\"b_run\"");
+    assert_true(a && b && a < b); /* both, by name */
+    assert_non_null(strstr(text, "caption &lt;x&gt;"));
+    assert_null(strstr(text, "width=")); /* width 0: the picture's own size */
+    assert_int_equal(vz_html_index(tu_tmp_path("no-such-folder"), "x"), ST_ERR_IO);
 }
 
 int main(void) {
@@ -369,7 +515,11 @@ int main(void) {
         cmocka_unit_test(test_bilinear_resize),
         cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_rectangles_and_labels),
-        cmocka_unit_test(test_montage),
+        cmocka_unit_test(test_layout_grid),
+        cmocka_unit_test(test_text),
+        cmocka_unit_test(test_norm_and_colour_bar),
+        cmocka_unit_test(test_svg_embeds_png),
+        cmocka_unit_test(test_html_index_gathers_pages),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -58,8 +58,10 @@ int st_count(const st_config *cfg, int h, int w, st_counts *out) {
     m.cfg = *cfg;
     rc = st_weights_declare(&m);
     out->params = m.params;
-    /* FLOPs: the nodes' own counts, unfolded (the convention counts every BatchNorm) */
-    if (!rc && kn_backend_resolve(kn_backend_default(), &m.ops)) rc = st_fail(ST_ERR_ARG, "no backend");
+    /* FLOPs: the nodes' own counts, unfolded (the convention counts every BatchNorm);
+     * the workspace at batch 1 on one thread of the default backend */
+    char err[256];
+    if (!rc && kn_ctx_create(&m.ctx, kn_backend_default(), 1, err, sizeof err)) rc = st_fail(ST_ERR_ARG, "%s", err);
     st_plan p = {0};
     if (!rc) rc = st_plan_build(&m, &g, 1, 0, &p);
     if (!rc && !(rc = st_plan_place(&p))) {
@@ -75,6 +77,7 @@ int st_count(const st_config *cfg, int h, int w, st_counts *out) {
     st_plan_free(&p);
     for (int i = 0; i < ST_STAGES; i++) free(m.stages[i].blocks);
     free(m.decls);
+    kn_ctx_free(m.ctx);
     return rc;
 }
 

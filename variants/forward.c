@@ -28,49 +28,51 @@ static void tap(run_ctx *r, const st_node *n) {
 
 static void run_node(run_ctx *r, const st_node *n) {
     st_model *m = r->m;
-    const kn_ops *k = &m->ops;
+    kn_ctx *c = m->ctx;
+    const kn_ops *k = &c->ops;
     const st_node_args *a = &n->a;
     switch (n->op) {
-    case ST_OP_CONV: k->conv(&a->conv); break;
-    case ST_OP_POINTWISE: k->pointwise(&a->pw); break;
-    case ST_OP_DWCONV: k->dwconv(&a->dw); break;
+    case ST_OP_CONV: k->conv(c, &a->conv); break;
+    case ST_OP_CONV1X1: k->conv1x1(c, &a->pw); break;
+    case ST_OP_DWCONV: k->dwconv(c, &a->dw); break;
     case ST_OP_LAYERNORM:
-        k->layernorm(a->norm.batch, a->norm.c, a->norm.n, a->norm.x, a->norm.gamma, a->norm.beta, a->norm.eps,
+        k->layernorm(c, a->norm.batch, a->norm.c, a->norm.n, a->norm.x, a->norm.gamma, a->norm.beta, a->norm.eps,
                      a->norm.y);
         break;
     case ST_OP_BATCHNORM:
-        k->batchnorm(a->norm.batch, a->norm.c, a->norm.n, a->norm.x, a->norm.mean, a->norm.var, a->norm.gamma,
+        k->batchnorm(c, a->norm.batch, a->norm.c, a->norm.n, a->norm.x, a->norm.mean, a->norm.var, a->norm.gamma,
                      a->norm.beta, a->norm.eps, a->norm.act, a->norm.y);
         break;
     case ST_OP_AFFINE:
-        k->affine(a->norm.batch, a->norm.c, a->norm.n, a->norm.x, a->norm.gamma, a->norm.beta, a->norm.act,
+        k->affine(c, a->norm.batch, a->norm.c, a->norm.n, a->norm.x, a->norm.gamma, a->norm.beta, a->norm.act,
                   a->norm.y);
         break;
-    case ST_OP_ACTIVATION: k->activation(a->vec.count, a->vec.act, a->vec.x, a->vec.y); break;
+    case ST_OP_ACTIVATION: k->activation(c, a->vec.count, a->vec.act, a->vec.x, a->vec.y); break;
     case ST_OP_SCALE_ADD:
         if (a->vec.broadcast) /* one image (a position table) added to each */
             for (int b = 0; b < a->vec.batch; b++)
-                k->scale_add(1, a->vec.c, a->vec.n, a->vec.x, a->vec.gamma, a->vec.y + (size_t)b * a->vec.c * a->vec.n);
+                k->scale_add(c, 1, a->vec.c, a->vec.n, a->vec.x, a->vec.gamma, a->vec.y + (size_t)b * a->vec.c * a->vec.n);
         else
-            k->scale_add(a->vec.batch, a->vec.c, a->vec.n, a->vec.x, a->vec.gamma, a->vec.y);
+            k->scale_add(c, a->vec.batch, a->vec.c, a->vec.n, a->vec.x, a->vec.gamma, a->vec.y);
         break;
-    case ST_OP_AVGPOOL: k->avgpool(a->vec.batch, a->vec.c, a->vec.n, a->vec.x, a->vec.y); break;
+    case ST_OP_AVGPOOL: k->avgpool(c, a->vec.batch, a->vec.c, a->vec.n, a->vec.x, a->vec.y); break;
     case ST_OP_LINEAR:
-        k->linear(a->linear.batch, a->linear.in, a->linear.out, a->linear.x, a->linear.w, a->linear.bias, a->linear.y);
+        k->linear(c, a->linear.batch, a->linear.in, a->linear.out, a->linear.x, a->linear.w, a->linear.bias, a->linear.y);
         break;
-    case ST_OP_STA_POOL: k->sta_pool(&a->sta.g, a->sta.x, a->sta.s_out); break;
-    case ST_OP_STA_ASSOCIATE: k->sta_associate(&a->sta.g, a->sta.x, a->sta.s_in, a->sta.scale, a->sta.a_out); break;
-    case ST_OP_STA_AGGREGATE: k->sta_aggregate(&a->sta.g, a->sta.x, a->sta.a_in, a->sta.s_out, a->sta.z_out); break;
-    case ST_OP_STA_UPSAMPLE: k->sta_upsample(&a->sta.g, a->sta.a_in, a->sta.s_in, a->sta.y); break;
-    case ST_OP_ATTENTION: k->attention(&a->attn); break;
-    case ST_OP_PAD: k->pad(&a->layout); break;
-    case ST_OP_CROP: k->crop(&a->layout); break;
-    case ST_OP_WINDOW_GATHER: k->window_gather(&a->layout); break;
-    case ST_OP_WINDOW_SCATTER: k->window_scatter(&a->layout); break;
-    case ST_OP_COPY: k->copy(&a->layout); break;
-    case ST_OP_SPACE_TO_DEPTH: k->space_to_depth(&a->layout); break;
+    case ST_OP_STA_POOL: k->sta_pool(c, &a->sta.g, a->sta.x, a->sta.s_out); break;
+    case ST_OP_STA_ASSOCIATE: k->sta_associate(c, &a->sta.g, a->sta.x, a->sta.s_in, a->sta.scale, a->sta.a_out); break;
+    case ST_OP_STA_AGGREGATE: k->sta_aggregate(c, &a->sta.g, a->sta.x, a->sta.a_in, a->sta.s_out, a->sta.z_out); break;
+    case ST_OP_STA_UPSAMPLE: k->sta_upsample(c, &a->sta.g, a->sta.a_in, a->sta.s_in, a->sta.y); break;
+    case ST_OP_ATTENTION: k->attention(c, &a->attn); break;
+    case ST_OP_PAD: k->pad(c, &a->layout); break;
+    case ST_OP_CROP: k->crop(c, &a->layout); break;
+    case ST_OP_WINDOW_GATHER: k->window_gather(c, &a->layout); break;
+    case ST_OP_WINDOW_SCATTER: k->window_scatter(c, &a->layout); break;
+    case ST_OP_COPY: k->copy(c, &a->layout); break;
+    case ST_OP_SPACE_TO_DEPTH: k->space_to_depth(c, &a->layout); break;
     case ST_OP_TOKENS_EMBED:
-        k->tokens_embed(a->embed.batch, a->embed.c, a->embed.n, a->embed.x, a->embed.cls, a->embed.pos, a->embed.y);
+        k->tokens_embed(c, a->embed.batch, a->embed.c, a->embed.n, a->embed.x, a->embed.cls, a->embed.pos,
+                        a->embed.y);
         break;
     case ST_OP_TAP: tap(r, n); break;
     case ST_OP_CAPTURE:
@@ -110,6 +112,10 @@ static void forward_pass(run_ctx *r) {
 
 int st_model_forward(st_model *m, const float *input, float *logits) {
     if (!m->work) return st_fail(ST_ERR_ARG, "st_model_forward before st_model_plan");
+    if (m->plan_threads != m->ctx->threads || m->plan_backend != m->ctx->backend)
+        return st_fail(ST_ERR_ARG, "the plan was sized for %d thread%s of backend '%s', the instance now has %d "
+                       "of '%s': plan again", m->plan_threads, m->plan_threads == 1 ? "" : "s", m->plan_backend->name,
+                       m->ctx->threads, m->ctx->backend->name);
     st_plan_bind(&m->plan, m->work, input, logits);
     run_ctx r = {.m = m};
     forward_pass(&r);

@@ -11,8 +11,6 @@
 #include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
 
-static int allow_nonfinite = 0;
-void st_model_allow_nonfinite(int allow) { allow_nonfinite = allow; }
 
 static int config_from_file(const char *path, st_config *cfg) {
     sft_file f;
@@ -41,7 +39,23 @@ static int check_file_holds_weights(const st_model *m, const char *path) {
 
 int st_model_create(st_model **out, const st_config *cfg, const char *weights_path, uint64_t seed,
                     const kn_backend *backend) {
+    return st_model_create_with(out, cfg, weights_path, seed, &(st_model_opts){.backend = backend});
+}
+
+/* A new instance of backend b at `threads` into m->ctx (the old one is freed). */
+static int new_ctx(st_model *m, const kn_backend *b, int threads) {
+    char err[320];
+    kn_ctx *c;
+    if (kn_ctx_create(&c, b, threads, err, sizeof err) != 0) return st_fail(ST_ERR_ARG, "%s", err);
+    kn_ctx_free(m->ctx);
+    m->ctx = c;
+    return ST_OK;
+}
+
+int st_model_create_with(st_model **out, const st_config *cfg, const char *weights_path, uint64_t seed,
+                         const st_model_opts *o) {
     *out = NULL;
+    const kn_backend *backend = o->backend;
     st_model *m = calloc(1, sizeof *m);
     if (!m) return st_fail(ST_ERR_NOMEM, "out of memory");
     int rc = ST_OK;
@@ -50,24 +64,23 @@ int st_model_create(st_model **out, const st_config *cfg, const char *weights_pa
     else rc = config_from_file(weights_path, &m->cfg);
     if (!rc) rc = st_config_validate(&m->cfg);
     if (rc) goto fail;
-    m->backend = backend ? backend : kn_backend_default();
-    if (kn_backend_resolve(m->backend, &m->ops) != 0) {
-        rc = st_fail(ST_ERR_ARG, "backend '%s' is not supported on this CPU", m->backend->name);
-        goto fail;
-    }
-    m->fold_bn = (m->backend->flags & KN_FOLD_BN) != 0;
+    if ((rc = new_ctx(m, backend ? backend : kn_backend_default(), o->threads))) goto fail;
+    m->fold_bn = (m->ctx->backend->flags & KN_FOLD_BN) != 0;
+    m->allow_nonfinite = o->allow_nonfinite;
     if ((rc = st_weights_declare(m))) goto fail;
     if (weights_path && (rc = check_file_holds_weights(m, weights_path))) goto fail;
     m->arena = aligned_alloc(64, (m->arena_floats ? m->arena_floats : 16) * sizeof(float));
     if (!m->arena) { rc = st_fail(ST_ERR_NOMEM, "out of memory for %zu weights", m->arena_floats); goto fail; }
     rc = weights_path ? st_weights_load(m, weights_path) : st_weights_seed(m, seed);
     if (rc) goto fail;
-    if (!allow_nonfinite && (rc = st_weights_check_finite(m))) {
+    if (!m->allow_nonfinite && (rc = st_weights_check_finite(m))) {
         rc = st_fail(rc, "%s: %s (--allow-nonfinite to run anyway)", weights_path ? weights_path : "seeded weights",
                      st_last_error());
         goto fail;
     }
-    if ((rc = st_weights_derive(m))) goto fail;
+    /* derived: folded BN (only backends that ask fold), or the baselines' head-major qkv and tables */
+    if ((m->fold_bn || m->cfg.net != ST_NET_STVIT) && (rc = st_weights_derive(m))) goto fail;
+    if ((rc = st_weights_prepare(m))) goto fail;
     *out = m;
     return ST_OK;
 fail:
@@ -81,15 +94,23 @@ void st_model_free(st_model *m) {
     free(m->decls);
     free(m->arena);
     free(m->derived);
+    free(m->prepared);
     free(m->work);
     st_plan_free(&m->plan);
+    kn_ctx_free(m->ctx);
     free(m);
 }
 
 const st_config *st_model_config(const st_model *m) { return &m->cfg; }
-const kn_backend *st_model_backend(const st_model *m) { return m->backend; }
-void st_model_set_ops(st_model *m, const kn_ops *ops) { m->ops = *ops; }
-const kn_ops *st_model_ops(const st_model *m) { return &m->ops; }
+const kn_backend *st_model_backend(const st_model *m) { return m->ctx->backend; }
+kn_ctx *st_model_ctx(const st_model *m) { return m->ctx; }
+int st_model_set_threads(st_model *m, int threads) { return new_ctx(m, m->ctx->backend, threads); }
+void st_model_memory(const st_model *m, st_model_mem *mem) {
+    mem->weights = m->arena_floats * sizeof(float);
+    mem->prepared = m->derived_floats * sizeof(float) + m->prepared_bytes;
+    mem->workspace = m->work_floats * sizeof(float);
+    mem->workspace_unshared = m->plan.floats_unshared * sizeof(float);
+}
 void st_model_set_hooks(st_model *m, const st_hooks *hooks) {
     if (hooks) m->hooks = *hooks;
     else memset(&m->hooks, 0, sizeof m->hooks);
@@ -155,9 +176,14 @@ int st_model_plan(st_model *m, int batch, int h, int w, unsigned capture) {
                               work + p.bufs[p.rpe_buf[flat]].offset);
         }
     st_plan_bind(&m->plan, m->work, NULL, NULL);
+    if (p.kscratch_buf >= 0 &&
+        kn_ctx_bind_scratch(m->ctx, work + p.bufs[p.kscratch_buf].offset, p.bufs[p.kscratch_buf].floats) != 0)
+        return st_fail(ST_ERR_ARG, "%s", m->ctx->error);
     m->geo = g;
     m->batch = batch;
     m->capture = capture;
+    m->plan_threads = m->ctx->threads;
+    m->plan_backend = m->ctx->backend;
     return ST_OK;
 too_big:
     return st_fail(ST_ERR_RANGE, "batch %d at %dx%d needs more than %zu GiB of workspace", batch, h, w,

@@ -59,15 +59,29 @@ enum { ST_CAPTURE_ATTN = 1 << 0 };
  * ST_ERR_* code with st_last_error() naming the file/tensor and the problem. */
 int st_model_create(st_model **out, const st_config *cfg, const char *weights_path,
                     uint64_t seed, const kn_backend *backend);
+/* The same with every setting: the backend instance (kn_ctx) is made here, its threads
+ * fixed; the weights the backend uses are prepared here (kn_backend.prepare). */
+typedef struct {
+    const kn_backend *backend;  /* NULL: kn_backend_default() */
+    int threads;                /* <= 0: every core (1 for single-threaded backends) */
+    int allow_nonfinite;        /* run weights holding NaN/Inf (refused by default) */
+} st_model_opts;
+int st_model_create_with(st_model **out, const st_config *cfg, const char *weights_path,
+                         uint64_t seed, const st_model_opts *o);
 void st_model_free(st_model *m);
 const st_config *st_model_config(const st_model *m);
 const kn_backend *st_model_backend(const st_model *m);
-/* Replace the op table (e.g. a profiling wrapper around the backend's ops). */
-void st_model_set_ops(st_model *m, const kn_ops *ops);
-const kn_ops *st_model_ops(const st_model *m);
+/* The backend instance the ops run on (a wrapper such as the profiler may replace
+ * ctx->ops between forward passes). */
+kn_ctx *st_model_ctx(const st_model *m);
+/* A new instance of the same backend at `threads`. The plan is then stale: forward
+ * refuses to run until st_model_plan sizes the scratch for the new thread count. */
+int st_model_set_threads(st_model *m, int threads);
 void st_model_set_hooks(st_model *m, const st_hooks *hooks);
-/* Refuses weights with NaN/Inf unless allowed (checked at create time). */
-void st_model_allow_nonfinite(int allow);
+/* Memory in bytes: reference weights, the backend's prepared weights (folded BatchNorm,
+ * packed panels, ...), the planned workspace (every scratch included). */
+typedef struct { size_t weights, prepared, workspace, workspace_unshared; } st_model_mem; /* bytes; unshared: every planned buffer apart */
+void st_model_memory(const st_model *m, st_model_mem *mem);
 
 /* Sizes and allocates the one workspace for this batch and input size. No
  * allocation happens in forward afterwards. capture: ST_CAPTURE_* flags. */

@@ -12,6 +12,7 @@ typedef struct {
     float *bn_w, *bn_b, *bn_mean, *bn_var; /* BatchNorm [cout], or NULL */
     float *fold_scale, *fold_shift; /* derived: the BN as y = x*scale + shift */
     float *fold_w, *fold_b;        /* derived (KN_FOLD_BN, conv then BN): BN folded into w, b */
+    kn_weight hw, fold_hw;         /* w / fold_w as the ops get them (with the backend's prepared form) */
 } st_conv_bn;
 
 typedef struct {
@@ -32,12 +33,15 @@ typedef struct {
      * qkv_w is timm's [3c][c] (q | k | v rows), rpe_table Swin's [(2ws-1)^2][heads] */
     float *ln2_w, *ln2_b;          /* [c] norm2 */
     float *qkvh_w, *qkvh_b;        /* derived: qkv rows reordered head-major, as attention reads them */
+    /* the weights as the ops get them (reference + the backend's prepared form) */
+    kn_weight cpe_hw, qkv_hw, proj_hw, ref_hw[3], fc1_hw, fc1f_hw, dw_hw, fc2_hw;
 } st_block;
 
 typedef struct {
     st_block *blocks;              /* [depth] */
     st_conv_bn down;               /* downsampling conv 3x3/2 + BN (not after the last stage) */
     float *merge_ln_w, *merge_ln_b, *merge_w; /* Swin patch merging into this stage: [4c'], [4c'], [c][4c'] */
+    kn_weight merge_hw;
 } st_stage;
 
 /* One declared tensor: the reference name, its shape, where its pointer goes. */
@@ -59,10 +63,10 @@ typedef struct {
 
 struct st_model {
     st_config cfg;
-    const kn_backend *backend;
-    kn_ops ops;
+    kn_ctx *ctx;                   /* the backend instance every op runs on */
     st_hooks hooks;
-    int fold_bn;
+    int fold_bn;                   /* the backend asked for BatchNorm folding (KN_FOLD_BN) */
+    int allow_nonfinite;
 
     /* weights */
     float *arena;                  /* every learned tensor, float32 */
@@ -81,12 +85,18 @@ struct st_model {
     float *cls_token, *pos_embed;  /* DeiT: [1][1][c], [1][1+n][c] (timm's token-major table) */
     float *pos_tokens;             /* derived: pos_embed as [c][1+n], token 0 the class token's */
     float *patch_ln_w, *patch_ln_b; /* Swin: patch_embed.norm [c0] */
-    float *derived;                /* arena of derived (folded) weights */
+    kn_weight head_hw;
+    float *derived;                /* arena of derived (folded) weights, only if fold_bn */
+    size_t derived_floats;
+    void *prepared;                /* arena of the backend's prepared weights (kn_backend.prepare) */
+    size_t prepared_bytes;
 
     /* run state, sized by st_model_plan */
     st_geometry geo;
     int batch;
     unsigned capture;
+    int plan_threads;              /* the ctx's threads the scratch was sized for */
+    const kn_backend *plan_backend;
     st_plan plan;                  /* the nodes of this batch and input size */
     float *work;                   /* the one workspace the plan's buffers share */
     size_t work_floats;
@@ -104,4 +114,7 @@ int st_weights_seed(st_model *m, uint64_t seed);
 int st_weights_load(st_model *m, const char *path);   /* file already validated */
 int st_weights_derive(st_model *m);                   /* BN folding etc. */
 int st_weights_check_finite(const st_model *m);
+/* prepare.c: fills every kn_weight handle (ref) and runs the backend's prepare on each
+ * weight the forward pass uses, into one arena (m->prepared). */
+int st_weights_prepare(st_model *m);
 #endif

@@ -17,7 +17,7 @@
 
 /* Node ops: the kernels, the layout copies, and two points where the caller looks. */
 #define ST_NODE_OPS(X)                                                                              \
-    X(CONV, "conv") X(POINTWISE, "pointwise") X(DWCONV, "dwconv") X(LAYERNORM, "layernorm")        \
+    X(CONV, "conv") X(CONV1X1, "conv1x1") X(DWCONV, "dwconv") X(LAYERNORM, "layernorm")        \
     X(BATCHNORM, "batchnorm") X(AFFINE, "affine") X(ACTIVATION, "activation")                      \
     X(SCALE_ADD, "scale_add") X(AVGPOOL, "avgpool") X(LINEAR, "linear") X(STA_POOL, "sta_pool")     \
     X(STA_ASSOCIATE, "sta_associate") X(STA_AGGREGATE, "sta_aggregate")                             \
@@ -56,7 +56,9 @@ typedef struct {
 
 typedef struct {
     int batch, in, out;
-    const float *x, *w, *bias; /* [batch][in], [out][in], [out] */
+    const float *x;            /* [batch][in] */
+    kn_weight w;               /* ref [out][in] */
+    const float *bias;         /* [out] */
     float *y;                  /* [batch][out] */
 } st_linear_args;
 
@@ -87,7 +89,7 @@ typedef struct {
 
 typedef union {
     kn_conv_args conv;
-    kn_pointwise_args pw;
+    kn_conv1x1_args pw;
     kn_dwconv_args dw;
     kn_attention_args attn;
     st_norm_args norm;
@@ -145,6 +147,7 @@ typedef struct {
     st_buffer *bufs;
     int nbufs, capb;
     int ape_buf;               /* persistent APE at the run size, or -1 */
+    int kscratch_buf;          /* persistent: the backend instance's fixed scratch, or -1 */
     int *rpe_buf;              /* per block (flattened): persistent RPE bias, or -1 (Swin: with its
                                   shifted-window masks, [groups][heads][m][m]) */
     int nblocks;

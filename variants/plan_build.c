@@ -32,13 +32,14 @@ static void refine(builder *b, const st_block *k, const st_stage_geo *s, int gro
     switch (cfg->refine) {
     case ST_REFINE_ATTN: {
         int hd = C / s->heads, qkv = buf(b, 3 * act), ao = buf(b, act);
-        st_node *n = node(b, ST_OP_POINTWISE, "qkv");
-        n->a.pw = (kn_pointwise_args){.batch = bt, .cin = C, .cout = 3 * C, .n = t, .w = k->qkv_w, .bias = k->qkv_b};
+        st_node *n = node(b, ST_OP_CONV1X1, "qkv");
+        n->a.pw = (kn_conv1x1_args){.batch = bt, .cin = C, .cout = 3 * C, .n = t, .w = k->qkv_hw, .bias = k->qkv_b};
         USES(n, &k->qkv_w, &k->qkv_b);
         RD(n, x, pw.x);
         WR(n, qkv, pw.y);
         count(n, "conv1x1", 3 * C * C * T);
-        size_t scratch = b->m->ops.attention_scratch(bt, s->heads, hd, t, kn_get_threads());
+        const kn_ctx *ctx = b->m->ctx;
+        size_t scratch = ctx ? ctx->ops.attention_scratch(ctx, bt, s->heads, hd, t) : 0;
         int sb = scratch ? buf(b, scratch) : -1;
         int probs = b->capture & ST_CAPTURE_ATTN ? buf(b, (size_t)bt * s->heads * t * t) : -1;
         n = node(b, ST_OP_ATTENTION, "attention");
@@ -51,8 +52,8 @@ static void refine(builder *b, const st_block *k, const st_stage_geo *s, int gro
         if (probs >= 0) WR(n, probs, attn.probs);
         if (sb >= 0) WR(n, sb, attn.scratch);
         count(n, "attention", groups * s->heads * 2 * (int64_t)t * hd * t); /* q.k and attn.v */
-        n = node(b, ST_OP_POINTWISE, "proj");
-        n->a.pw = (kn_pointwise_args){.batch = bt, .cin = C, .cout = C, .n = t, .w = k->proj_w, .bias = k->proj_b};
+        n = node(b, ST_OP_CONV1X1, "proj");
+        n->a.pw = (kn_conv1x1_args){.batch = bt, .cin = C, .cout = C, .n = t, .w = k->proj_hw, .bias = k->proj_b};
         USES(n, &k->proj_w, &k->proj_b);
         RD(n, ao, pw.x);
         WR(n, out, pw.y);
@@ -61,20 +62,20 @@ static void refine(builder *b, const st_block *k, const st_stage_geo *s, int gro
     }
     case ST_REFINE_CONV: {
         int ao = buf(b, act), ao2 = buf(b, act);
-        st_node *n = node(b, ST_OP_POINTWISE, "refine0");
-        n->a.pw = (kn_pointwise_args){.batch = bt, .cin = C, .cout = C, .n = t, .w = k->ref_w[0], .bias = k->ref_b[0]};
+        st_node *n = node(b, ST_OP_CONV1X1, "refine0");
+        n->a.pw = (kn_conv1x1_args){.batch = bt, .cin = C, .cout = C, .n = t, .w = k->ref_hw[0], .bias = k->ref_b[0]};
         USES(n, &k->ref_w[0], &k->ref_b[0]);
         RD(n, x, pw.x);
         WR(n, ao, pw.y);
         count(n, "conv1x1", C * C * T);
         n = node(b, ST_OP_DWCONV, "refine1");
-        n->a.dw = (kn_dwconv_args){.batch = bt, .c = C, .h = th, .w = tw, .k = 5, .wt = k->ref_w[1], .bias = k->ref_b[1]};
+        n->a.dw = (kn_dwconv_args){.batch = bt, .c = C, .h = th, .w = tw, .k = 5, .wt = k->ref_hw[1], .bias = k->ref_b[1]};
         USES(n, &k->ref_w[1], &k->ref_b[1]);
         RD(n, ao, dw.x);
         WR(n, ao2, dw.y);
         count(n, "dwconv", C * 25 * T);
-        n = node(b, ST_OP_POINTWISE, "refine2");
-        n->a.pw = (kn_pointwise_args){.batch = bt, .cin = C, .cout = C, .n = t, .w = k->ref_w[2], .bias = k->ref_b[2]};
+        n = node(b, ST_OP_CONV1X1, "refine2");
+        n->a.pw = (kn_conv1x1_args){.batch = bt, .cin = C, .cout = C, .n = t, .w = k->ref_hw[2], .bias = k->ref_b[2]};
         USES(n, &k->ref_w[2], &k->ref_b[2]);
         RD(n, ao2, pw.x);
         WR(n, out, pw.y);
@@ -227,7 +228,7 @@ static int block(builder *b, int stage, int j, int rpe, int x) {
     if (m->cfg.pos == ST_POS_CPE) { /* x = x + dwconv(x) */
         int y = buf(b, act);
         nd = node(b, ST_OP_DWCONV, "cpe");
-        nd->a.dw = (kn_dwconv_args){.batch = B, .c = C, .h = s->h, .w = s->w, .k = 3, .wt = k->cpe_w,
+        nd->a.dw = (kn_dwconv_args){.batch = B, .c = C, .h = s->h, .w = s->w, .k = 3, .wt = k->cpe_hw,
                                     .bias = k->cpe_b, .add_input = 1};
         USES(nd, &k->cpe_w, &k->cpe_b);
         RD(nd, x, dw.x);
@@ -253,8 +254,8 @@ static int block(builder *b, int stage, int j, int rpe, int x) {
     /* FFN: BN -> fc1 -> GELU -> (h + dwconv(h)) -> fc2, residual with gamma_2 */
     int h0 = buf(b, hact);
     if (m->fold_bn) {
-        nd = node(b, ST_OP_POINTWISE, "fc1");
-        nd->a.pw = (kn_pointwise_args){.batch = B, .cin = C, .cout = (int)hid, .n = (int)n, .w = k->fc1f_w,
+        nd = node(b, ST_OP_CONV1X1, "fc1");
+        nd->a.pw = (kn_conv1x1_args){.batch = B, .cin = C, .cout = (int)hid, .n = (int)n, .w = k->fc1f_hw,
                                        .bias = k->fc1f_b, .act = KN_ACT_GELU};
         USES(nd, &k->fc1_w, &k->fc1_b, &k->bn_w, &k->bn_b, &k->bn_mean, &k->bn_var);
         RD(nd, x, pw.x);
@@ -268,8 +269,8 @@ static int block(builder *b, int stage, int j, int rpe, int x) {
         USES_BN(nd, k);
         WR(nd, t2, norm.y);
         count(nd, "norm", 2 * C * n);
-        nd = node(b, ST_OP_POINTWISE, "fc1");
-        nd->a.pw = (kn_pointwise_args){.batch = B, .cin = C, .cout = (int)hid, .n = (int)n, .w = k->fc1_w,
+        nd = node(b, ST_OP_CONV1X1, "fc1");
+        nd->a.pw = (kn_conv1x1_args){.batch = B, .cin = C, .cout = (int)hid, .n = (int)n, .w = k->fc1_hw,
                                        .bias = k->fc1_b, .act = KN_ACT_GELU};
         USES(nd, &k->fc1_w, &k->fc1_b);
         RD(nd, t2, pw.x);
@@ -280,15 +281,15 @@ static int block(builder *b, int stage, int j, int rpe, int x) {
     if (m->cfg.ffn != ST_FFN_PLAIN) {
         hidden = buf(b, hact);
         nd = node(b, ST_OP_DWCONV, "dwconv");
-        nd->a.dw = (kn_dwconv_args){.batch = B, .c = (int)hid, .h = s->h, .w = s->w, .k = 3, .wt = k->dw_w,
+        nd->a.dw = (kn_dwconv_args){.batch = B, .c = (int)hid, .h = s->h, .w = s->w, .k = 3, .wt = k->dw_hw,
                                     .bias = k->dw_b, .add_input = m->cfg.ffn == ST_FFN_DW_RESIDUAL};
         USES(nd, &k->dw_w, &k->dw_b);
         RD(nd, h0, dw.x);
         WR(nd, hidden, dw.y);
         count(nd, "dwconv", hid * 9 * n);
     }
-    nd = node(b, ST_OP_POINTWISE, "fc2");
-    nd->a.pw = (kn_pointwise_args){.batch = B, .cin = (int)hid, .cout = C, .n = (int)n, .w = k->fc2_w,
+    nd = node(b, ST_OP_CONV1X1, "fc2");
+    nd->a.pw = (kn_conv1x1_args){.batch = B, .cin = (int)hid, .cout = C, .n = (int)n, .w = k->fc2_hw,
                                    .bias = k->fc2_b, .gamma = k->gamma2, .accumulate = 1};
     USES(nd, &k->fc2_w, &k->fc2_b, &k->gamma2);
     RD(nd, hidden, pw.x);
@@ -305,13 +306,14 @@ static int conv_bn(builder *b, const st_conv_bn *cb, int cin, int h, int w, int 
     const st_model *m = b->m;
     int oh = st_conv_out(h, k, stride, pad), ow = st_conv_out(w, k, stride, pad), B = b->B;
     int64_t on = (int64_t)oh * ow;
-    const float *wt = m->fold_bn ? cb->fold_w : cb->w, *bias = m->fold_bn ? cb->fold_b : cb->b;
+    kn_weight wt = m->fold_bn ? cb->fold_hw : cb->hw;
+    const float *bias = m->fold_bn ? cb->fold_b : cb->b;
     kn_act conv_act = m->fold_bn ? act : KN_ACT_NONE;
     int y = buf(b, (size_t)B * cout * on);
     st_node *n;
     if (k == 1) {
-        n = node(b, ST_OP_POINTWISE, "%s", name);
-        n->a.pw = (kn_pointwise_args){.batch = B, .cin = cin, .cout = cout, .n = h * w, .w = wt, .bias = bias,
+        n = node(b, ST_OP_CONV1X1, "%s", name);
+        n->a.pw = (kn_conv1x1_args){.batch = B, .cin = cin, .cout = cout, .n = h * w, .w = wt, .bias = bias,
                                       .act = conv_act};
         RD(n, x, pw.x);
         WR(n, y, pw.y);
@@ -350,7 +352,7 @@ static int stem(builder *b) {
         x = buf(b, (size_t)B * g->stem_c[0] * on);
         st_node *n = node(b, ST_OP_CONV, "conv");
         n->a.conv = (kn_conv_args){.batch = B, .cin = 3, .h = g->in_h, .w = g->in_w, .cout = g->stem_c[0], .k = 4,
-                                   .stride = 4, .wt = m->stem[0].w, .bias = m->stem[0].b};
+                                   .stride = 4, .wt = m->stem[0].hw, .bias = m->stem[0].b};
         USES(n, &m->stem[0].w, &m->stem[0].b);
         RD(n, ST_BUF_INPUT, conv.x);
         WR(n, x, conv.y);
@@ -365,7 +367,7 @@ static int stem(builder *b) {
             x = buf(b, (size_t)B * c * on);
             st_node *n = node(b, ST_OP_CONV, "conv%d", i);
             n->a.conv = (kn_conv_args){.batch = B, .cin = cin, .h = h, .w = w, .cout = c, .k = 3,
-                                       .stride = stride[i], .pad = 1, .wt = s->w, .bias = s->b, .act = KN_ACT_GELU};
+                                       .stride = stride[i], .pad = 1, .wt = s->hw, .bias = s->b, .act = KN_ACT_GELU};
             USES(n, &s->w, &s->b);
             RD(n, in, conv.x);
             WR(n, x, conv.y);
@@ -436,7 +438,7 @@ static void head(builder *b, int x) {
 
 int st_plan_build(const st_model *m, const st_geometry *g, int batch, unsigned capture, st_plan *p) {
     memset(p, 0, sizeof *p);
-    p->ape_buf = -1;
+    p->ape_buf = p->kscratch_buf = -1;
     builder b = {.p = p, .m = m, .g = g, .B = batch, .capture = capture};
     const st_config *cfg = &m->cfg;
     p->nblocks = cfg->depths[0] + cfg->depths[1] + cfg->depths[2] + cfg->depths[3];
@@ -447,6 +449,11 @@ int st_plan_build(const st_model *m, const st_geometry *g, int batch, unsigned c
     buf(&b, in);                 /* ST_BUF_INPUT */
     buf(&b, logits);             /* ST_BUF_LOGITS */
     if (!p->failed) p->bufs[ST_BUF_INPUT].external = p->bufs[ST_BUF_LOGITS].external = 1;
+    size_t kscratch = m->ctx ? kn_ctx_scratch_floats(m->ctx) : 0; /* the backend's own, at its threads */
+    if (kscratch) {
+        p->kscratch_buf = buf(&b, kscratch);
+        if (!p->failed) p->bufs[p->kscratch_buf].persistent = 1;
+    }
     if (cfg->net != ST_NET_STVIT) {
         st_plan_tokens(&b);
         goto built;
@@ -495,5 +502,5 @@ void st_plan_free(st_plan *p) {
     free(p->bufs);
     free(p->rpe_buf);
     memset(p, 0, sizeof *p);
-    p->ape_buf = -1;
+    p->ape_buf = p->kscratch_buf = -1;
 }

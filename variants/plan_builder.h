@@ -106,7 +106,7 @@ static inline void classifier(builder *b, int pooled, int feat) {
     const st_model *m = b->m;
     tap(b, pooled, feat, 1, 1, "features");
     st_node *nd = node(b, ST_OP_LINEAR, "linear");
-    nd->a.linear = (st_linear_args){.batch = b->B, .in = feat, .out = m->cfg.num_classes, .w = m->head_w,
+    nd->a.linear = (st_linear_args){.batch = b->B, .in = feat, .out = m->cfg.num_classes, .w = m->head_hw,
                                     .bias = m->head_b};
     USES(nd, &m->head_w, &m->head_b);
     RD(nd, pooled, linear.x);

@@ -41,7 +41,7 @@ int st_plan_place(st_plan *p) {
     for (int i = 0; i < p->nbufs; i++) {
         st_buffer *b = &p->bufs[i];
         b->offset = 0;
-        if (b->persistent && b->first >= 0) { b->first = 0; b->last = p->n - 1; }
+        if (b->persistent) { b->first = 0; b->last = p->n - 1; }
         if (!placed(b)) continue;
         order[n++] = i;
         p->floats_unshared += rounded(b->floats);

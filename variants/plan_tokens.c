@@ -21,10 +21,10 @@ static void token_norm(builder *b, const float *w, const float *bias, const floa
 }
 
 /* A 1x1 linear on bt x n tokens: cin -> cout, optionally GELU, optionally added into y. */
-static st_node *token_linear(builder *b, int bt, int cin, int cout, int n, const float *w, const float *bias,
+static st_node *token_linear(builder *b, int bt, int cin, int cout, int n, kn_weight w, const float *bias,
                              kn_act act, int accumulate, int x, int y, const char *name) {
-    st_node *nd = node(b, ST_OP_POINTWISE, "%s", name);
-    nd->a.pw = (kn_pointwise_args){.batch = bt, .cin = cin, .cout = cout, .n = n, .w = w, .bias = bias,
+    st_node *nd = node(b, ST_OP_CONV1X1, "%s", name);
+    nd->a.pw = (kn_conv1x1_args){.batch = bt, .cin = cin, .cout = cout, .n = n, .w = w, .bias = bias,
                                    .act = act, .accumulate = accumulate};
     RD(nd, x, pw.x);
     if (accumulate) RW(nd, y, pw.y);
@@ -37,7 +37,8 @@ static st_node *token_linear(builder *b, int bt, int cin, int cout, int n, const
 static void attention_node(builder *b, const st_block *k, int bt, int C, int heads, int n, int rpe, int groups,
                            int qkv, int ao) {
     int hd = C / heads;
-    size_t scratch = b->m->ops.attention_scratch(bt, heads, hd, n, kn_get_threads());
+    const kn_ctx *ctx = b->m->ctx;
+    size_t scratch = ctx ? ctx->ops.attention_scratch(ctx, bt, heads, hd, n) : 0;
     int sb = scratch ? buf(b, scratch) : -1;
     int probs = b->capture & ST_CAPTURE_ATTN ? buf(b, (size_t)bt * heads * n * n) : -1;
     st_node *nd = node(b, ST_OP_ATTENTION, "attention");
@@ -55,14 +56,14 @@ static void attention_node(builder *b, const st_block *k, int bt, int C, int hea
 }
 
 static st_node *qkv_node(builder *b, const st_block *k, int bt, int C, int n, int x, int qkv) {
-    st_node *nd = token_linear(b, bt, C, 3 * C, n, k->qkvh_w, k->qkvh_b, KN_ACT_NONE, 0, x, qkv, "qkv");
+    st_node *nd = token_linear(b, bt, C, 3 * C, n, k->qkv_hw, k->qkvh_b, KN_ACT_NONE, 0, x, qkv, "qkv");
     USES(nd, &k->qkv_w, &k->qkv_b);
     return nd;
 }
 
 /* proj of ao added into x (the residual); `tokens` per image as timm counts them. */
 static void proj_node(builder *b, const st_block *k, int C, int n, int64_t tokens, int ao, int x) {
-    st_node *nd = token_linear(b, b->B, C, C, n, k->proj_w, k->proj_b, KN_ACT_NONE, 1, ao, x, "proj");
+    st_node *nd = token_linear(b, b->B, C, C, n, k->proj_hw, k->proj_b, KN_ACT_NONE, 1, ao, x, "proj");
     USES(nd, &k->proj_w, &k->proj_b);
     nd->count_flops[0] = (int64_t)C * C * tokens;
 }
@@ -73,9 +74,9 @@ static void token_mlp(builder *b, const st_block *k, int C, int hid, int n, floa
     int t2 = buf(b, act), h = buf(b, (size_t)b->B * hid * n);
     token_norm(b, k->ln2_w, k->ln2_b, (const float *const *)&k->ln2_w, (const float *const *)&k->ln2_b, eps, C, n,
                x, t2, "norm2");
-    st_node *nd = token_linear(b, b->B, C, hid, n, k->fc1_w, k->fc1_b, KN_ACT_GELU, 0, t2, h, "fc1");
+    st_node *nd = token_linear(b, b->B, C, hid, n, k->fc1_hw, k->fc1_b, KN_ACT_GELU, 0, t2, h, "fc1");
     USES(nd, &k->fc1_w, &k->fc1_b);
-    nd = token_linear(b, b->B, hid, C, n, k->fc2_w, k->fc2_b, KN_ACT_NONE, 1, h, x, "fc2");
+    nd = token_linear(b, b->B, hid, C, n, k->fc2_hw, k->fc2_b, KN_ACT_NONE, 1, h, x, "fc2");
     USES(nd, &k->fc2_w, &k->fc2_b);
 }
 
@@ -108,7 +109,7 @@ static int patch_embed(builder *b) {
     int x = buf(b, (size_t)b->B * C * n);
     st_node *nd = node(b, ST_OP_CONV, "patch_embed");
     nd->a.conv = (kn_conv_args){.batch = b->B, .cin = 3, .h = g->in_h, .w = g->in_w, .cout = C, .k = p, .stride = p,
-                                .wt = m->stem[0].w, .bias = m->stem[0].b};
+                                .wt = m->stem[0].hw, .bias = m->stem[0].b};
     USES(nd, &m->stem[0].w, &m->stem[0].b);
     RD(nd, ST_BUF_INPUT, conv.x);
     WR(nd, x, conv.y);
@@ -214,7 +215,7 @@ static int patch_merge(builder *b, int i, int x) {
     WR(nd, sd, layout.y);
     token_norm(b, st->merge_ln_w, st->merge_ln_b, (const float *const *)&st->merge_ln_w,
                (const float *const *)&st->merge_ln_b, 1e-5f, c4, n, sd, sd, "merge_norm");
-    nd = token_linear(b, B, c4, s->c, n, st->merge_w, NULL, KN_ACT_NONE, 0, sd, y, "reduction");
+    nd = token_linear(b, B, c4, s->c, n, st->merge_hw, NULL, KN_ACT_NONE, 0, sd, y, "reduction");
     USES(nd, &st->merge_w);
     return y;
 }

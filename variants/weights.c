@@ -511,6 +511,7 @@ int st_weights_derive(st_model *m) {
     free(m->derived);
     m->derived = aligned_alloc(64, (measure.used ? measure.used : 16) * sizeof(float));
     if (!m->derived) return st_fail(ST_ERR_NOMEM, "out of memory for derived weights");
+    m->derived_floats = measure.used;
     carver fill = {.base = m->derived};
     derive_pass(m, &fill);
     return ST_OK;

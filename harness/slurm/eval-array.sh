@@ -1,7 +1,7 @@
 #!/bin/bash
 # An accuracy evaluation (stvit eval, harness/EVAL.md) as a Slurm job array: task K of
 # an array of N evaluates pictures K, K+N, ... of the sorted listing (--shard K/N) into
-# $OUT.shardK.csv.
+# $OUT.shards/eval.shardKofN.csv.
 #   harness/slurm/submit.sh eval       the array and the job that merges it (README)
 #   sbatch --array=0-7 --cpus-per-task=16 harness/slurm/eval-array.sh    the array alone
 # The array must be 0..N-1 (step 1): its size is the shard count. Threads: eval's
@@ -15,7 +15,7 @@
 
 # ---- parameters: edit them here, or set them in the environment of sbatch / submit.sh
 STVIT=${STVIT:-build/stvit}              # the program
-OUT=${OUT:-runs/slurm-${SLURM_ARRAY_JOB_ID:-0}/eval}   # task K writes $OUT.shardK.csv, the merge $OUT.csv
+OUT=${OUT:-runs/slurm-${SLURM_ARRAY_JOB_ID:-0}/eval}   # task K writes into $OUT.shards/, the merge $OUT.csv
 WEIGHTS=${WEIGHTS:-stvit-s-224.safetensors}   # converted checkpoint (harness/EVAL.md)
 IMAGES=${IMAGES:-/data/imagenet/val}     # the pictures (searched recursively)
 LABELS=${LABELS:-val_labels.txt}         # 'file class' lines; empty: a sub-folder per class
@@ -37,6 +37,6 @@ echo "stvit eval: shard $K/$N on $(hostname), cpus-per-task ${SLURM_CPUS_PER_TAS
      "$(grep Cpus_allowed_list /proc/self/status | tr -s '\t' ' ')"
 mkdir -p "$(dirname "$OUT")"
 # shellcheck disable=SC2086  # EVAL_OPTS is a list of options
-exec "$STVIT" eval --weights "$WEIGHTS" --images "$IMAGES" ${LABELS:+--labels "$LABELS"} \
+exec "$STVIT" eval --weights "$WEIGHTS" --images "$IMAGES" ${LABELS:+--ground-truth "$LABELS"} \
     --res "$RES" --batch "$BATCH" --readers "$READERS" ${THREADS:+--threads "$THREADS"} \
-    --shard "$K/$N" --out "$OUT.shard$K.csv" $EVAL_OPTS
+    --shard "$K/$N" --out "$OUT.shards" $EVAL_OPTS

@@ -1,6 +1,6 @@
 #!/bin/bash
 # A bench sweep as a Slurm job array: task K of an array of N runs points K, K+N, ...
-# of the sweep (stvit bench --shard K/N) into $OUT.shardK.csv (and .jsonl).
+# of the sweep (stvit bench --shard K/N) into $OUT.shards/bench.shardKofN.csv (and .jsonl).
 #   harness/slurm/submit.sh sweep      the array and the job that merges it (README)
 #   sbatch --array=0-7 --cpus-per-task=4 harness/slurm/sweep-array.sh    the array alone
 # The array must be 0..N-1 (step 1): its size is the shard count. Threads: bench's
@@ -14,7 +14,7 @@
 
 # ---- parameters: edit them here, or set them in the environment of sbatch / submit.sh
 STVIT=${STVIT:-build/stvit}        # the program
-OUT=${OUT:-runs/slurm-${SLURM_ARRAY_JOB_ID:-0}/sweep}   # task K writes $OUT.shardK.csv, the merge $OUT.csv
+OUT=${OUT:-runs/slurm-${SLURM_ARRAY_JOB_ID:-0}/sweep}   # task K writes into $OUT.shards/, the merge $OUT.csv
 VARIANTS=${VARIANTS:-S,B,L}
 RES=${RES:-224,384}
 BACKENDS=${BACKENDS:-omp}
@@ -35,4 +35,4 @@ echo "stvit sweep: shard $K/$N on $(hostname), cpus-per-task ${SLURM_CPUS_PER_TA
 mkdir -p "$(dirname "$OUT")"
 # shellcheck disable=SC2086  # BENCH_OPTS is a list of options
 exec "$STVIT" bench --variant "$VARIANTS" --res "$RES" --backend "$BACKENDS" --batch "$BATCH" \
-    ${THREADS:+--threads "$THREADS"} --shard "$K/$N" --out "$OUT.shard$K.csv" $BENCH_OPTS
+    ${THREADS:+--threads "$THREADS"} --shard "$K/$N" --out "$OUT.shards" $BENCH_OPTS

@@ -1,19 +1,19 @@
 /* backend.c — the blas backend: GEMM-shaped work (gemm, 1x1 conv, dense conv via
  * im2col, Linear, the two attention matmuls) through OpenBLAS cblas_sgemm, their
  * epilogues (bias, activation, layer scale, residual) in a vectorised pass after, and
- * every other op from `omp`. OpenBLAS threads itself (kn_set_threads sets its count);
+ * every other op from `omp`. OpenBLAS threads itself (its count is set to the
+ * instance's threads when the instance is made: OpenBLAS has one process-wide count);
  * the passes use OpenMP.
  *
  * cblas has no per-row epilogue, so a 1x1 conv that adds an activated or scaled
- * result into y, and im2col, go through a fixed-size thread-local buffer
- * (KN_BLAS_TMP floats, allocated with the thread, never grown) one column block at a
- * time; shapes too large for one 16-column block use the omp kernels instead. */
+ * result into y, and im2col, go through a fixed-size buffer (KN_BLAS_TMP floats, the
+ * instance's shared scratch, planned with the workspace) one column block at a time;
+ * shapes too large for one 16-column block use the omp kernels instead. */
 #include <cblas.h>
 #include "kernels/omp/parallel.h"
 #include "kernels/simd/simd.h"
 
 #define KN_BLAS_TMP (256 * 1024) /* floats: 1 MB */
-static _Thread_local float blas_tmp[KN_BLAS_TMP] __attribute__((aligned(64)));
 
 /* Columns per block when a block holds `rows` rows: a multiple of 16, or 0 if even
  * 16 columns do not fit. */
@@ -22,7 +22,7 @@ static int block_cols(int rows, int n) {
     return nb < n ? nb : n;
 }
 
-static void blas_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+static void blas_gemm(kn_ctx *ctx, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
                       const float *B, int ldb, float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha,
@@ -40,8 +40,8 @@ typedef struct {
     int accumulate;
 } epilogue_pass;
 
-static void epilogue_part(const epilogue_pass *e, int part, int nparts) {
-    const kn_simd_isa *isa = kn_simd_isa_active();
+static void epilogue_part(const kn_ctx *ctx, const epilogue_pass *e, int part, int nparts) {
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     int lo, hi;
     kn_split(e->rows, part, nparts, &lo, &hi);
     for (int r = lo; r < hi; r++) {
@@ -51,42 +51,43 @@ static void epilogue_part(const epilogue_pass *e, int part, int nparts) {
     }
 }
 
-static void epilogue(const epilogue_pass *e) {
+static void epilogue(kn_ctx *ctx, const epilogue_pass *e) {
     if (!e->bias && !e->gamma && e->act == KN_ACT_NONE && !e->accumulate && e->t == e->y) return;
-    KN_PARALLEL(epilogue_part(e, part, nparts));
+    KN_PARALLEL(ctx, epilogue_part(ctx, e, part, nparts));
 }
 
-static void blas_pointwise(const kn_pointwise_args *a) {
+static void blas_conv1x1(kn_ctx *ctx, const kn_conv1x1_args *a) {
+    float *blas_tmp = kn_ctx_shared_scratch(ctx);
     int n = a->n;
     if (!a->accumulate) { /* y = W x, then the epilogue in place */
         for (int b = 0; b < a->batch; b++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, n, a->cin, 1.0f, a->w, a->cin,
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, n, a->cin, 1.0f, a->w.ref, a->cin,
                         a->x + (size_t)b * a->cin * n, n, 0.0f, a->y + (size_t)b * a->cout * n, n);
-        epilogue(&(epilogue_pass){.rows = a->batch * a->cout, .c = a->cout, .cols = n, .t = a->y, .ldt = (size_t)n,
+        epilogue(ctx, &(epilogue_pass){.rows = a->batch * a->cout, .c = a->cout, .cols = n, .t = a->y, .ldt = (size_t)n,
                                   .y = a->y, .ldy = (size_t)n, .bias = a->bias, .gamma = a->gamma, .act = a->act});
         return;
     }
     if (a->act == KN_ACT_NONE && !a->gamma) { /* y += bias, then y += W x */
         if (a->bias)
-            epilogue(&(epilogue_pass){.rows = a->batch * a->cout, .c = a->cout, .cols = n, .t = a->y,
+            epilogue(ctx, &(epilogue_pass){.rows = a->batch * a->cout, .c = a->cout, .cols = n, .t = a->y,
                                       .ldt = (size_t)n, .y = a->y, .ldy = (size_t)n, .bias = a->bias});
         for (int b = 0; b < a->batch; b++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, n, a->cin, 1.0f, a->w, a->cin,
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, n, a->cin, 1.0f, a->w.ref, a->cin,
                         a->x + (size_t)b * a->cin * n, n, 1.0f, a->y + (size_t)b * a->cout * n, n);
         return;
     }
     /* y += gamma act(W x + bias): W x one column block at a time into the buffer */
     int nb = block_cols(a->cout, n);
     if (nb == 0) {
-        KN_PARALLEL(kn_simd_pointwise_part(a, part, nparts));
+        KN_PARALLEL(ctx, kn_simd_conv1x1_part(ctx, a, part, nparts));
         return;
     }
     for (int b = 0; b < a->batch; b++)
         for (int j0 = 0; j0 < n; j0 += nb) {
             int cols = n - j0 < nb ? n - j0 : nb;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, cols, a->cin, 1.0f, a->w, a->cin,
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, cols, a->cin, 1.0f, a->w.ref, a->cin,
                         a->x + (size_t)b * a->cin * n + j0, n, 0.0f, blas_tmp, cols);
-            epilogue(&(epilogue_pass){.rows = a->cout, .c = a->cout, .cols = cols, .t = blas_tmp,
+            epilogue(ctx, &(epilogue_pass){.rows = a->cout, .c = a->cout, .cols = cols, .t = blas_tmp,
                                       .ldt = (size_t)cols, .y = a->y + (size_t)b * a->cout * n + j0,
                                       .ldy = (size_t)n, .bias = a->bias, .gamma = a->gamma, .act = a->act,
                                       .accumulate = 1});
@@ -102,39 +103,39 @@ static void im2col_part(const kn_conv_args *cv, int b, int K, int j0, int cols, 
     for (int k = lo; k < hi; k++) kn_im2col_row(cv, x, k, j0, cols, dst + (size_t)k * cols);
 }
 
-static void blas_conv(const kn_conv_args *a) {
+static void blas_conv(kn_ctx *ctx, const kn_conv_args *a) {
     int oh = (a->h + 2 * a->pad - a->k) / a->stride + 1, ow = (a->w + 2 * a->pad - a->k) / a->stride + 1;
     int N = oh * ow, K = a->cin * a->k * a->k, nb = block_cols(K, N);
     if (nb == 0) {
-        KN_PARALLEL(kn_simd_conv_part(a, part, nparts));
+        KN_PARALLEL(ctx, kn_simd_conv_part(ctx, a, part, nparts));
         return;
     }
-    float *tmp = blas_tmp; /* the OpenMP team fills the calling thread's buffer */
+    float *tmp = kn_ctx_shared_scratch(ctx); /* the OpenMP team fills it */
     for (int b = 0; b < a->batch; b++) {
         float *y = a->y + (size_t)b * a->cout * N;
         for (int j0 = 0; j0 < N; j0 += nb) {
             int cols = N - j0 < nb ? N - j0 : nb;
-            KN_PARALLEL(im2col_part(a, b, K, j0, cols, tmp, part, nparts));
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, cols, K, 1.0f, a->wt, K, tmp, cols,
+            KN_PARALLEL(ctx, im2col_part(a, b, K, j0, cols, tmp, part, nparts));
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, cols, K, 1.0f, a->wt.ref, K, tmp, cols,
                         0.0f, y + j0, N);
         }
-        epilogue(&(epilogue_pass){.rows = a->cout, .c = a->cout, .cols = N, .t = y, .ldt = (size_t)N, .y = y,
+        epilogue(ctx, &(epilogue_pass){.rows = a->cout, .c = a->cout, .cols = N, .t = y, .ldt = (size_t)N, .y = y,
                                   .ldy = (size_t)N, .bias = a->bias, .act = a->act});
     }
 }
 
-static void blas_linear(int batch, int in, int out, const float *x, const float *w, const float *bias,
-                        float *y) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, out, in, 1.0f, x, in, w, in, 0.0f, y, out);
+static void blas_linear(kn_ctx *ctx, int batch, int in, int out, const float *x, kn_weight w,
+                        const float *bias, float *y) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, out, in, 1.0f, x, in, w.ref, in, 0.0f, y, out);
     if (bias) {
-        const kn_simd_isa *isa = kn_simd_isa_active();
+        const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
         for (int b = 0; b < batch; b++) isa->axpy_row(out, 1.0f, bias, y + (size_t)b * out);
     }
 }
 
 /* Per head: S = scale q^T k (into probs when captured), row softmax, out = v S^T. */
-static void blas_attention(const kn_attention_args *a) {
-    const kn_simd_isa *isa = kn_simd_isa_active();
+static void blas_attention(kn_ctx *ctx, const kn_attention_args *a) {
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     int m = a->m, hd = a->hd, C = a->heads * hd;
     for (int b = 0; b < a->batch; b++)
         for (int h = 0; h < a->heads; h++) {
@@ -148,15 +149,24 @@ static void blas_attention(const kn_attention_args *a) {
                         a->out + ((size_t)b * C + (size_t)h * hd) * m, m);
         }
 }
-static size_t blas_attention_scratch(int batch, int heads, int hd, int m, int threads) {
+static size_t blas_attention_scratch(const kn_ctx *ctx, int batch, int heads, int hd, int m) {
     return (size_t)m * m; /* one head's logits; OpenBLAS threads inside each matmul */
 }
 
-static int blas_supported(void) { return 1; }
+/* The simd parts' scratch per thread (the omp fallbacks) and the column-block buffer. */
+static void blas_scratch(const kn_ctx *ctx, size_t *per_thread, size_t *shared) {
+    kn_simd_scratch(ctx, per_thread, shared);
+    *shared = KN_BLAS_TMP;
+}
+
+static int blas_ctx_init(kn_ctx *ctx) {
+    openblas_set_num_threads(ctx->threads); /* the blas backend's sgemm threads */
+    return 0;
+}
 
 static void blas_init(kn_ops *o) {
     o->gemm = blas_gemm;
-    o->pointwise = blas_pointwise;
+    o->conv1x1 = blas_conv1x1;
     o->conv = blas_conv;
     o->linear = blas_linear;
     o->attention = blas_attention;
@@ -168,6 +178,7 @@ const kn_backend kn_backend_blas = {
     .uses = "OpenBLAS sgemm for GEMM-shaped ops (epilogues in a vectorised pass), the rest from omp",
     .base = "omp",
     .flags = KN_FOLD_BN | KN_THREADED,
-    .supported = blas_supported,
     .init = blas_init,
+    .ctx_init = blas_ctx_init,
+    .scratch = blas_scratch,
 };

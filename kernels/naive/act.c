@@ -14,11 +14,11 @@ float kn_act_ref(kn_act act, float x) {
     }
 }
 
-void kn_activation__naive(size_t count, kn_act act, const float *x, float *y) {
+void kn_activation__naive(kn_ctx *ctx, size_t count, kn_act act, const float *x, float *y) {
     for (size_t i = 0; i < count; i++) y[i] = kn_act_ref(act, x[i]);
 }
 
-void kn_scale_add__naive(int batch, int c, int n, const float *x, const float *gamma, float *y) {
+void kn_scale_add__naive(kn_ctx *ctx, int batch, int c, int n, const float *x, const float *gamma, float *y) {
     for (int b = 0; b < batch; b++)
         for (int ch = 0; ch < c; ch++) {
             float g = gamma ? gamma[ch] : 1.0f;
@@ -27,7 +27,7 @@ void kn_scale_add__naive(int batch, int c, int n, const float *x, const float *g
         }
 }
 
-void kn_avgpool__naive(int batch, int c, int n, const float *x, float *y) {
+void kn_avgpool__naive(kn_ctx *ctx, int batch, int c, int n, const float *x, float *y) {
     for (int b = 0; b < batch; b++)
         for (int ch = 0; ch < c; ch++) {
             const float *p = x + ((size_t)b * c + ch) * n;

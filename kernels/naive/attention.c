@@ -2,11 +2,11 @@
 #include <math.h>
 #include "kernels/naive/naive.h"
 
-size_t kn_attention_scratch__naive(int batch, int heads, int hd, int m, int threads) {
+size_t kn_attention_scratch__naive(const kn_ctx *ctx, int batch, int heads, int hd, int m) {
     return (size_t)m; /* one row of logits */
 }
 
-void kn_attention__naive(const kn_attention_args *a) {
+void kn_attention__naive(kn_ctx *ctx, const kn_attention_args *a) {
     int m = a->m, hd = a->hd, C = a->heads * hd;
     float *row = a->scratch;
     for (int b = 0; b < a->batch; b++)

@@ -3,14 +3,14 @@
 #include <string.h>
 #include "kernels/naive/naive.h"
 
-void kn_pad__naive(const kn_layout_args *a) {
+void kn_pad__naive(kn_ctx *ctx, const kn_layout_args *a) {
     for (size_t bc = 0; bc < (size_t)a->batch * a->c; bc++)
         for (int r = 0; r < a->hp; r++)
             for (int q = 0; q < a->wp; q++)
                 a->y[(bc * a->hp + r) * a->wp + q] = r < a->h && q < a->w ? a->x[(bc * a->h + r) * a->w + q] : 0.0f;
 }
 
-void kn_crop__naive(const kn_layout_args *a) {
+void kn_crop__naive(kn_ctx *ctx, const kn_layout_args *a) {
     for (size_t bc = 0; bc < (size_t)a->batch * a->c; bc++)
         for (int r = 0; r < a->h; r++)
             for (int q = 0; q < a->w; q++) a->y[(bc * a->h + r) * a->w + q] = a->x[(bc * a->hp + r) * a->wp + q];
@@ -33,14 +33,14 @@ static void window_copy(const kn_layout_args *a, int gather) {
                         else if (inside) a->y[img] = a->x[win];
                     }
 }
-void kn_window_gather__naive(const kn_layout_args *a) { window_copy(a, 1); }
-void kn_window_scatter__naive(const kn_layout_args *a) { window_copy(a, 0); }
+void kn_window_gather__naive(kn_ctx *ctx, const kn_layout_args *a) { window_copy(a, 1); }
+void kn_window_scatter__naive(kn_ctx *ctx, const kn_layout_args *a) { window_copy(a, 0); }
 
-void kn_copy__naive(const kn_layout_args *a) {
+void kn_copy__naive(kn_ctx *ctx, const kn_layout_args *a) {
     for (size_t i = 0; i < a->count; i++) a->y[i] = a->x[i];
 }
 
-void kn_space_to_depth__naive(const kn_layout_args *a) {
+void kn_space_to_depth__naive(kn_ctx *ctx, const kn_layout_args *a) {
     int oh = a->hp / 2, ow = a->wp / 2;
     for (int b = 0; b < a->batch; b++)
         for (int q = 0; q < 4; q++) /* q = j*2 + i */
@@ -53,7 +53,7 @@ void kn_space_to_depth__naive(const kn_layout_args *a) {
                     }
 }
 
-void kn_tokens_embed__naive(int batch, int c, int n, const float *x, const float *cls, const float *pos,
+void kn_tokens_embed__naive(kn_ctx *ctx, int batch, int c, int n, const float *x, const float *cls, const float *pos,
                             float *y) {
     for (int b = 0; b < batch; b++)
         for (int ch = 0; ch < c; ch++)

@@ -2,7 +2,7 @@
 #include <math.h>
 #include "kernels/naive/naive.h"
 
-void kn_layernorm__naive(int batch, int c, int n, const float *x, const float *gamma,
+void kn_layernorm__naive(kn_ctx *ctx, int batch, int c, int n, const float *x, const float *gamma,
                          const float *beta, float eps, float *y) {
     for (int b = 0; b < batch; b++) {
         const float *xb = x + (size_t)b * c * n;
@@ -25,7 +25,7 @@ void kn_layernorm__naive(int batch, int c, int n, const float *x, const float *g
     }
 }
 
-void kn_batchnorm__naive(int batch, int c, int n, const float *x, const float *mean,
+void kn_batchnorm__naive(kn_ctx *ctx, int batch, int c, int n, const float *x, const float *mean,
                          const float *var, const float *gamma, const float *beta,
                          float eps, kn_act act, float *y) {
     for (int b = 0; b < batch; b++)
@@ -39,7 +39,7 @@ void kn_batchnorm__naive(int batch, int c, int n, const float *x, const float *m
         }
 }
 
-void kn_affine__naive(int batch, int c, int n, const float *x, const float *scale,
+void kn_affine__naive(kn_ctx *ctx, int batch, int c, int n, const float *x, const float *scale,
                       const float *shift, kn_act act, float *y) {
     for (int b = 0; b < batch; b++)
         for (int ch = 0; ch < c; ch++) {

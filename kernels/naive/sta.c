@@ -4,7 +4,7 @@
 #include <string.h>
 #include "kernels/naive/naive.h"
 
-void kn_sta_pool__naive(const kn_sta_shape *g, const float *x, float *s) {
+void kn_sta_pool__naive(kn_ctx *ctx, const kn_sta_shape *g, const float *x, float *s) {
     int hh = g->h / g->sh, ww = g->w / g->sw, m = hh * ww;
     for (int b = 0; b < g->batch; b++)
         for (int c = 0; c < g->c; c++) {
@@ -20,7 +20,7 @@ void kn_sta_pool__naive(const kn_sta_shape *g, const float *x, float *s) {
         }
 }
 
-void kn_sta_associate__naive(const kn_sta_shape *g, const float *x, const float *s,
+void kn_sta_associate__naive(kn_ctx *ctx, const kn_sta_shape *g, const float *x, const float *s,
                              float scale, float *a) {
     int hh = g->h / g->sh, ww = g->w / g->sw, m = hh * ww, n = g->h * g->w;
     for (int b = 0; b < g->batch; b++) {
@@ -64,7 +64,7 @@ static double sum_into_token(const kn_sta_shape *g, const float *ab, const float
     return acc;
 }
 
-void kn_sta_aggregate__naive(const kn_sta_shape *g, const float *x, const float *a,
+void kn_sta_aggregate__naive(kn_ctx *ctx, const kn_sta_shape *g, const float *x, const float *a,
                              float *s, float *z) {
     int m = (g->h / g->sh) * (g->w / g->sw), n = g->h * g->w;
     for (int b = 0; b < g->batch; b++) {
@@ -78,7 +78,7 @@ void kn_sta_aggregate__naive(const kn_sta_shape *g, const float *x, const float 
     }
 }
 
-void kn_sta_upsample__naive(const kn_sta_shape *g, const float *a, const float *s, float *y) {
+void kn_sta_upsample__naive(kn_ctx *ctx, const kn_sta_shape *g, const float *a, const float *s, float *y) {
     int hh = g->h / g->sh, ww = g->w / g->sw, m = hh * ww, n = g->h * g->w;
     for (int b = 0; b < g->batch; b++) {
         const float *ab = a + (size_t)b * 9 * n;

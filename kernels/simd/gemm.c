@@ -13,24 +13,19 @@
  * the last block (later blocks add C before it). An activation with beta != 0 cannot
  * be split, so such a GEMM runs K in one block and must have K <= kn_gemm_k_cap().
  *
- * Packing buffers are fixed-size and thread-local (static, allocated with the thread,
- * never grown): KN_PACK_A floats for a transposed A block, KN_PACK_B for B panels. */
+ * Packing buffers are the part's slice of the ctx's scratch (planned with the
+ * workspace): KN_PACK_A floats for a transposed A block, then KN_PACK_B for B panels. */
 #include <string.h>
 #include "kernels/simd/simd.h"
 
 #ifndef KN_KC
 #define KN_KC 256 /* K block: a kc x 32 B panel is 32 KB, in L1 with the A rows */
 #endif
-#define KN_PACK_A (96 * 1024)    /* floats: 384 KB transposed-A block, in L2 with B */
-#define KN_PACK_B (64 * 1024)    /* floats: 256 KB of packed B panels */
-
-static _Thread_local float pack_a_buf[KN_PACK_A] __attribute__((aligned(64)));
-static _Thread_local float pack_b_buf[KN_PACK_B] __attribute__((aligned(64)));
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
-int kn_gemm_k_cap(void) {
-    const kn_simd_isa *isa = kn_simd_isa_active();
+int kn_gemm_k_cap(const kn_ctx *ctx) {
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     return imin(KN_PACK_A / isa->mr, KN_PACK_B / isa->nr);
 }
 
@@ -81,9 +76,11 @@ static kn_gemm_epi block_epilogue(const kn_gemm_problem *p, int blk, int nblk) {
     return e;
 }
 
-void kn_gemm_run(const kn_gemm_problem *p, int b0, int b1, int m0, int m1, int n0, int n1) {
+void kn_gemm_run(const kn_ctx *ctx, int part, const kn_gemm_problem *p, int b0, int b1, int m0, int m1,
+                 int n0, int n1) {
     if (b0 >= b1 || m0 >= m1 || n0 >= n1) return;
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
+    float *pack_a_buf = kn_ctx_thread_scratch(ctx, part), *pack_b_buf = pack_a_buf + KN_PACK_A;
     const int MR = isa->mr, NR = isa->nr, K = p->K;
     int nblk = K <= KN_KC ? 1 : (K + KN_KC - 1) / KN_KC;
     if (p->act != KN_ACT_NONE && p->beta != 0.0f) nblk = 1; /* callers keep K <= kn_gemm_k_cap() */
@@ -151,12 +148,12 @@ static double imbalance(int units, int nparts) {
     return units <= 0 ? 1e9 : (double)per * nparts / units;
 }
 
-void kn_gemm_run_part(const kn_gemm_problem *p, int part, int nparts) {
+void kn_gemm_run_part(const kn_ctx *ctx, const kn_gemm_problem *p, int part, int nparts) {
     if (nparts <= 1) {
-        kn_gemm_run(p, 0, p->batch, 0, p->M, 0, p->N);
+        kn_gemm_run(ctx, part, p, 0, p->batch, 0, p->M, 0, p->N);
         return;
     }
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     int mu = (p->M + isa->mr - 1) / isa->mr, nu = (p->N + isa->nr - 1) / isa->nr;
     /* rows first (each part packs only its rows of A), then images, then columns
      * (every part packs all of A); small margins favour the cheaper packing */
@@ -165,12 +162,12 @@ void kn_gemm_run_part(const kn_gemm_problem *p, int part, int nparts) {
     int lo, hi;
     if (by_m <= by_b && by_m <= by_n) {
         kn_split(mu, part, nparts, &lo, &hi);
-        kn_gemm_run(p, 0, p->batch, imin(lo * isa->mr, p->M), imin(hi * isa->mr, p->M), 0, p->N);
+        kn_gemm_run(ctx, part, p, 0, p->batch, imin(lo * isa->mr, p->M), imin(hi * isa->mr, p->M), 0, p->N);
     } else if (by_b <= by_n) {
         kn_split(p->batch, part, nparts, &lo, &hi);
-        kn_gemm_run(p, lo, hi, 0, p->M, 0, p->N);
+        kn_gemm_run(ctx, part, p, lo, hi, 0, p->M, 0, p->N);
     } else {
         kn_split(nu, part, nparts, &lo, &hi);
-        kn_gemm_run(p, 0, p->batch, 0, p->M, imin(lo * isa->nr, p->N), imin(hi * isa->nr, p->N));
+        kn_gemm_run(ctx, part, p, 0, p->batch, 0, p->M, imin(lo * isa->nr, p->N), imin(hi * isa->nr, p->N));
     }
 }

@@ -10,8 +10,8 @@
     kn_split(rows, part, nparts, &r##_lo, &r##_hi); \
     for (int r = r##_lo; r < r##_hi; r++)
 
-void kn_simd_activation_part(size_t count, kn_act act, const float *x, float *y, int part, int nparts) {
-    const kn_simd_isa *isa = kn_simd_isa_active();
+void kn_simd_activation_part(kn_ctx *ctx, size_t count, kn_act act, const float *x, float *y, int part, int nparts) {
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     const size_t chunk = 4096; /* split in whole chunks: parts never share a cache line */
     size_t chunks = (count + chunk - 1) / chunk;
     int lo, hi;
@@ -20,24 +20,24 @@ void kn_simd_activation_part(size_t count, kn_act act, const float *x, float *y,
         isa->affine_row((int)(count - i < chunk ? count - i : chunk), x + i, 1.0f, 0.0f, act, y + i);
 }
 
-void kn_simd_scale_add_part(int batch, int c, int n, const float *x, const float *gamma, float *y,
+void kn_simd_scale_add_part(kn_ctx *ctx, int batch, int c, int n, const float *x, const float *gamma, float *y,
                             int part, int nparts) {
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     FOR_ROWS(r, batch * c, part, nparts)
         isa->axpy_row(n, gamma ? gamma[r % c] : 1.0f, x + (size_t)r * n, y + (size_t)r * n);
 }
 
-void kn_simd_affine_part(int batch, int c, int n, const float *x, const float *scale,
+void kn_simd_affine_part(kn_ctx *ctx, int batch, int c, int n, const float *x, const float *scale,
                          const float *shift, kn_act act, float *y, int part, int nparts) {
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     FOR_ROWS(r, batch * c, part, nparts)
         isa->affine_row(n, x + (size_t)r * n, scale[r % c], shift[r % c], act, y + (size_t)r * n);
 }
 
-void kn_simd_batchnorm_part(int batch, int c, int n, const float *x, const float *mean,
+void kn_simd_batchnorm_part(kn_ctx *ctx, int batch, int c, int n, const float *x, const float *mean,
                             const float *var, const float *gamma, const float *beta,
                             float eps, kn_act act, float *y, int part, int nparts) {
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     FOR_ROWS(r, batch * c, part, nparts) {
         int ch = r % c;
         double inv = gamma[ch] / sqrt((double)var[ch] + eps);
@@ -46,14 +46,14 @@ void kn_simd_batchnorm_part(int batch, int c, int n, const float *x, const float
     }
 }
 
-void kn_simd_avgpool_part(int batch, int c, int n, const float *x, float *y, int part, int nparts) {
-    const kn_simd_isa *isa = kn_simd_isa_active();
+void kn_simd_avgpool_part(kn_ctx *ctx, int batch, int c, int n, const float *x, float *y, int part, int nparts) {
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     FOR_ROWS(r, batch * c, part, nparts) y[r] = isa->sum_row(n, x + (size_t)r * n) / n;
 }
 
-void kn_simd_layernorm_part(int batch, int c, int n, const float *x, const float *gamma,
+void kn_simd_layernorm_part(kn_ctx *ctx, int batch, int c, int n, const float *x, const float *gamma,
                             const float *beta, float eps, float *y, int part, int nparts) {
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     /* each part takes the same pixel range of every image, in 16-pixel units */
     int units = (n + 15) / 16, lo, hi;
     kn_split(units, part, nparts, &lo, &hi);
@@ -63,31 +63,32 @@ void kn_simd_layernorm_part(int batch, int c, int n, const float *x, const float
         isa->layernorm_cols(c, n, p0, p1, x + (size_t)b * c * n, gamma, beta, eps, y + (size_t)b * c * n);
 }
 
-/* Scratch of the flattened depthwise kernel; bigger planes use the row kernel. */
+/* Scratch of the flattened depthwise kernel (the part's ctx scratch, shared with the
+ * GEMM packing buffers); bigger planes use the row kernel. */
 #define KN_DW_BUF (64 * 1024)
-static _Thread_local float dw_buf[KN_DW_BUF] __attribute__((aligned(64)));
+_Static_assert(KN_DW_BUF <= KN_SIMD_SCRATCH, "the dwconv buffer lives in the simd scratch");
 
-void kn_simd_dwconv_part(const kn_dwconv_args *a, int part, int nparts) {
+void kn_simd_dwconv_part(kn_ctx *ctx, const kn_dwconv_args *a, int part, int nparts) {
     if (a->k > 7) { /* the ISA kernels keep up to 7 taps per row in registers */
-        if (part == 0) kn_dwconv__naive(a);
+        if (part == 0) kn_dwconv__naive(ctx, a);
         return;
     }
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     size_t plane = (size_t)a->h * a->w;
     int lo, hi;
     kn_split(a->batch * a->c, part, nparts, &lo, &hi);
     if (KN_DW_BUF_FLOATS(a->h, a->w, a->k) <= KN_DW_BUF) {
         for (int r = lo; r < hi;) { /* runs of planes within one image */
             int ch = r % a->c, count = a->c - ch < hi - r ? a->c - ch : hi - r;
-            isa->dwconv_planes(a->h, a->w, a->k, count, a->x + r * plane, a->wt + (size_t)ch * a->k * a->k,
-                               a->bias ? a->bias + ch : NULL, a->add_input, a->y + r * plane, dw_buf);
+            isa->dwconv_planes(a->h, a->w, a->k, count, a->x + r * plane, a->wt.ref + (size_t)ch * a->k * a->k,
+                               a->bias ? a->bias + ch : NULL, a->add_input, a->y + r * plane, kn_ctx_thread_scratch(ctx, part));
             r += count;
         }
         return;
     }
     for (int r = lo; r < hi; r++) {
         int ch = r % a->c;
-        isa->dwconv_plane(a->h, a->w, a->k, a->x + r * plane, a->wt + (size_t)ch * a->k * a->k,
+        isa->dwconv_plane(a->h, a->w, a->k, a->x + r * plane, a->wt.ref + (size_t)ch * a->k * a->k,
                           a->bias ? a->bias[ch] : 0.0f, a->add_input, a->y + r * plane);
     }
 }
@@ -100,12 +101,12 @@ static int sta_fits(const kn_sta_shape *g) {
     return g->w <= KN_STA_WMAX && (g->h / g->sh) * (g->w / g->sw) <= KN_STA_MMAX;
 }
 
-void kn_simd_sta_pool_part(const kn_sta_shape *g, const float *x, float *s, int part, int nparts) {
+void kn_simd_sta_pool_part(kn_ctx *ctx, const kn_sta_shape *g, const float *x, float *s, int part, int nparts) {
     if (!sta_fits(g)) {
-        if (part == 0) kn_sta_pool__naive(g, x, s);
+        if (part == 0) kn_sta_pool__naive(ctx, g, x, s);
         return;
     }
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     size_t n = (size_t)g->h * g->w, m = (size_t)(g->h / g->sh) * (g->w / g->sw);
     FOR_ROWS(r, g->batch * g->c, part, nparts) {
         int b = r / g->c, ch = r % g->c;
@@ -113,13 +114,13 @@ void kn_simd_sta_pool_part(const kn_sta_shape *g, const float *x, float *s, int 
     }
 }
 
-void kn_simd_sta_associate_part(const kn_sta_shape *g, const float *x, const float *s,
+void kn_simd_sta_associate_part(kn_ctx *ctx, const kn_sta_shape *g, const float *x, const float *s,
                                 float scale, float *a, int part, int nparts) {
     if (!sta_fits(g)) {
-        if (part == 0) kn_sta_associate__naive(g, x, s, scale, a);
+        if (part == 0) kn_sta_associate__naive(ctx, g, x, s, scale, a);
         return;
     }
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     int hh = g->h / g->sh;
     size_t n = (size_t)g->h * g->w, m = (size_t)hh * (g->w / g->sw);
     FOR_ROWS(r, g->batch * hh, part, nparts) {
@@ -129,13 +130,13 @@ void kn_simd_sta_associate_part(const kn_sta_shape *g, const float *x, const flo
     }
 }
 
-void kn_simd_sta_aggregate_part(const kn_sta_shape *g, const float *x, const float *a, float *s,
+void kn_simd_sta_aggregate_part(kn_ctx *ctx, const kn_sta_shape *g, const float *x, const float *a, float *s,
                                 float *z, int part, int nparts) {
     if (!sta_fits(g)) {
-        if (part == 0) kn_sta_aggregate__naive(g, x, a, s, z);
+        if (part == 0) kn_sta_aggregate__naive(ctx, g, x, a, s, z);
         return;
     }
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     size_t n = (size_t)g->h * g->w, m = (size_t)(g->h / g->sh) * (g->w / g->sw);
     float zb[KN_STA_MMAX];
     int lo, hi, zb_image = -1;
@@ -155,13 +156,13 @@ void kn_simd_sta_aggregate_part(const kn_sta_shape *g, const float *x, const flo
     }
 }
 
-void kn_simd_sta_upsample_part(const kn_sta_shape *g, const float *a, const float *s, float *y,
+void kn_simd_sta_upsample_part(kn_ctx *ctx, const kn_sta_shape *g, const float *a, const float *s, float *y,
                                int part, int nparts) {
     if (!sta_fits(g)) {
-        if (part == 0) kn_sta_upsample__naive(g, a, s, y);
+        if (part == 0) kn_sta_upsample__naive(ctx, g, a, s, y);
         return;
     }
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     size_t n = (size_t)g->h * g->w, m = (size_t)(g->h / g->sh) * (g->w / g->sw);
     FOR_ROWS(r, g->batch * g->c, part, nparts) {
         int b = r / g->c, ch = r % g->c;

@@ -7,7 +7,7 @@
 #include "kernels/simd/simd.h"
 #include "kernels/naive/naive.h"
 
-void kn_simd_gemm_part(int trans_a, int trans_b, int M, int N, int K, float alpha,
+void kn_simd_gemm_part(kn_ctx *ctx, int trans_a, int trans_b, int M, int N, int K, float alpha,
                        const float *A, int lda, const float *B, int ldb, float beta,
                        float *C, int ldc, int part, int nparts) {
     if (M <= 0 || N <= 0) return;
@@ -18,24 +18,24 @@ void kn_simd_gemm_part(int trans_a, int trans_b, int M, int N, int K, float alph
         .c = C, .ldc = (size_t)ldc,
         .alpha = alpha, .beta = beta, .act = KN_ACT_NONE,
     };
-    kn_gemm_run_part(&p, part, nparts);
+    kn_gemm_run_part(ctx, &p, part, nparts);
 }
 
-void kn_simd_pointwise_part(const kn_pointwise_args *a, int part, int nparts) {
-    if (a->act != KN_ACT_NONE && a->accumulate && a->cin > kn_gemm_k_cap()) {
+void kn_simd_conv1x1_part(kn_ctx *ctx, const kn_conv1x1_args *a, int part, int nparts) {
+    if (a->act != KN_ACT_NONE && a->accumulate && a->cin > kn_gemm_k_cap(ctx)) {
         /* cannot split K here and no room to pack it whole: the reference loop */
-        if (part == 0) kn_pointwise__naive(a);
+        if (part == 0) kn_conv1x1__naive(ctx, a);
         return;
     }
     kn_gemm_problem p = {
         .batch = a->batch, .M = a->cout, .N = a->n, .K = a->cin,
-        .a = a->w, .lda = a->cin,
+        .a = a->w.ref, .lda = a->cin,
         .b_ptr = a->x, .ldb = a->n, .b_stride = (size_t)a->cin * a->n,
         .c = a->y, .ldc = (size_t)a->n, .c_stride = (size_t)a->cout * a->n,
         .alpha = 1.0f, .beta = a->accumulate ? 1.0f : 0.0f,
         .bias = a->bias, .gamma = a->gamma, .act = a->act,
     };
-    kn_gemm_run_part(&p, part, nparts);
+    kn_gemm_run_part(ctx, &p, part, nparts);
 }
 
 void kn_im2col_row(const kn_conv_args *cv, const float *x, int kg, int j0, int cols, float *d) {
@@ -119,27 +119,27 @@ static void pack_im2col(const kn_gemm_problem *p, int b, int nr_max, int j0, int
     }
 }
 
-void kn_simd_conv_part(const kn_conv_args *a, int part, int nparts) {
+void kn_simd_conv_part(kn_ctx *ctx, const kn_conv_args *a, int part, int nparts) {
     int oh = (a->h + 2 * a->pad - a->k) / a->stride + 1, ow = (a->w + 2 * a->pad - a->k) / a->stride + 1;
     int K = a->cin * a->k * a->k;
     kn_gemm_problem p = {
         .batch = a->batch, .M = a->cout, .N = oh * ow, .K = K,
-        .a = a->wt, .lda = K,
+        .a = a->wt.ref, .lda = K,
         .pack_b = pack_im2col, .pack_ctx = a,
         .c = a->y, .ldc = (size_t)oh * ow, .c_stride = (size_t)a->cout * oh * ow,
         .alpha = 1.0f, .beta = 0.0f, .bias = a->bias, .act = a->act,
     };
-    kn_gemm_run_part(&p, part, nparts);
+    kn_gemm_run_part(ctx, &p, part, nparts);
 }
 
-void kn_simd_linear_part(int batch, int in, int out, const float *x, const float *w,
+void kn_simd_linear_part(kn_ctx *ctx, int batch, int in, int out, const float *x, kn_weight w,
                          const float *bias, float *y, int part, int nparts) {
-    const kn_simd_isa *isa = kn_simd_isa_active();
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     int o0, o1;
     kn_split(out, part, nparts, &o0, &o1);
     for (int o = o0; o < o1; o++)
         for (int b = 0; b < batch; b++)
-            y[(size_t)b * out + o] = isa->dot_row(in, w + (size_t)o * in, x + (size_t)b * in) +
+            y[(size_t)b * out + o] = isa->dot_row(in, w.ref + (size_t)o * in, x + (size_t)b * in) +
                                      (bias ? bias[o] : 0.0f);
 }
 
@@ -151,8 +151,8 @@ size_t kn_simd_attention_scratch(int batch, int heads, int hd, int m, int thread
 /* Head (b, h), queries [i0, i1), computed transposed so that both matmuls read their
  * operands in place: St = scale k^T q (keys x queries), a softmax down each column,
  * out = v St. St holds the probabilities P^T; a capture gets them transposed back. */
-static void attention_rows(const kn_attention_args *a, int b, int h, int i0, int i1, float *St) {
-    const kn_simd_isa *isa = kn_simd_isa_active();
+static void attention_rows(const kn_ctx *ctx, int part, const kn_attention_args *a, int b, int h, int i0, int i1, float *St) {
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     int m = a->m, hd = a->hd, C = a->heads * hd, rows = i1 - i0;
     const float *q = a->qkv + ((size_t)b * 3 * C + (size_t)h * 3 * hd) * m;
     const float *k = q + (size_t)hd * m, *v = k + (size_t)hd * m;
@@ -164,7 +164,7 @@ static void attention_rows(const kn_attention_args *a, int b, int h, int i0, int
         .c = St, .ldc = (size_t)rows,
         .alpha = a->scale, .beta = 0.0f, .act = KN_ACT_NONE,
     };
-    kn_gemm_run(&s, 0, 1, 0, m, 0, rows);
+    kn_gemm_run(ctx, part, &s, 0, 1, 0, m, 0, rows);
     if (a->bias) { /* bias[group][h][query][key] */
         size_t g = a->bias_groups > 1 ? (size_t)(b % a->bias_groups) : 0;
         const float *bh = a->bias + ((g * a->heads + h) * m + i0) * m;
@@ -184,20 +184,20 @@ static void attention_rows(const kn_attention_args *a, int b, int h, int i0, int
         .c = out + i0, .ldc = (size_t)m,
         .alpha = 1.0f, .beta = 0.0f, .act = KN_ACT_NONE,
     };
-    kn_gemm_run(&o, 0, 1, 0, hd, 0, rows);
+    kn_gemm_run(ctx, part, &o, 0, 1, 0, hd, 0, rows);
 }
 
-void kn_simd_attention_part(const kn_attention_args *a, int part, int nparts) {
+void kn_simd_attention_part(kn_ctx *ctx, const kn_attention_args *a, int part, int nparts) {
     int units = a->batch * a->heads;
     float *S = a->scratch + (size_t)part * a->m * a->m;
     if (units % nparts == 0 || units >= 4 * nparts) { /* whole heads per part */
         int u0, u1;
         kn_split(units, part, nparts, &u0, &u1);
-        for (int u = u0; u < u1; u++) attention_rows(a, u / a->heads, u % a->heads, 0, a->m, S);
+        for (int u = u0; u < u1; u++) attention_rows(ctx, part, a, u / a->heads, u % a->heads, 0, a->m, S);
     } else { /* few heads: every part takes a share of the query rows of each */
         int i0, i1;
         kn_split(a->m, part, nparts, &i0, &i1);
         if (i0 < i1)
-            for (int u = 0; u < units; u++) attention_rows(a, u / a->heads, u % a->heads, i0, i1, S);
+            for (int u = 0; u < units; u++) attention_rows(ctx, part, a, u / a->heads, u % a->heads, i0, i1, S);
     }
 }

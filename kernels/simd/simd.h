@@ -6,8 +6,10 @@
  *
  * The per-ISA code (vectorised element loops and the GEMM micro-kernel) is written
  * once in templates (vec_*.h, template_*.h) and compiled three times: isa__avx512.c,
- * isa__avx2.c, isa_generic.c. The active table is picked at first use from the CPU's
- * features; STVIT_ISA=avx512|avx2|generic overrides it.
+ * isa__avx2.c, isa_generic.c. Each instance (kn_ctx) holds its table in ctx->isa, picked
+ * by kn_simd_ctx_init: the backend entry's ISA (simd-avx2, ...), else STVIT_ISA, else the
+ * best this CPU runs. Scratch: every part owns KN_SIMD_SCRATCH floats of the ctx's
+ * scratch (kn_ctx_thread_scratch(ctx, part)).
  */
 #ifndef KN_SIMD_H
 #define KN_SIMD_H
@@ -85,12 +87,24 @@ typedef struct kn_simd_isa {
 
 extern const kn_simd_isa kn_simd_isa__avx512, kn_simd_isa__avx2, kn_simd_isa__generic;
 
-/* The table in use (picked once; see isa.c). */
-const kn_simd_isa *kn_simd_isa_active(void);
-/* The table for "avx512" | "avx2" | "generic" if this CPU runs it, else NULL. */
-const kn_simd_isa *kn_simd_isa_by_name(const char *name);
-/* Forces the table (tests); NULL restores the automatic choice. */
-void kn_simd_isa_force(const kn_simd_isa *isa);
+/* The table of an instance of a simd-family backend. */
+#define KN_SIMD_ISA(ctx) ((const kn_simd_isa *)(ctx)->isa)
+/* The table for "avx512" | "avx2" | "generic" if this CPU runs it, else NULL and `why`
+ * (may be NULL) names the CPU features it lacks. */
+const kn_simd_isa *kn_simd_isa_by_name(const char *name, char *why, size_t cap);
+/* The best table this CPU runs. */
+const kn_simd_isa *kn_simd_isa_best(void);
+/* Hooks shared by the simd family: supported (the entry's ISA runs here) and ctx_init
+ * (ctx->isa), scratch (KN_SIMD_SCRATCH per thread). */
+int kn_simd_supported(const kn_backend *self, char *why, size_t cap);
+int kn_simd_ctx_init(kn_ctx *ctx);
+void kn_simd_scratch(const kn_ctx *ctx, size_t *per_thread, size_t *shared);
+
+/* Per-part scratch of the simd kernels, in floats: the GEMM's packing buffers (a
+ * transposed A block, in L2 with B; packed B panels); dwconv reuses it. */
+#define KN_PACK_A (96 * 1024)
+#define KN_PACK_B (64 * 1024)
+#define KN_SIMD_SCRATCH (KN_PACK_A + KN_PACK_B)
 
 /* [lo, hi) of part `part` of n items split in nparts nearly equal shares. */
 static inline void kn_split(int n, int part, int nparts, int *lo, int *hi) {
@@ -122,56 +136,25 @@ struct kn_gemm_problem {
 };
 
 /* Largest K a GEMM with an activation and beta != 0 takes (it cannot split K). */
-int kn_gemm_k_cap(void);
-/* Images [b0, b1), rows [m0, m1), columns [n0, n1) of the problem, on this thread. */
-void kn_gemm_run(const kn_gemm_problem *p, int b0, int b1, int m0, int m1, int n0, int n1);
+int kn_gemm_k_cap(const kn_ctx *ctx);
+/* Images [b0, b1), rows [m0, m1), columns [n0, n1) of the problem, on this thread, with
+ * part `part`'s scratch. */
+void kn_gemm_run(const kn_ctx *ctx, int part, const kn_gemm_problem *p, int b0, int b1, int m0, int m1,
+                 int n0, int n1);
 /* Part `part` of nparts: splits along images, rows or columns, whichever balances best. */
-void kn_gemm_run_part(const kn_gemm_problem *p, int part, int nparts);
+void kn_gemm_run_part(const kn_ctx *ctx, const kn_gemm_problem *p, int part, int nparts);
 
 /* Row kg = (ci, ky, kx) of the im2col matrix of image x (cin x h x w), output pixels
  * [j0, j0+cols): dst[j] = x[ci][oy*s - pad + ky][ox*s - pad + kx], 0 in the padding. */
 void kn_im2col_row(const kn_conv_args *cv, const float *x, int kg, int j0, int cols, float *dst);
 
-/* --- ops, each doing part `part` of nparts -------------------------------------- */
-void kn_simd_gemm_part(int trans_a, int trans_b, int M, int N, int K, float alpha,
-                       const float *A, int lda, const float *B, int ldb, float beta,
-                       float *C, int ldc, int part, int nparts);
-void kn_simd_pointwise_part(const kn_pointwise_args *a, int part, int nparts);
-void kn_simd_conv_part(const kn_conv_args *a, int part, int nparts);
-void kn_simd_linear_part(int batch, int in, int out, const float *x, const float *w,
-                         const float *bias, float *y, int part, int nparts);
-void kn_simd_attention_part(const kn_attention_args *a, int part, int nparts);
+/* --- ops, each doing part `part` of nparts: kn_simd_<op>_part(ctx, params, part, nparts) */
+#define KN_OP(name, label, params, args) \
+    void kn_simd_##name##_part(kn_ctx *ctx, KN_ARGS params, int part, int nparts);
+#include "kernels/ops.def"
+#undef KN_OP
+/* Floats of attention scratch at `threads` parts: one m x m logits block each. */
 size_t kn_simd_attention_scratch(int batch, int heads, int hd, int m, int threads);
-/* Layout copies as row memcpy / memset (layout.c). */
-void kn_simd_pad(const kn_layout_args *a);
-void kn_simd_crop(const kn_layout_args *a);
-void kn_simd_window_gather(const kn_layout_args *a);
-void kn_simd_window_scatter(const kn_layout_args *a);
-void kn_simd_copy(const kn_layout_args *a);
-void kn_simd_space_to_depth(const kn_layout_args *a);
-void kn_simd_tokens_embed(int batch, int c, int n, const float *x, const float *cls, const float *pos, float *y);
-
-void kn_simd_dwconv_part(const kn_dwconv_args *a, int part, int nparts);
-void kn_simd_layernorm_part(int batch, int c, int n, const float *x, const float *gamma,
-                            const float *beta, float eps, float *y, int part, int nparts);
-void kn_simd_batchnorm_part(int batch, int c, int n, const float *x, const float *mean,
-                            const float *var, const float *gamma, const float *beta,
-                            float eps, kn_act act, float *y, int part, int nparts);
-void kn_simd_affine_part(int batch, int c, int n, const float *x, const float *scale,
-                         const float *shift, kn_act act, float *y, int part, int nparts);
-void kn_simd_activation_part(size_t count, kn_act act, const float *x, float *y,
-                             int part, int nparts);
-void kn_simd_scale_add_part(int batch, int c, int n, const float *x, const float *gamma,
-                            float *y, int part, int nparts);
-void kn_simd_avgpool_part(int batch, int c, int n, const float *x, float *y,
-                          int part, int nparts);
-void kn_simd_sta_pool_part(const kn_sta_shape *g, const float *x, float *s, int part, int nparts);
-void kn_simd_sta_associate_part(const kn_sta_shape *g, const float *x, const float *s,
-                                float scale, float *a, int part, int nparts);
-void kn_simd_sta_aggregate_part(const kn_sta_shape *g, const float *x, const float *a,
-                                float *s, float *z, int part, int nparts);
-void kn_simd_sta_upsample_part(const kn_sta_shape *g, const float *a, const float *s,
-                               float *y, int part, int nparts);
 
 extern const kn_backend kn_backend_simd;
 #endif

@@ -6,7 +6,7 @@
  * DIR/images/ gets the 12 synthetic pictures of tests/test_eval.c (PNG and JPEG) and
  * the bundled photos; DIR/labels.txt labels them from the golden tiny network's own
  * ranking at RES (tests/common/evalset.h), so `stvit eval --weights WEIGHTS --res 96
- * --images DIR/images --labels DIR/labels.txt` gets exactly every other picture right.
+ * --images DIR/images --ground-truth DIR/labels.txt` gets exactly every other picture right.
  * Prints "pictures N top1 T top5 F": the counts that eval must report. */
 #include <stdio.h>
 #include <stdlib.h>

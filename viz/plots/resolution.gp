@@ -1,22 +1,27 @@
-# resolution.gp — cost vs input size, one line per attention kind (sta, global, window).
-# usage: gnuplot -e "file='DATA.csv'; out='OUT.png'; subtitle='...'" viz/plots/resolution.gp
-# DATA comes from `stvit plot`: blocks of "TITLE,x,y" then "side,ms,label" lines,
-# separated by two blank lines. Log-log: a slope of 2 is cost linear in pixels,
-# 4 is quadratic (global attention).
-if (!exists("subtitle")) subtitle = ""
-if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
-    set terminal pngcairo size 1000,650 font "sans,11"
-} else {
-    set terminal png size 1000,650
-}
-set output out
-set datafile separator comma
-set title "Cost vs resolution\n" . subtitle
-set xlabel "input side (px, sqrt of h x w)"
-set ylabel "ms per image"
+# resolution.gp — cost vs input size, a line per attention kind (sta, global, window);
+# failed sizes (e.g. out of memory) marked with a cross at the top and their reason.
+# Log-log: a slope of 2 is cost linear in pixels, 4 is quadratic (global attention).
+# usage: as flops_speed.gp (stvit plot passes file, out, fmt, scripts, title, subtitle,
+#   xlabel, ylabel, colours, points, dashes, nseries, nfailed, xtics, xmin..ymax).
+width = 1100; height = 680
+load scripts . "/common.gp"
+set xlabel xlabel
+set ylabel ylabel
 set logscale xy
+if (isnum(xmin)) { set xrange [xmin:xmax] }
+if (isnum(ymin)) { set yrange [ymin:ymax] }
+if (strlen(xtics) > 0) { eval "set xtics (" . xtics . ")" }
+set mxtics default
 set grid
 set key outside right top
-set offsets graph 0.05, graph 0.05, graph 0.1, graph 0.1
-plot for [i=0:*] file index i using 1:2 with linespoints lw 2 pt 7 title columnheader(1), \
-     for [i=0:*] file index i using 1:2:3 with labels offset 0,0.9 font ",9" notitle
+# the failed points' block exists only when there are some (an empty for-range still runs once)
+# the failed points' block exists only when there are some (an empty for-range still
+# runs once); their reasons left or right of the cross, whichever side has room
+xmid = isnum(xmin) ? sqrt(xmin * xmax) : 0   # log x
+failed = nfailed > 0 ? sprintf(", file index %d using 1:2 with points pt 2 ps 2.5 lw 2 lc rgb 'black' " . \
+    "title 'failed (not measured)', " . \
+    "file index %d using 1:2:($1 < xmid ? stringcolumn(3) : '') with labels left offset 1.5,0 font ',9' notitle, " . \
+    "file index %d using 1:2:($1 >= xmid ? stringcolumn(3) : '') with labels right offset -1.5,0 font ',9' notitle", \
+    nseries, nseries, nseries) : ""
+eval "plot for [i=0:nseries-1] file index i using 1:2 with linespoints lw 2 ps 1.5 " . \
+     "pt int(word(points, i + 1)) dt int(word(dashes, i + 1)) lc rgb word(colours, i + 1) title columnheader(1)" . failed

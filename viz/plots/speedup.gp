@@ -1,25 +1,21 @@
-# speedup.gp — speed-up of each backend over naive, a bar group per configuration.
-# usage: gnuplot -e "file='DATA.csv'; out='OUT.png'; subtitle='...'" viz/plots/speedup.gp
-# DATA comes from `stvit plot`: header "configuration,BACKEND1,BACKEND2,..." then one
-# line per configuration with the img/s ratios (NaN where a backend did not run).
-if (!exists("subtitle")) subtitle = ""
-if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
-    set terminal pngcairo size 1000,650 font "sans,11"
-} else {
-    set terminal png size 1000,650
-}
-set output out
-set datafile separator comma
-set datafile missing "NaN"
-set title "Speed-up over the naive backend\n" . subtitle
-set ylabel "speed-up (x)"
-set yrange [0:*]
-set offsets 0, 0, graph 0.06, 0
+# speedup.gp — speed-up of each backend (and peer runtime) over naive, a bar group per
+# configuration, a bar colour per runtime (harness/plotstyle.c), the value on each bar.
+# usage: stvit plot passes file, out, fmt, scripts, title, subtitle, xlabel, ylabel,
+#   colours, ncols, ymax. DATA: header "configuration,RUNTIME1,..." then a line per
+#   configuration (NaN where a runtime did not run).
+width = 1100; height = 650
+load scripts . "/common.gp"
+set ylabel ylabel
+set xlabel xlabel
+set yrange [0:ymax]
 set grid ytics
 set style data histograms
 set style histogram clustered gap 1
-set style fill solid 0.8 border -1
+set style fill solid 0.85 border -1
 set boxwidth 0.9
-set xtics rotate by -30 left
 set key outside right top
-plot for [c=2:*] file using c:xtic(1) title columnheader(c)
+set key autotitle columnheader   # the header line is a header for the labels too
+pos(c) = $0 + (c - 2 - (ncols - 1) / 2.0) / (ncols + 1.0)
+plot for [c=2:ncols+1] file using c:xtic(1) lc rgb word(colours, c - 1) title columnheader(c), \
+     for [c=2:ncols+1] file using (pos(c)):(column(c)):(sprintf("%.0fx", column(c))) with labels \
+         offset 0,0.6 font ",9" notitle

@@ -1,0 +1,113 @@
+/* prepare.c — the weights as the ops get them: one kn_weight handle per weight the
+ * forward pass uses, holding the reference pointer and the backend's prepared form
+ * (kn_backend.prepare: packed panels, bf16 tiles, ...), all prepared forms in one
+ * arena sized by a first measuring pass. A backend without prepare costs nothing. */
+#include <stdlib.h>
+#include "variants/model_internal.h"
+#include "variants/st_error.h"
+
+typedef struct {
+    st_model *m;
+    unsigned char *base;  /* NULL: measuring */
+    size_t used;          /* bytes */
+    int rc;
+} prep_pass;
+
+/* The declared shape behind a weight slot: rows, cols, k (see kn_weight_info). */
+static const st_tensor_decl *decl_of(const st_model *m, float *const *slot) {
+    for (int i = 0; i < m->ndecls; i++)
+        if (m->decls[i].slot == slot) return &m->decls[i];
+    return NULL;
+}
+
+/* Handle h for weight ref (shaped like the declared *shape_slot) used by `op`; with
+ * `used` 0 the forward pass does not read it, so nothing is prepared. */
+static void visit(prep_pass *pp, kn_weight *h, const float *ref, float *const *shape_slot, int op, int used) {
+    *h = kn_w(ref);
+    if (!ref || !used || pp->rc) return;
+    const st_tensor_decl *d = decl_of(pp->m, shape_slot);
+    if (!d) return;
+    kn_weight_info wi = {.op = op, .rows = (int)d->shape[0], .cols = d->ndim > 1 ? (int)d->shape[1] : 1,
+                         .k = d->ndim == 4 ? (int)d->shape[2] : 1, .name = d->name};
+    size_t bytes = kn_ctx_prepare_size(pp->m->ctx, &wi);
+    if (!bytes) return;
+    if (pp->base) {
+        void *dst = pp->base + pp->used;
+        if (kn_ctx_prepare(pp->m->ctx, &wi, ref, dst) != 0)
+            pp->rc = st_fail(ST_ERR_ARG, "backend '%s' could not prepare '%s': %s", pp->m->ctx->backend->name,
+                             d->name, pp->m->ctx->error);
+        h->prep = dst;
+    }
+    pp->used += (bytes + 63) / 64 * 64;
+}
+
+static void conv_bn(prep_pass *pp, st_conv_bn *cb, int op, int foldable) {
+    int fold = foldable && pp->m->fold_bn && cb->fold_w;
+    visit(pp, &cb->hw, cb->w, &cb->w, op, !fold);
+    visit(pp, &cb->fold_hw, cb->fold_w, &cb->w, op, fold);
+}
+
+/* DeiT / Swin: the patch conv, qkv (head-major, derived), proj, the MLP, Swin's merging
+ * reductions and the head. */
+static void pass_tokens(prep_pass *pp) {
+    st_model *m = pp->m;
+    const st_config *c = &m->cfg;
+    conv_bn(pp, &m->stem[0], KN_OP_conv, 0);
+    for (int i = 0; i < ST_STAGES; i++) {
+        st_stage *st = &m->stages[i];
+        visit(pp, &st->merge_hw, st->merge_w, &st->merge_w, KN_OP_conv1x1, 1);
+        for (int j = 0; j < c->depths[i]; j++) {
+            st_block *b = &st->blocks[j];
+            visit(pp, &b->qkv_hw, b->qkvh_w, &b->qkv_w, KN_OP_conv1x1, 1);
+            visit(pp, &b->proj_hw, b->proj_w, &b->proj_w, KN_OP_conv1x1, 1);
+            visit(pp, &b->fc1_hw, b->fc1_w, &b->fc1_w, KN_OP_conv1x1, 1);
+            visit(pp, &b->fc2_hw, b->fc2_w, &b->fc2_w, KN_OP_conv1x1, 1);
+        }
+    }
+    visit(pp, &m->head_hw, m->head_w, &m->head_w, KN_OP_linear, 1);
+}
+
+static void pass(prep_pass *pp) {
+    st_model *m = pp->m;
+    const st_config *c = &m->cfg;
+    if (c->net != ST_NET_STVIT) {
+        pass_tokens(pp);
+        return;
+    }
+    for (int i = 0; i < 4; i++) conv_bn(pp, &m->stem[i], KN_OP_conv, 0); /* the stem's BN follows a GELU */
+    for (int i = 0; i < ST_STAGES; i++) {
+        for (int j = 0; j < c->depths[i]; j++) {
+            st_block *b = &m->stages[i].blocks[j];
+            visit(pp, &b->cpe_hw, b->cpe_w, &b->cpe_w, KN_OP_dwconv, 1);
+            visit(pp, &b->qkv_hw, b->qkv_w, &b->qkv_w, KN_OP_conv1x1, 1);
+            visit(pp, &b->proj_hw, b->proj_w, &b->proj_w, KN_OP_conv1x1, 1);
+            for (int l = 0; l < 3; l++)
+                visit(pp, &b->ref_hw[l], b->ref_w[l], &b->ref_w[l], l == 1 ? KN_OP_dwconv : KN_OP_conv1x1, 1);
+            visit(pp, &b->fc1_hw, b->fc1_w, &b->fc1_w, KN_OP_conv1x1, !m->fold_bn);
+            visit(pp, &b->fc1f_hw, b->fc1f_w, &b->fc1_w, KN_OP_conv1x1, m->fold_bn);
+            visit(pp, &b->dw_hw, b->dw_w, &b->dw_w, KN_OP_dwconv, 1);
+            visit(pp, &b->fc2_hw, b->fc2_w, &b->fc2_w, KN_OP_conv1x1, 1);
+        }
+        if (i < ST_STAGES - 1) conv_bn(pp, &m->stages[i].down, KN_OP_conv, 1);
+    }
+    if (c->projection) conv_bn(pp, &m->head_proj, KN_OP_conv1x1, 1);
+    visit(pp, &m->head_hw, m->head_w, &m->head_w, KN_OP_linear, 1);
+}
+
+int st_weights_prepare(st_model *m) {
+    prep_pass measure = {.m = m};
+    pass(&measure);
+    free(m->prepared);
+    m->prepared = NULL;
+    m->prepared_bytes = 0;
+    if (!measure.used) { /* nothing to prepare: the handles hold the references */
+        return ST_OK;
+    }
+    m->prepared = aligned_alloc(64, measure.used);
+    if (!m->prepared)
+        return st_fail(ST_ERR_NOMEM, "out of memory for %.1f MiB of prepared weights", measure.used / 1048576.0);
+    m->prepared_bytes = measure.used;
+    prep_pass fill = {.m = m, .base = m->prepared};
+    pass(&fill);
+    return fill.rc;
+}
