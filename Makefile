@@ -103,10 +103,12 @@ run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/stvit
 	BIN=$(BUILD)/stvit sh harness/main-job.sh
 
-# Peers (not part of test): a venv with torch/ONNX Runtime/OpenVINO, the cross-check against
-# an independent PyTorch STViT, and peer timings into results/peers.csv.
+# Peers (not part of test): a venv with torch/ONNX Runtime/OpenVINO (PEERS_VENV, default
+# $(BUILD)/peers-venv), the cross-check against an independent PyTorch STViT, and interleaved
+# timings of the peers and stvit into results/peers.csv (PEERS_OUT). PEERS_ARGS: options of
+# harness/peers/bench_peers.py, e.g. PEERS_ARGS="--rounds 3 --busy-core both".
 peers: $(BUILD)/stvit
-	@sh harness/peers/run_peers.sh $(BUILD)
+	@sh harness/peers/run_peers.sh $(BUILD) $(PEERS_ARGS)
 
 clean:
 	rm -rf $(BUILD)

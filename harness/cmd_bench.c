@@ -1,11 +1,13 @@
 /* stvit bench: a timed sweep over variants, attention kinds, sizes, backends,
  * batches and threads; one result row per point (see bench.h for what is measured). */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "harness/bench.h"
+#include "harness/busy.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
 #include "harness/env.h"
@@ -37,7 +39,7 @@ typedef struct {
     long warmup, min_runs, seed;
     double min_time, peak;
     const char *out;
-    int append, json, profile, no_check, quiet, no_out;
+    int append, json, profile, no_check, quiet, no_out, busy_flag;
     const char *trace, *profile_csv;   /* --profile outputs per node */
     hx_model_opts model;   /* --weights, --n-iter, --stoken for every point */
 } bench_args;
@@ -137,9 +139,10 @@ static int check_append(const char *csv_path, const hx_row *tmpl, int *offset) {
 static void print_point(const hx_point *p, const hx_row *row) {
     char desc[256];
     hx_point_describe(p, desc, sizeof desc);
+    const char *busy = !strcmp(hx_row_get(row, "busy_core"), "true") ? " busy core" : "";
     const char *status = hx_row_get(row, "status");
     if (strcmp(status, "ok")) {
-        printf("%s: FAILED: %s\n", desc, hx_row_get(row, "error"));
+        printf("%s%s: FAILED: %s\n", desc, busy, hx_row_get(row, "error"));
         return;
     }
     double med, mn, p90, ips, gf, frac = 0;
@@ -149,7 +152,7 @@ static void print_point(const hx_point *p, const hx_row *row) {
     hx_row_get_num(row, "img_per_s", &ips);
     int have_gf = !hx_row_get_num(row, "gflop_per_s", &gf);
     int have_frac = !hx_row_get_num(row, "peak_fraction", &frac);
-    printf("%s: %.3f ms (min %.3f, p90 %.3f), %.2f img/s", desc, med, mn, p90, ips);
+    printf("%s%s: %.3f ms (min %.3f, p90 %.3f), %.2f img/s", desc, busy, med, mn, p90, ips);
     if (have_gf) printf(", %.2f GFLOP/s", gf);
     if (have_frac) printf(" (%.1f%% of peak)", 100 * frac);
     const char *m = hx_row_get(row, "matches_naive");
@@ -187,9 +190,13 @@ int hx_cmd_bench(int argc, char **argv) {
         {"--no-check", HX_OPT_FLAG, &a.no_check, 0, 0, NULL, "skip the comparison with the naive backend"},
         {"--json", HX_OPT_FLAG, &a.json, 0, 0, NULL, "print rows as JSON lines on stdout"},
         {"--quiet", HX_OPT_FLAG, &a.quiet, 0, 0, NULL, "no progress on stderr"},
+        {"--busy-core", HX_OPT_FLAG, &a.busy_flag, 0, 0, "[on|both]",
+         "spin one CPU meanwhile (both: each point quiet, then busy, + busy_ratio)"},
     };
     const hx_usage usage = {"bench", "[options]", about, opts, HX_COUNT(opts), NULL};
-    int rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), NULL, 0, NULL);
+    hx_busy_mode busy_mode = HX_BUSY_OFF;   /* taken out first: a bare --busy-core means on */
+    int rc = hx_busy_take_option(&argc, argv, &busy_mode);
+    if (!rc) rc = hx_parse_options(argc, argv, opts, HX_COUNT(opts), NULL, 0, NULL);
     if (!rc && hx_out_names_file(a.out))
         rc = st_fail(ST_ERR_ARG, "--out %s: --out names a folder (bench writes DIR/bench.csv and DIR/bench.jsonl)",
                      a.out);
@@ -220,6 +227,11 @@ int hx_cmd_bench(int argc, char **argv) {
     n = a.shard.n ? hx_sweep_shard(pts, total, a.shard.k, a.shard.n) : total;
     for (int i = 0; i < n; i++)   /* a single-threaded backend runs, and records, 1 */
         pts[i].threads = hx_threads_for(kn_backend_find(pts[i].backend), pts[i].threads);
+    if ((n = hx_busy_expand_points(busy_mode, &pts, n, &total)) < 0) {
+        fprintf(stderr, "stvit bench: %s\n", st_last_error());
+        free(pts);
+        return HX_EXIT_FAIL;
+    }
 
     char csv_path[4096] = "", jsonl_path[4096] = "", shard_text[32] = "", dir[4096] = "";
     if (a.shard.n) snprintf(shard_text, sizeof shard_text, "%d/%d", a.shard.k, a.shard.n);
@@ -249,6 +261,8 @@ int hx_cmd_bench(int argc, char **argv) {
         hx_row_int(&tmpl, "points", 0);
         hx_row_str(&tmpl, "shard", "");
         rc = hx_bench_columns(bench, &tmpl);
+        double no_quiet = NAN;
+        hx_busy_to_row(busy_mode, 0, &no_quiet, &tmpl);
         if (!rc) rc = hx_env_to_row(&env, &tmpl);
         if (!rc) rc = result_paths(&a, a.out, csv_path, jsonl_path, sizeof csv_path);
         if (!rc) rc = check_append(csv_path, &tmpl, &offset);
@@ -280,9 +294,19 @@ int hx_cmd_bench(int argc, char **argv) {
     hx_progress_init(&progress, n, a.quiet);
     progress.who = "bench";
     int ran = 0, failed = 0, mismatched = 0, write_error = 0;
+    hx_busy busy = {0, -1};
+    double quiet_img_s = NAN;
     char (*why)[320] = calloc((size_t)n, sizeof *why);   /* failure summary per point */
     for (int i = 0; i < n && !interrupted && !write_error; i++) {
         const hx_point *p = &pts[i];
+        int was_spinning = busy.pid > 0;
+        if (hx_busy_prepare(&busy, busy_mode, i)) {   /* no load, no busy figure: stop here */
+            fprintf(stderr, "stvit bench: %s\n", st_last_error());
+            write_error = 1;
+            break;
+        }
+        if (busy.pid > 0 && !was_spinning && !a.quiet)
+            fprintf(stderr, "bench: busy core: spinner pid %d on CPU %d\n", (int)busy.pid, busy.cpu);
         char desc[256];
         hx_point_describe(p, desc, sizeof desc);
         hx_progress_start(&progress, i + 1, desc);
@@ -293,6 +317,7 @@ int hx_cmd_bench(int argc, char **argv) {
         hx_row_str(&row, "shard", shard_text);
         int mismatch = 0;
         int prc = hx_bench_point(bench, p, peaks[p->threads], &row, &mismatch);
+        hx_busy_to_row(busy_mode, i, &quiet_img_s, &row);
         hx_env_to_row(&env, &row);
         ran++;
         if (prc || mismatch) {
@@ -318,6 +343,8 @@ int hx_cmd_bench(int argc, char **argv) {
         hx_row_free(&row);
         hx_progress_done(&progress);
     }
+    if (busy.pid > 0 && !a.quiet) fprintf(stderr, "bench: busy core: stopped the spinner (%d)\n", (int)busy.pid);
+    hx_busy_stop(&busy);
     signal(SIGINT, SIG_DFL);
 
     int close_rc = hx_writer_close(csv);

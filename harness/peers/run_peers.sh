@@ -1,14 +1,20 @@
 #!/bin/sh
-# run_peers.sh BUILD — `make peers`: a venv with the peer runtimes, then the cross-check
-# against the independent PyTorch STViT and the timing of the peers.
-#   BUILD/peers-venv      the venv (kept; packages already there are not reinstalled)
-#   results/peers.csv     peer timings (+ .jsonl);  results/peers-crosscheck.csv  errors
+# run_peers.sh BUILD [bench_peers.py options] — `make peers` (options via PEERS_ARGS): a venv
+# with the peer runtimes, then the cross-check against the independent PyTorch STViT, then the
+# interleaved timing of the peers and of stvit (harness/peers/bench_peers.py --help).
+#   PEERS_VENV     the venv (default BUILD/peers-venv; kept: packages already there are not reinstalled)
+#   PEERS_OUT      the medians CSV (default results/peers.csv; .jsonl and -rounds.csv beside it)
+#   PEERS_XCHECK   0 skips the cross-check (results/peers-crosscheck.csv, errors)
+# e.g. make peers PEERS_ARGS="--rounds 3 --busy-core both --stvit-backends omp,simd,blas"
 # Whatever cannot be installed is named and skipped; the rest still runs.
-# Exit status: non-zero when the cross-check finds a mismatch or cannot run at all.
+# Exit status: non-zero when the cross-check finds a mismatch or cannot run, or a point failed.
 set -u
 BUILD=${1:-build}
-VENV=$BUILD/peers-venv
+[ $# -gt 0 ] && shift
+VENV=${PEERS_VENV:-$BUILD/peers-venv}
+OUT=${PEERS_OUT:-results/peers.csv}
 HERE=harness/peers
+mkdir -p "$BUILD"
 
 if [ ! -x "$VENV/bin/python" ]; then
     for py in /root/.pyenv/shims/python3 /usr/bin/python3 python3; do
@@ -48,22 +54,26 @@ case " $missing " in
     exit 1 ;;
 esac
 
-store=""
-ls tests/data/xcheck/xcheck_*.weights.safetensors >/dev/null 2>&1 || store="--store"
-echo "peers: cross-check of $BUILD/stvit (naive and default backends) against the PyTorch peer"
-"$VENV/bin/python" "$HERE/crosscheck.py" --stvit "$BUILD/stvit" --work "$BUILD/peers/xcheck" \
-    --backends naive,default --stored tests/data/xcheck $store --csv results/peers-crosscheck.csv
-xrc=$?
+xrc=0
+if [ "${PEERS_XCHECK:-1}" != 0 ]; then
+    store=""
+    ls tests/data/xcheck/xcheck_*.weights.safetensors >/dev/null 2>&1 || store="--store"
+    echo "peers: cross-check of $BUILD/stvit (naive and default backends) against the PyTorch peer"
+    "$VENV/bin/python" "$HERE/crosscheck.py" --stvit "$BUILD/stvit" --work "$BUILD/peers/xcheck" \
+        --backends naive,default --stored tests/data/xcheck $store --csv results/peers-crosscheck.csv
+    xrc=$?
+fi
 
 backends="torch-eager,torch-script,torch-compile,stvit"
 case " $missing " in *" onnx "*) ;; *)
     case " $missing " in *" onnxruntime "*) ;; *) backends="$backends,onnxruntime" ;; esac
-    case " $missing " in *" openvino "*) ;; *) backends="$backends,openvino" ;; esac ;;
+    case " $missing " in *" openvino "*) ;; *) backends="$backends,openvino,openvino-bf16" ;; esac ;;
 esac
-echo "peers: timing $backends"
+echo "peers: timing $backends $*"
 "$VENV/bin/python" "$HERE/bench_peers.py" --stvit "$BUILD/stvit" --work "$BUILD/peers/bench" \
-    --out results/peers.csv --backends "$backends"
+    --out "$OUT" --backends "$backends" --python "$VENV/bin/python" "$@"
 brc=$?
+[ $brc -eq 0 ] && "$VENV/bin/python" "$HERE/summarize.py" "$OUT"
 
-echo "peers: cross-check $([ $xrc -eq 0 ] && echo passed || echo FAILED), timing $([ $brc -eq 0 ] && echo done || echo FAILED)${missing:+, not installed:$missing}"
+echo "peers: cross-check $([ "${PEERS_XCHECK:-1}" = 0 ] && echo skipped || { [ $xrc -eq 0 ] && echo passed || echo FAILED; }), timing $([ $brc -eq 0 ] && echo done || echo FAILED)${missing:+, not installed:$missing}"
 [ $xrc -eq 0 ] && [ $brc -eq 0 ]
