@@ -54,9 +54,10 @@ typedef struct {
 
 static const char about[] =
     "Reruns the paper's ablation table (rows 1-8, with its baselines DeiT-S and Swin-T as\n"
-    "rows 15-16, shown first) and its other design ablations (rows 9-14): for each row, the learned parameters and FLOPs (multiply-adds, as the paper\n"
-    "counts) of its network, one end-to-end run with seeded random weights (logits must\n"
-    "be finite, and match the naive backend), and img/s on one backend; beside them the\n"
+    "rows 15-16, shown first) and its other design ablations (rows 9-14): for each row,\n"
+    "the learned parameters and FLOPs (multiply-adds, as the paper counts) of its network,\n"
+    "one end-to-end run with seeded random weights (logits must be finite, and match the\n"
+    "naive backend), and img/s on one backend; beside them the\n"
     "paper's printed params, FLOPs, top-1, AP^b, AP^m and mIoU. Writes DIR/ablation.csv,\n"
     "DIR/ablation.md and, with gnuplot, DIR/ablation.png (DIR: --out, or a fresh\n"
     "runs/<date>-ablate/).\n";
