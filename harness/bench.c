@@ -291,7 +291,9 @@ double hx_match_tolerance(const kn_backend *be, const st_config *cfg) {
      * worst case, kn_tolerance, is far too loose for a whole network); K = the widest
      * reduction (the last stage's FFN); never tighter than 1e-4, the golden files' bar */
     long K = (long)cfg->embed_dim[ST_STAGES - 1] * cfg->mlp_ratio;
-    double t = 4.0 * sqrt((double)K) * kn_backend_unit_roundoff(be);
+    double u = kn_backend_unit_roundoff(be);
+    if (u >= KN_U_BF16) return HX_MATCH_TOLERANCE_BF16; /* the bound above would pass 0.7 */
+    double t = 4.0 * sqrt((double)K) * u;
     return t > HX_MATCH_TOLERANCE ? t : HX_MATCH_TOLERANCE;
 }
 

@@ -23,6 +23,7 @@
 #include "variants/config.h"
 
 #define HX_MATCH_TOLERANCE 1e-4   /* relative L2 of logits vs naive: the f32 bar */
+#define HX_MATCH_TOLERANCE_BF16 2e-2 /* the bar for bf16 backends (issue 13; measured ~6e-3) */
 /* The matches-naive tolerance of a backend on a configuration: derived from its declared
  * unit roundoff and the widest reduction, at least HX_MATCH_TOLERANCE. */
 double hx_match_tolerance(const kn_backend *be, const st_config *cfg);

@@ -35,6 +35,7 @@ static void on_sigint(int sig) {
 
 typedef struct {
     hx_sweep_spec spec;
+    hx_str_list precisions;   /* picks the default backends: f32 unless given */
     hx_shard shard;
     long warmup, min_runs, seed;
     double min_time, peak;
@@ -54,8 +55,15 @@ static const char about[] =
     "the files go to a fresh runs/<date>-bench/ folder, printed at the end.\n"
     "Lists are comma-separated, e.g. --variant S,B --res 224,384 --batch 1,8.\n";
 
+static int wanted_precision(const hx_str_list *p, const kn_backend *b) {
+    if (!p->n) return !strcmp(kn_backend_precision(b), "f32");
+    for (int i = 0; i < p->n; i++)
+        if (!strcmp(p->v[i], kn_backend_precision(b))) return 1;
+    return 0;
+}
+
 /* Fills the lists the user left empty with the defaults. */
-static void default_lists(hx_sweep_spec *s) {
+static void default_lists(hx_sweep_spec *s, const hx_str_list *precisions) {
     if (!s->variants.n) { s->variants.n = 1; strcpy(s->variants.v[0], "S"); }
     if (!s->attns.n) { s->attns.n = 1; strcpy(s->attns.v[0], "sta"); }
     if (!s->sizes.n) { s->sizes.n = 1; s->sizes.v[0] = (hx_size){224, 224}; }
@@ -63,7 +71,8 @@ static void default_lists(hx_sweep_spec *s) {
         for (int i = 0; i < kn_backend_count() && s->backends.n < HX_LIST_MAX; i++) {
             const kn_backend *be = kn_backend_at(i);
             char why[8];
-            if (!be->isa && kn_backend_runs(be, why, sizeof why)) /* ISA variants only when named */
+            /* ISA variants only when named; bf16 ones with --precision bf16 */
+            if (!be->isa && wanted_precision(precisions, be) && kn_backend_runs(be, why, sizeof why))
                 strcpy(s->backends.v[s->backends.n++], be->name);
         }
     if (!s->batches.n) { s->batches.n = 1; s->batches.v[0] = 1; }
@@ -168,7 +177,8 @@ int hx_cmd_bench(int argc, char **argv) {
         {"--attn", HX_OPT_STRINGS, &a.spec.attns, 0, 0, "LIST", "attention kinds: sta, global, window (default sta)"},
         {"--res", HX_OPT_SIZES, &a.spec.sizes, ST_MIN_INPUT, ST_MAX_INPUT, "LIST", "input sizes N (NxN) or HxW (default 224)"},
         {"--size", HX_OPT_SIZES, &a.spec.sizes, ST_MIN_INPUT, ST_MAX_INPUT, "LIST", "same as --res (both add to one list)"},
-        {"--backend", HX_OPT_STRINGS, &a.spec.backends, 0, 0, "LIST", "backends (default: every one this CPU supports)"},
+        {"--backend", HX_OPT_STRINGS, &a.spec.backends, 0, 0, "LIST", "backends (default: every one this CPU supports of --precision)"},
+        {"--precision", HX_OPT_STRINGS, &a.precisions, 0, 0, "LIST", "f32, bf16: precisions of the default backends (default f32)"},
         {"--batch", HX_OPT_INTS, &a.spec.batches, 1, 4096, "LIST", "batch sizes (default 1)"},
         {"--threads", HX_OPT_INTS, &a.spec.threads, 1, 1024, "LIST", "thread counts (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK or the CPUs allowed)"},
         {"--warmup", HX_OPT_INT, &a.warmup, 0, 1000, "N", "untimed runs first (default 2)"},
@@ -213,7 +223,7 @@ int hx_cmd_bench(int argc, char **argv) {
         }
         if (rc) return fprintf(stderr, "stvit bench: %s\n", st_last_error()), HX_EXIT_FAIL;
     }
-    if (!rc) { default_lists(&a.spec); rc = validate_names(&a); }
+    if (!rc) { default_lists(&a.spec, &a.precisions); rc = validate_names(&a); }
     if (!rc && (a.trace || a.profile_csv) && !a.profile)
         rc = st_fail(ST_ERR_ARG, "--trace and --profile-csv need --profile");
     if (rc) return hx_usage_exit(&usage, rc);

@@ -208,7 +208,7 @@ static int run_kind(viz_run *v, int k) {
     st_model *m = NULL;
     vz_recorder rec;
     float *logits = malloc(sizeof(float) * cfg.num_classes);
-    int rc = logits ? hx_backend_pick(v->mo.backend, &be) : st_fail(ST_ERR_NOMEM, "out of memory");
+    int rc = logits ? hx_backend_pick_precision(v->mo.backend, v->mo.precision, &be) : st_fail(ST_ERR_NOMEM, "out of memory");
     if (rc) { free(logits); return rc; }
     /* weights by name, so the seeded ones are the same whatever cfg.attn is */
     st_model_opts mopts = {.backend = be, .threads = hx_threads_for(be, hx_threads_pick(v->mo.threads)), .allow_nonfinite = v->mo.allow_nonfinite};
@@ -284,7 +284,7 @@ static int write_index(const viz_run *v, int argc, char **argv) {
     for (int i = 0; i < argc && n < (int)sizeof text; i++) n += snprintf(text + n, sizeof text - n, " %s", argv[i]);
     vz_html_text(h, text);
     const kn_backend *be = kn_backend_default();
-    hx_backend_pick(v->mo.backend, &be); /* already resolved once by the runs */
+    hx_backend_pick_precision(v->mo.backend, v->mo.precision, &be); /* already resolved once by the runs */
     snprintf(text, sizeof text, "Network: %s at %dx%d; weights: %s; backend: %s.", v->cfg.name, v->res, v->res,
              v->mo.weights ? v->mo.weights : "seeded random", be->name);
     vz_html_text(h, text);

@@ -28,6 +28,28 @@ int hx_backend_pick(const char *name, const kn_backend **out) {
     return ST_OK;
 }
 
+int hx_backend_pick_precision(const char *name, const char *precision, const kn_backend **out) {
+    if (precision && strcmp(precision, "f32") && strcmp(precision, "bf16"))
+        return st_fail(ST_ERR_ARG, "--precision: '%s' is not f32 or bf16", precision);
+    if (name && *name) {
+        int rc = hx_backend_pick(name, out);
+        if (!rc && precision && strcmp(kn_backend_precision(*out), precision))
+            rc = st_fail(ST_ERR_ARG, "backend '%s' computes in %s, not --precision %s", name,
+                         kn_backend_precision(*out), precision);
+        return rc;
+    }
+    if (!precision || !strcmp(precision, "f32")) return hx_backend_pick(NULL, out);
+    if ((*out = kn_backend_for_precision(precision))) return ST_OK;
+    char why[512] = "", one[160];
+    for (int i = 0; i < kn_backend_count(); i++) {
+        const kn_backend *b = kn_backend_at(i);
+        if (b->isa || strcmp(kn_backend_precision(b), precision)) continue;
+        kn_backend_runs(b, one, sizeof one);
+        snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s: %s", why[0] ? "; " : "", b->name, one);
+    }
+    return st_fail(ST_ERR_ARG, "no %s backend runs here (%s)", precision, why);
+}
+
 /* st_config_named, with a suggestion for a misspelt variant name. */
 static int config_named(const char *name, st_config *cfg) {
     int rc = st_config_named(name, cfg);
@@ -74,7 +96,7 @@ int hx_model_config(const hx_model_opts *o, st_config *cfg) {
 int hx_model_open(const hx_model_opts *o, st_model **out) {
     const kn_backend *b = NULL;
     st_config cfg;
-    int rc = hx_backend_pick(o->backend, &b);
+    int rc = hx_backend_pick_precision(o->backend, o->precision, &b);
     if (!rc) rc = hx_model_config(o, &cfg);
     if (rc) return rc;
     return st_model_create_with(out, &cfg, o->weights, (uint64_t)o->seed,

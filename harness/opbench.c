@@ -53,27 +53,34 @@ int hx_opbench_case(kn_ctx *ctx, int op, int ci, int runs, hx_opbench_result *r)
     switch (op) {
     case KN_OP_conv1x1: {
         const kn_conv1x1_case *c = &kn_conv1x1_cases[ci];
+        void *prep;
+        kn_weight_info wi = {.op = op, .rows = c->cout, .cols = c->cin, .k = 1, .name = "opbench"};
         kn_conv1x1_args a = {.batch = c->batch, .cin = c->cin, .cout = c->cout, .n = c->n,
                              .x = buf(&b, (size_t)c->batch * c->cin * c->n, -1),
-                             .w = kn_w(buf(&b, (size_t)c->cout * c->cin, -1)), .bias = buf(&b, c->cout, -1),
+                             .w = kn_ctx_weight(ctx, &wi, buf(&b, (size_t)c->cout * c->cin, -1), &prep),
+                             .bias = buf(&b, c->cout, -1),
                              .act = KN_ACT_GELU, .y = buf(&b, (size_t)c->batch * c->cout * c->n, -1)};
         snprintf(r->shape, sizeof r->shape, "batch=%d cin=%d cout=%d n=%d", c->batch, c->cin, c->cout, c->n);
         r->flops = 2.0 * c->batch * c->cout * c->cin * (double)c->n;
         if (!b.failed) TIME(o->conv1x1(ctx, &a));
+        free(prep);
         break;
     }
     case KN_OP_conv: {
         const kn_conv_case *c = &kn_conv_cases[ci];
         int oh = (c->h + 2 * c->pad - c->k) / c->stride + 1, ow = (c->w + 2 * c->pad - c->k) / c->stride + 1;
+        void *prep;
+        kn_weight_info wi = {.op = op, .rows = c->cout, .cols = c->cin, .k = c->k, .name = "opbench"};
         kn_conv_args a = {.batch = c->batch, .cin = c->cin, .h = c->h, .w = c->w, .cout = c->cout, .k = c->k,
                           .stride = c->stride, .pad = c->pad,
                           .x = buf(&b, (size_t)c->batch * c->cin * c->h * c->w, -1),
-                          .wt = kn_w(buf(&b, (size_t)c->cout * c->cin * c->k * c->k, -1)),
+                          .wt = kn_ctx_weight(ctx, &wi, buf(&b, (size_t)c->cout * c->cin * c->k * c->k, -1), &prep),
                           .bias = buf(&b, c->cout, -1), .y = buf(&b, (size_t)c->batch * c->cout * oh * ow, -1)};
         snprintf(r->shape, sizeof r->shape, "batch=%d cin=%d %dx%d cout=%d k=%d stride=%d pad=%d", c->batch, c->cin,
                  c->h, c->w, c->cout, c->k, c->stride, c->pad);
         r->flops = 2.0 * c->batch * c->cout * c->cin * c->k * c->k * (double)oh * ow;
         if (!b.failed) TIME(o->conv(ctx, &a));
+        free(prep);
         break;
     }
     case KN_OP_dwconv: {

@@ -146,3 +146,13 @@ int kn_ctx_prepare(kn_ctx *c, const kn_weight_info *wi, const float *ref, void *
     const kn_backend *p = NEAREST(c->backend, prepare);
     return p ? p->prepare(c, wi, ref, dst) : 0;
 }
+
+kn_weight kn_ctx_weight(kn_ctx *c, const kn_weight_info *wi, const float *ref, void **mem) {
+    size_t bytes = kn_ctx_prepare_size(c, wi);
+    *mem = bytes ? aligned_alloc(64, (bytes + 63) / 64 * 64) : NULL;
+    if (*mem && kn_ctx_prepare(c, wi, ref, *mem) != 0) {
+        free(*mem);
+        *mem = NULL;
+    }
+    return (kn_weight){ref, *mem};
+}

@@ -220,6 +220,8 @@ int kn_backend_runs(const kn_backend *b, char *why, size_t cap);
 int kn_backend_resolve(const kn_backend *b, kn_ops *ops);
 /* The fastest plain (not ISA-pinned) backend this CPU runs (the last in the table). */
 const kn_backend *kn_backend_default(void);
+/* The fastest plain backend of precision "f32" or "bf16" this CPU runs, or NULL. */
+const kn_backend *kn_backend_for_precision(const char *precision);
 /* Declared precision, defaults filled ("f32", 2^-24). */
 const char *kn_backend_precision(const kn_backend *b);
 double kn_backend_unit_roundoff(const kn_backend *b);
@@ -245,6 +247,10 @@ static inline float *kn_ctx_shared_scratch(const kn_ctx *c) {
  * a weight (0: none), and writing it at dst. The model calls these once per weight. */
 size_t kn_ctx_prepare_size(const kn_ctx *c, const kn_weight_info *wi);
 int kn_ctx_prepare(kn_ctx *c, const kn_weight_info *wi, const float *ref, void *dst);
+/* For code outside a model (tests, benchmarks): a handle to ref with this ctx's prepared
+ * form in *mem (allocated; the caller frees it), or ref alone (*mem NULL) when the
+ * backend prepares nothing for it or fails. */
+kn_weight kn_ctx_weight(kn_ctx *c, const kn_weight_info *wi, const float *ref, void **mem);
 /* Records a failure message in c->error; returns -1. */
 int kn_ctx_fail(kn_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -258,6 +264,7 @@ double kn_tolerance(double u, long k);
 
 /* Backends built in, referenced by the registry. ISA variants: kn_backend_<b>_<isa>. */
 extern const kn_backend kn_backend_naive, kn_backend_simd, kn_backend_omp, kn_backend_blas;
+extern const kn_backend kn_backend_avx512bf16, kn_backend_amx; /* bf16 (kernels/amx) */
 #define KN_ISA_LIST(X) X(avx512) X(avx2) X(generic)
 #define KN_DECLARE_VARIANTS_(isa) extern const kn_backend kn_backend_simd_##isa, kn_backend_omp_##isa;
 KN_ISA_LIST(KN_DECLARE_VARIANTS_)

@@ -12,6 +12,9 @@ static const kn_backend *const backends[] = {
     &kn_backend_naive,
     &kn_backend_simd, KN_ISA_LIST(KN_SIMD_VARIANT_)
     &kn_backend_blas,
+    /* bf16 (u = 2^-8), by name or --precision bf16: before omp so the default stays f32 */
+    &kn_backend_avx512bf16,
+    &kn_backend_amx,
     &kn_backend_omp, KN_ISA_LIST(KN_OMP_VARIANT_) /* faster than blas on STViT (fused epilogues, one pool) */
 };
 
@@ -46,11 +49,18 @@ int kn_backend_resolve(const kn_backend *b, kn_ops *ops) {
     return 0;
 }
 
-const kn_backend *kn_backend_default(void) {
+const kn_backend *kn_backend_for_precision(const char *precision) {
     char why[8];
     for (int i = kn_backend_count() - 1; i >= 0; i--)
-        if (!backends[i]->isa && kn_backend_runs(backends[i], why, sizeof why)) return backends[i];
-    return &kn_backend_naive;
+        if (!backends[i]->isa && !strcmp(kn_backend_precision(backends[i]), precision) &&
+            kn_backend_runs(backends[i], why, sizeof why))
+            return backends[i];
+    return NULL;
+}
+
+const kn_backend *kn_backend_default(void) {
+    const kn_backend *b = kn_backend_for_precision("f32");
+    return b ? b : &kn_backend_naive;
 }
 
 const char *kn_backend_precision(const kn_backend *b) { return b && b->precision ? b->precision : "f32"; }

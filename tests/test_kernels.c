@@ -219,9 +219,13 @@ static void test_pointwise(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *y = dup(y0, ny);
                 use(&impls[i]);
+                void *prep; /* the weight as the model hands it over: with the backend's prepared form */
+                kn_weight_info wi = {.op = KN_OP_conv1x1, .rows = c->cout, .cols = c->cin, .k = 1, .name = "w"};
                 RUN(impls[i], conv1x1, &(kn_conv1x1_args){.batch = c->batch, .cin = c->cin, .cout = c->cout,
-                                                            .n = c->n, .x = x, .w = kn_w(w), .bias = bias, .act = act,
+                                                            .n = c->n, .x = x, .w = kn_ctx_weight(impls[i].ctx, &wi, w, &prep),
+                                                            .bias = bias, .act = act,
                                                             .gamma = gamma, .accumulate = accumulate, .y = y});
+                free(prep);
                 for (int b = 0; b < c->batch; b++)
                     check("pointwise", impls[i].label, shape, y + (size_t)b * c->cout * c->n,
                           ref + (size_t)b * rc * c->n, tol + (size_t)b * rc * c->n, (size_t)rc * c->n, 0, 0);
@@ -266,9 +270,13 @@ static void test_conv(void **state) {
             for (int i = 0; i < nimpls; i++) {
                 float *y = fill(ny, NAN);
                 use(&impls[i]);
+                void *prep;
+                kn_weight_info wi = {.op = KN_OP_conv, .rows = c->cout, .cols = c->cin, .k = c->k, .name = "w"};
                 RUN(impls[i], conv, &(kn_conv_args){.batch = c->batch, .cin = c->cin, .h = c->h, .w = c->w,
                                                   .cout = c->cout, .k = c->k, .stride = c->stride, .pad = c->pad,
-                                                  .x = x, .wt = kn_w(w), .bias = bias, .act = (kn_act)act, .y = y});
+                                                  .x = x, .wt = kn_ctx_weight(impls[i].ctx, &wi, w, &prep), .bias = bias,
+                                                  .act = (kn_act)act, .y = y});
+                free(prep);
                 for (int b = 0; b < c->batch; b++)
                     check("conv", impls[i].label, shape, y + (size_t)b * c->cout * oh * ow,
                           ref + (size_t)b * rc * oh * ow, tol + (size_t)b * rc * oh * ow, (size_t)rc * oh * ow, 0, 0);

@@ -125,7 +125,19 @@ static void run_xcheck(const char *weights, const char *io, const kn_backend *be
     assert_int_equal(st_model_forward(m, in, logits), ST_OK);
     double e = tu_rel_l2(logits, ref, n_logits);
     print_message("  %-40s %-12s %dx%d batch %d: rel L2 %.2e\n", weights + 18, be->name, h, w, batch, e);
-    assert_true(e <= hx_match_tolerance(be, st_model_config(m)));
+    /* These nets are 8 channels wide with random weights: nothing averages bf16's rounding
+     * out (3.3e-2 measured, 6e-3 on STViT-S, 3e-3 on golden), so a bf16 backend is held to
+     * 5e-2 and the same top-1 on every image here; f32 ones to hx_match_tolerance. */
+    int coarse = kn_backend_unit_roundoff(be) > KN_U_F32;
+    assert_true(e <= (coarse ? 5e-2 : hx_match_tolerance(be, st_model_config(m))));
+    for (int b = 0; coarse && b < batch; b++) {
+        int top = 0, top_ref = 0;
+        for (int i = 1; i < classes; i++) {
+            if (logits[b * classes + i] > logits[b * classes + top]) top = i;
+            if (ref[b * classes + i] > ref[b * classes + top_ref]) top_ref = i;
+        }
+        assert_int_equal(top, top_ref);
+    }
     st_model_free(m);
     free(in); free(ref); free(logits);
 }
