@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "harness/node_profile.h"
+#include "harness/bench.h"
 #include "tests/common/testutil.h"
 #include "variants/catalog.h"
 #include "variants/count.h"
@@ -172,7 +173,9 @@ static void test_poisoned_buffers_keep_golden(void **state) {
         st_model_set_poison(m, 1);
         assert_int_equal(st_model_forward(m, in, poisoned), ST_OK);
         assert_memory_equal(plain, poisoned, sizeof(float) * n_logits);
-        assert_true(tu_rel_l2(poisoned, ref, n_logits) <= TOL);
+        /* a backend declaring a coarser precision (bf16) gets its own bound */
+        double tol = strcmp(kn_backend_precision(be), "f32") ? hx_match_tolerance(be, st_model_config(m)) : TOL;
+        assert_true(tu_rel_l2(poisoned, ref, n_logits) <= tol);
         st_model_free(m);
     }
     free(in);
