@@ -12,7 +12,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -
            -I. $(shell pkg-config --cflags openblas libpng 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs openblas libpng 2>/dev/null || echo -lopenblas -lpng16) -ljpeg -lm -fopenmp
 TEST_LDLIBS = -lcmocka
-# The flags that matter for speed, recorded by harness/env.c with every result row.
+# The flags that matter for speed, recorded by harness/bench/env.c with every result row.
 HX_BUILD_FLAGS := $(filter -O% -g -f% -m% -std=%,$(CFLAGS))
 
 # Per-ISA flags by file-name suffix (__<isa>.c). A new ISA: one line here and its name in ISA_SUFFIXES.
@@ -22,9 +22,9 @@ ISA_FLAGS_avx512bf16 = $(ISA_FLAGS_avx512) -mavx512bf16
 ISA_FLAGS_amx        = $(ISA_FLAGS_avx512) -mavx512bf16 -mamx-tile -mamx-bf16
 ISA_SUFFIXES        := avx2 avx512 avx512bf16 amx
 
-LIB_SRC  := $(sort $(wildcard kernels/*.c kernels/*/*.c variants/*.c variants/*/*.c viz/*.c harness/*.c))
-CMD_SRC  := $(sort $(wildcard harness/cmd_*.c))
-LIB_SRC  := $(filter-out harness/main.c $(CMD_SRC),$(LIB_SRC))
+LIB_SRC  := $(sort $(wildcard kernels/*.c kernels/*/*.c variants/*.c variants/*/*.c viz/*.c harness/*/*.c))
+CMD_SRC  := $(sort $(wildcard harness/cli/cmd_*.c))
+LIB_SRC  := $(filter-out harness/cli/main.c $(CMD_SRC),$(LIB_SRC))
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
@@ -45,17 +45,17 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/harness/env.o: CFLAGS += -DHX_CFLAGS='"$(HX_BUILD_FLAGS)"'
+$(BUILD)/obj/harness/bench/env.o: CFLAGS += -DHX_CFLAGS='"$(HX_BUILD_FLAGS)"'
 # stvit --version names the commit it was built from.
 HX_BUILD_GIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-$(BUILD)/obj/harness/main.o: CFLAGS += -DHX_BUILD_GIT='"$(HX_BUILD_GIT)"'
+$(BUILD)/obj/harness/cli/main.o: CFLAGS += -DHX_BUILD_GIT='"$(HX_BUILD_GIT)"'
 
 $(BUILD)/libstvit.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 # Commands are linked as objects (not from the archive) so main's table finds them.
-$(BUILD)/stvit: $(BUILD)/obj/harness/main.o $(CMD_OBJ) $(BUILD)/libstvit.a
+$(BUILD)/stvit: $(BUILD)/obj/harness/cli/main.o $(CMD_OBJ) $(BUILD)/libstvit.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_COMMON_OBJ) $(BUILD)/libstvit.a
@@ -66,12 +66,13 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_COMMON_OBJ) $(BUILD)/libstvit.a
 deps:
 	@sh harness/install-deps.sh
 
-# Every cmocka test binary; each runs from the project root so tests/data is found.
-# tests/test_faults.c runs $(STVIT_BIN), the command-line program of this build.
+# Every cmocka test binary, then the converter's test (Python + numpy); each runs from
+# the project root so tests/data is found. tests/test_faults.c and tests/test_converter.py
+# run $(STVIT_BIN), the command-line program of this build.
 test: export STVIT_BIN ?= $(BUILD)/stvit
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/stvit $(TEST_BIN)
-	@sh tests/run-tests.sh $(TEST_BIN)
+	@sh tests/run-tests.sh $(TEST_BIN) tests/test_converter.py
 
 # The sbatch scripts of harness/slurm/ on a one-node Slurm cluster started here, as root
 # (installs Debian's Slurm and munge when missing; stops everything it started).
@@ -113,4 +114,4 @@ peers: $(BUILD)/stvit
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/obj/harness/main.d $(TEST_SRC:tests/%.c=$(BUILD)/obj/tests/%.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/obj/harness/cli/main.d $(TEST_SRC:tests/%.c=$(BUILD)/obj/tests/%.d)

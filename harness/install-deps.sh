@@ -7,7 +7,7 @@
 # other op on OpenMP's. With the pthread build the two pools spin against each other
 # on the cores (measured on 2 cores, STViT-S 224 batch 1: 8.5 img/s with pthread
 # OpenBLAS, 17 img/s with the OpenMP build, which shares libgomp's threads).
-PKGS="build-essential pkg-config libopenblas-dev libopenblas0-openmp libopenblas-openmp-dev libpng-dev libjpeg62-turbo-dev libcmocka-dev gnuplot-nox"
+PKGS="build-essential pkg-config libopenblas-dev libopenblas0-openmp libopenblas-openmp-dev libpng-dev libjpeg62-turbo-dev libcmocka-dev gnuplot-nox python3-numpy"
 OMP_DIR=/usr/lib/x86_64-linux-gnu/openblas-openmp
 # --fuzz: also what `make fuzz` needs (clang, its libFuzzer runtime, LLVM's OpenMP for
 # clang -fopenmp). Optional: make and make test never need them.

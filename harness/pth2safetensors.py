@@ -8,30 +8,43 @@ from its bias tables, DeiT's as 64 channels per head unless --heads) is read off
 shapes, and the original Swin release's names (downsample at the end of a stage, head.weight)
 are renamed to timm's, as timm's own checkpoint filter does.
 
-The checkpoint is either a dict with a 'model' (or 'state_dict') entry or a bare
-state_dict. Tensors keep their names (a DDP 'module.' prefix is removed); floating
-tensors are written as F32, BatchNorm's unused num_batches_tracked is dropped. The
-network configuration goes into the header as JSON text in __metadata__.config, with
-the keys embed_dim, depths, num_heads, n_iter, stoken_size, projection, mlp_ratio,
-qkv_bias, layerscale, init_values, num_classes.
+The checkpoint is either a dict as the reference training script saves it (model,
+model_ema, optimizer, lr_scheduler, scaler, epoch, args), a dict with a 'state_dict',
+or a bare state_dict; --state picks 'model' (the default) or 'model_ema', and the
+converter says which one it wrote. Tensors keep their names (a DDP 'module.' prefix is
+removed) and their stored dtype (F32, F16, BF16; F64 becomes F32), or all become
+--dtype f32|f16|bf16; BatchNorm's unused num_batches_tracked is dropped. The network
+configuration goes into the header as JSON text in __metadata__.config, with the keys
+embed_dim, depths, num_heads, n_iter, stoken_size, projection, mlp_ratio, qkv_bias,
+layerscale, init_values, num_classes.
+
+Reading the .pth needs no trust and no PyTorch: the checkpoint (torch's zip format) is
+unpickled by a restricted unpickler that builds exactly what such checkpoints hold
+(tensors and their storages, dict/OrderedDict/list/tuple/set, numbers, strings, bytes,
+None, argparse.Namespace) and refuses every other global, so a pickle that would run
+code fails with the name it asked for, before anything runs. --trust-pickle loads with
+torch.load instead (it runs the pickle: trusted files only; needs PyTorch) for
+checkpoints that hold other objects or use torch's old non-zip format.
 
 Most of the configuration is read off the tensor shapes and names. The number of heads
 is not visible in the weights (qkv is one 1x1 conv for all heads), so it comes from the
 variant table of the spec (--variant, or detected when embed_dim and depths match a
 variant exactly) or from --heads.
 
-Needs PyTorch only to read the .pth (apt-get install python3-torch); the safetensors
-writer is plain Python (struct + json). --self-test checks the writer and the config
-inference without torch, and a full .pth round trip when torch is installed.
+Needs numpy (apt-get install python3-numpy); PyTorch only for --trust-pickle.
+tests/test_converter.py tests it (make test runs it).
 """
 import argparse
+import collections
 import importlib.util
 import json
 import os
+import pickle
 import re
 import struct
 import sys
 import tempfile
+import zipfile
 
 # The spec's variant table (STVIT.md, "Variants").
 VARIANTS = {
@@ -41,16 +54,46 @@ VARIANTS = {
 }
 DEFAULT_STOKEN = [8, 4, 1, 1]  # the same for every variant, at 224 and 384
 DEFAULT_N_ITER = [1, 1, 1, 1]
-INIT_VALUES = 1e-6
+# The layer scale init of each variant as the reference model defines it (stvit_small:
+# 1e-5; base and large: 1e-6); for other weights the spec's 1e-6.
+INIT_VALUES = {"S": 1e-5, "B": 1e-6, "L": 1e-6}
+DEFAULT_INIT_VALUES = 1e-6
 STAGES = 4
 
-# numpy dtype name -> safetensors dtype name
+# numpy dtype name -> safetensors dtype name (bfloat16 is BF16, below: numpy has none)
 DTYPES = {"float32": "F32", "float16": "F16", "float64": "F64", "int64": "I64", "int32": "I32",
           "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL"}
+FLOAT_DTYPES = {"f32": "F32", "f16": "F16", "bf16": "BF16"}
 
 
 class ConvertError(Exception):
     pass
+
+
+class BF16:
+    """A bfloat16 tensor: its bit patterns as a numpy uint16 array (numpy has no bfloat16)."""
+
+    def __init__(self, bits):
+        self.bits = bits
+        self.shape = bits.shape
+
+    def to_f32(self):
+        import numpy as np
+        return (self.bits.astype(np.uint32) << 16).view(np.float32)
+
+    @staticmethod
+    def from_f32(x):
+        """Round to nearest even, as torch's .to(torch.bfloat16); NaN stays a quiet NaN."""
+        import numpy as np
+        b = np.asarray(x, dtype=np.float32, order="C").view(np.uint32)
+        rounded = ((b + 0x7FFF + ((b >> 16) & 1)) >> 16).astype(np.uint16)
+        return BF16(np.where(np.isnan(x), np.uint16(0x7FC0), rounded))
+
+
+def as_f32(array):
+    """Any tensor of this file as float32 numpy."""
+    import numpy as np
+    return array.to_f32() if isinstance(array, BF16) else np.asarray(array).astype(np.float32)
 
 
 def write_safetensors(path, tensors, metadata=None):
@@ -66,12 +109,16 @@ def write_safetensors(path, tensors, metadata=None):
         header["__metadata__"] = metadata
     arrays, offset = [], 0
     for name, array in tensors.items():
-        array = np.ascontiguousarray(array)
-        if array.dtype.name not in DTYPES:
-            raise ConvertError(f"tensor '{name}': dtype {array.dtype} has no safetensors name here")
+        if isinstance(array, BF16):
+            dtype, array = "BF16", np.asarray(array.bits, order="C")
+        else:
+            array = np.asarray(array, order="C")  # ascontiguousarray would make a scalar [1]
+            if array.dtype.name not in DTYPES:
+                raise ConvertError(f"tensor '{name}': dtype {array.dtype} has no safetensors name here")
+            dtype = DTYPES[array.dtype.name]
         array = array.astype(array.dtype.newbyteorder("<"), copy=False)
         data = array.tobytes()
-        header[name] = {"dtype": DTYPES[array.dtype.name], "shape": list(array.shape),
+        header[name] = {"dtype": dtype, "shape": [int(d) for d in array.shape],
                         "data_offsets": [offset, offset + len(data)]}
         arrays.append(data)
         offset += len(data)
@@ -109,10 +156,12 @@ def read_safetensors(path):
     data = raw[8 + n:]
     metadata = header.pop("__metadata__", {})
     names = {v: k for k, v in DTYPES.items()}
+    names["BF16"] = "uint16"
     out = {}
     for name, e in header.items():
         b, end = e["data_offsets"]
-        out[name] = np.frombuffer(data[b:end], dtype=np.dtype(names[e["dtype"]]).newbyteorder("<")).reshape(e["shape"])
+        array = np.frombuffer(data[b:end], dtype=np.dtype(names[e["dtype"]]).newbyteorder("<")).reshape(e["shape"])
+        out[name] = BF16(array) if e["dtype"] == "BF16" else array
     return out, metadata
 
 
@@ -215,14 +264,15 @@ def infer_config(shapes, variant=None, heads=None, stoken=None, n_iter=None):
         "mlp_ratio": fc1 // embed[0],
         "qkv_bias": "layers.0.blocks.0.attn.stoken_refine.qkv.bias" in shapes,
         "layerscale": [f"layers.{i}.blocks.0.gamma_1" in shapes for i in range(STAGES)],
-        "init_values": INIT_VALUES,
+        "init_values": INIT_VALUES.get(variant, DEFAULT_INIT_VALUES),
         "num_classes": shape("head.weight")[0],
     }
 
 
-def prepare(state_dict):
-    """numpy arrays ready to write: 'module.' prefix removed, num_batches_tracked
-    dropped, floating tensors as float32."""
+def prepare(state_dict, dtype=None):
+    """Arrays ready to write: 'module.' prefix removed, num_batches_tracked dropped;
+    floating tensors keep F32/F16/BF16 (F64 becomes F32), or all become dtype
+    ('f32', 'f16', 'bf16')."""
     import numpy as np
 
     out = {}
@@ -230,45 +280,196 @@ def prepare(state_dict):
         name = name[len("module."):] if name.startswith("module.") else name
         if name.endswith("num_batches_tracked"):
             continue
-        array = np.asarray(array)
-        if np.issubdtype(array.dtype, np.floating):
+        if not isinstance(array, BF16):
+            array = np.asarray(array)
+        floating = isinstance(array, BF16) or np.issubdtype(array.dtype, np.floating)
+        if floating and dtype:
+            if dtype == "bf16":
+                array = array if isinstance(array, BF16) else BF16.from_f32(array.astype(np.float32))
+            else:
+                array = as_f32(array).astype(np.float16 if dtype == "f16" else np.float32)
+        elif floating and not isinstance(array, BF16) and array.dtype not in (np.float16, np.float32):
             array = array.astype(np.float32)
         out[name] = array
     return out
 
 
-def convert(state_dict, out_path, **config_args):
-    """state_dict: {name: numpy array}. Writes out_path; returns the config."""
-    tensors = timm_swin_names(prepare(state_dict))
+def convert(state_dict, out_path, dtype=None, **config_args):
+    """state_dict: {name: numpy array or BF16}. Writes out_path; returns the config."""
+    tensors = timm_swin_names(prepare(state_dict, dtype))
     config = infer_config({k: tuple(v.shape) for k, v in tensors.items()}, **config_args)
     write_safetensors(out_path, tensors, {"config": json.dumps(config)})
     return config
 
 
-def load_pth(path, trust_pickle):
+# ---- reading a checkpoint without running its pickle ----
+
+# torch's storage classes as a pickle names them -> numpy dtype (BF16: uint16 bits)
+STORAGES = {"FloatStorage": "float32", "HalfStorage": "float16", "BFloat16Storage": "bf16",
+            "DoubleStorage": "float64", "LongStorage": "int64", "IntStorage": "int32",
+            "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8", "BoolStorage": "bool"}
+
+
+class StorageType:
+    def __init__(self, name):
+        self.name = name
+
+
+def rebuild_tensor(storage, offset, size, stride, *unused):
+    """torch._utils._rebuild_tensor_v2 (and _rebuild_tensor) on our storages: a numpy copy."""
+    import numpy as np
+
+    bits = storage if isinstance(storage, np.ndarray) else storage.bits
+    count = 1
+    for d in size:
+        count *= d
+    if count == 0:
+        array = np.zeros(tuple(size), dtype=bits.dtype)
+    else:
+        last = offset + sum((d - 1) * s for d, s in zip(size, stride))
+        if offset < 0 or last >= bits.size or any(s < 0 for s in stride):
+            raise ConvertError(f"a tensor of shape {list(size)} reaches outside its storage of {bits.size} elements")
+        array = np.lib.stride_tricks.as_strided(bits[offset:], shape=tuple(size),
+                                                strides=tuple(s * bits.itemsize for s in stride)).copy()
+    return BF16(array) if not isinstance(storage, np.ndarray) else array
+
+
+def rebuild_parameter(data, requires_grad=False, backward_hooks=None, *unused):
+    return data
+
+
+def latin1_bytes(text, encoding="latin1"):
+    """_codecs.encode, as protocol 2 pickles bytes; only its latin1 use is allowed."""
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise ConvertError(f"refused: _codecs.encode with encoding {encoding!r}")
+    return text.encode("latin1")
+
+
+def empty_bytes(*args):
+    """bytes(), as protocol 2 pickles b''; bytes(n) of a huge n would only eat memory."""
+    if args and not isinstance(args[0], (list, tuple, str)):
+        raise ConvertError("refused: bytes() of something other than a list")
+    return bytes(*args)
+
+
+# Every global a checkpoint of the reference training script needs, and nothing else.
+SAFE_GLOBALS = {("torch._utils", "_rebuild_tensor_v2"): rebuild_tensor,
+                ("torch._utils", "_rebuild_tensor"): rebuild_tensor,
+                ("torch._utils", "_rebuild_parameter"): rebuild_parameter,
+                ("collections", "OrderedDict"): collections.OrderedDict,
+                ("argparse", "Namespace"): argparse.Namespace,
+                ("_codecs", "encode"): latin1_bytes}
+for module in ("builtins", "__builtin__"):  # protocol 2 writes Python 2's name
+    SAFE_GLOBALS.update({(module, "set"): set, (module, "frozenset"): frozenset, (module, "bytes"): empty_bytes})
+SAFE_GLOBALS.update({("torch", name): StorageType(name) for name in STORAGES})
+
+
+class SafeUnpickler(pickle.Unpickler):
+    """Builds tensors from the zip's storages; any other global is refused before it is
+    looked up, so nothing in the file can run code."""
+
+    def __init__(self, stream, archive, prefix):
+        super().__init__(stream)
+        self.archive, self.prefix, self.storages = archive, prefix, {}
+
+    def find_class(self, module, name):
+        if (module, name) in SAFE_GLOBALS:
+            return SAFE_GLOBALS[(module, name)]
+        raise ConvertError(f"refused to load {module}.{name}: the checkpoint holds more than tensors, numbers, "
+                           "strings and containers (if you trust its source, rerun with --trust-pickle)")
+
+    def persistent_load(self, pid):
+        import numpy as np
+
+        if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage" and isinstance(pid[1], StorageType)):
+            raise ConvertError(f"unexpected persistent id {str(pid)[:80]}")
+        kind, key = pid[1].name, str(pid[2])
+        if key not in self.storages:
+            try:
+                raw = self.archive.read(f"{self.prefix}data/{key}")
+            except KeyError:
+                raise ConvertError(f"storage {key} is missing from the checkpoint")
+            dtype = np.uint16 if STORAGES[kind] == "bf16" else np.dtype(STORAGES[kind])
+            if len(raw) % np.dtype(dtype).itemsize:
+                raise ConvertError(f"storage {key}: {len(raw)} bytes is not a whole number of {kind} elements")
+            bits = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"))
+            self.storages[key] = BF16(bits) if STORAGES[kind] == "bf16" else bits
+        return self.storages[key]
+
+
+def safe_load(path):
+    """A torch.save checkpoint (zip format, torch >= 1.6) read without torch and without
+    running its pickle."""
+    if not zipfile.is_zipfile(path):
+        raise ConvertError(f"{path}: not a zip checkpoint of torch.save (>= 1.6); an older or other pickle loads "
+                           "only with --trust-pickle (it runs the pickle: trusted files only)")
+    with zipfile.ZipFile(path) as archive:
+        pickles = [n for n in archive.namelist() if n == "data.pkl" or n.endswith("/data.pkl")]
+        if len(pickles) != 1:
+            raise ConvertError(f"{path}: expected one data.pkl in the checkpoint, found {len(pickles)}")
+        prefix = pickles[0][:-len("data.pkl")]
+        with archive.open(pickles[0]) as stream:
+            try:
+                return SafeUnpickler(stream, archive, prefix).load()
+            except ConvertError as e:
+                raise ConvertError(f"{path}: {e}")
+            except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as e:
+                raise ConvertError(f"{path}: not a readable checkpoint: {e}")
+
+
+def trusted_load(path):
     try:
         import torch
     except ImportError:
-        raise ConvertError("reading a .pth needs PyTorch: apt-get install python3-torch (or pip install torch)")
+        raise ConvertError("--trust-pickle needs PyTorch: apt-get install python3-torch (or pip install torch)")
+    print(f"pth2safetensors: warning: --trust-pickle runs the pickle in {path}: only for files you trust",
+          file=sys.stderr)
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=not trust_pickle)
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
     except TypeError:  # torch older than 1.13 has no weights_only
         ckpt = torch.load(path, map_location="cpu")
-    except OSError:
-        raise
-    except Exception as e:
-        if trust_pickle:
-            raise
-        raise ConvertError(f"{path}: {e}\n(the checkpoint holds more than tensors; if you trust its source, "
-                           "rerun with --trust-pickle)")
-    if isinstance(ckpt, dict):
-        for key in ("model", "state_dict", "model_ema"):
-            if key in ckpt and isinstance(ckpt[key], dict):
-                ckpt = ckpt[key]
-                break
-    if not isinstance(ckpt, dict) or not all(isinstance(v, torch.Tensor) for v in ckpt.values()):
-        raise ConvertError(f"{path}: neither a state_dict nor a dict with a 'model' state_dict")
-    return {k: v.detach().cpu().numpy() for k, v in ckpt.items()}
+
+    def numpy_of(v):
+        if isinstance(v, torch.Tensor):
+            v = v.detach().cpu()
+            if v.dtype == torch.bfloat16:
+                return BF16(v.view(torch.int16).numpy().view("uint16"))
+            return v.numpy()
+        if isinstance(v, dict):
+            return type(v)((k, numpy_of(x)) for k, x in v.items())
+        return v
+    return numpy_of(ckpt)
+
+
+def is_state_dict(d):
+    import numpy as np
+    return isinstance(d, dict) and d and all(isinstance(v, (np.ndarray, BF16)) for v in d.values())
+
+
+def pick_state(ckpt, path, state=None):
+    """(key, state_dict): --state's entry, else 'model', 'state_dict', 'model_ema', else
+    (None, the checkpoint) when it is a state_dict itself."""
+    if is_state_dict(ckpt):
+        if state:
+            raise ConvertError(f"{path}: a bare state_dict, it has no '{state}' (drop --state)")
+        return None, ckpt
+    if not isinstance(ckpt, dict):
+        raise ConvertError(f"{path}: neither a state_dict nor a dict holding one")
+    for key in [state] if state else ["model", "state_dict", "model_ema"]:
+        if key in ckpt and is_state_dict(ckpt[key]):
+            return key, ckpt[key]
+    keys = ", ".join(repr(k) for k in list(ckpt)[:12])
+    if state:
+        raise ConvertError(f"{path}: no state_dict under '{state}' (the checkpoint holds {keys})")
+    raise ConvertError(f"{path}: no state_dict under 'model', 'state_dict' or 'model_ema' (it holds {keys})")
+
+
+def load_pth(path, trust_pickle=False, state=None):
+    """(which, {name: numpy array or BF16}, other top-level keys) of a checkpoint."""
+    ckpt = trusted_load(path) if trust_pickle else safe_load(path)
+    key, sd = pick_state(ckpt, path, state)
+    others = [str(k) for k in ckpt if k != key] if key is not None else []
+    return ("the state_dict" if key is None else f"'{key}'"), dict(sd), others
 
 
 def int_list(text):
@@ -281,140 +482,36 @@ def int_list(text):
     return values
 
 
-# ---- self-test ----
-
-def synthetic_state_dict(embed, depths, projection, classes, layerscale):
-    """The names and shapes the converter reads, plus the BN counters it must drop."""
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    sd = {"patch_embed.proj.0.weight": rng.standard_normal((embed[0] // 2, 3, 3, 3)),
-          "patch_embed.proj.2.num_batches_tracked": np.array(7, dtype=np.int64)}
-    for i in range(STAGES):
-        c = embed[i]
-        for j in range(depths[i]):
-            p = f"module.layers.{i}.blocks.{j}."
-            sd[p + "norm1.norm.weight"] = rng.standard_normal(c).astype(np.float16)
-            sd[p + "attn.stoken_refine.qkv.weight"] = rng.standard_normal((3 * c, c, 1, 1))
-            sd[p + "attn.stoken_refine.qkv.bias"] = rng.standard_normal(3 * c)
-            sd[p + "mlp2.fc1.weight"] = rng.standard_normal((4 * c, c, 1, 1)).astype(np.float32)
-            sd[p + "norm2.num_batches_tracked"] = np.array(3, dtype=np.int64)
-            if layerscale[i]:
-                sd[p + "gamma_1"] = np.full((1, c, 1, 1), 1e-6)
-    sd["proj.weight"] = rng.standard_normal((projection, embed[3], 1, 1))
-    sd["head.weight"] = rng.standard_normal((classes, projection))
-    sd["head.bias"] = np.zeros(classes, dtype=np.float32)
-    return sd
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def self_test():
-    import numpy as np
-
-    with tempfile.TemporaryDirectory() as tmp:
-        # 1. writer + inference on numpy arrays (no torch needed)
-        sd = synthetic_state_dict([8, 16, 24, 32], [1, 2, 1, 1], 40, 5, [False, False, True, True])
-        out = os.path.join(tmp, "synthetic.safetensors")
-        config = convert(sd, out, heads=[1, 2, 3, 4])
-        raw = open(out, "rb").read()
-        check((8 + struct.unpack("<Q", raw[:8])[0]) % 8 == 0, "data section not 8-byte aligned")
-        tensors, meta = read_safetensors(out)
-        check(json.loads(meta["config"]) == config, "config in the header differs")
-        check(config["embed_dim"] == [8, 16, 24, 32] and config["depths"] == [1, 2, 1, 1], "embed/depths")
-        check(config["layerscale"] == [False, False, True, True], "layerscale")
-        check(config["projection"] == 40 and config["num_classes"] == 5 and config["mlp_ratio"] == 4, "head")
-        check(config["qkv_bias"] and config["stoken_size"] == DEFAULT_STOKEN, "qkv_bias/stoken")
-        check(not any("num_batches_tracked" in n or n.startswith("module.") for n in tensors), "names not cleaned")
-        for name, array in sd.items():
-            name = name[len("module."):] if name.startswith("module.") else name
-            if "num_batches_tracked" in name:
-                continue
-            check(tensors[name].dtype == np.float32, f"{name} not F32")
-            check(np.array_equal(tensors[name], np.asarray(array).astype(np.float32)), f"{name} changed")
-        check(not [f for f in os.listdir(tmp) if ".tmp." in f], "temporary file left")
-        try:
-            convert(sd, out)
-            raise AssertionError("heads were inferred without a variant")
-        except ConvertError as e:
-            check("--variant" in str(e), "message should suggest --variant")
-        print("self-test: writer and config inference OK")
-
-        # timm's DeiT-S and, in the original release's names, Swin-T: config off the shapes
-        z = np.zeros
-        deit = {"cls_token": z((1, 1, 384)), "pos_embed": z((1, 197, 384)), "patch_embed.proj.weight": z((384, 3, 16, 16)),
-                "blocks.0.attn.qkv.bias": z(1152), "blocks.0.mlp.fc1.weight": z((1536, 384)), "head.weight": z((1000, 384))}
-        deit.update({f"blocks.{j}.norm1.weight": z(384) for j in range(12)})
-        c = infer_config({k: v.shape for k, v in timm_swin_names(prepare(deit)).items()})
-        check(c["net"] == "deit" and c["depths"] == [12, 0, 0, 0] and c["num_heads"][0] == 6 and c["patch"] == 16
-              and c["pos_size"] == [224, 224], f"deit config {c}")
-        swin = {"patch_embed.proj.weight": z((96, 3, 4, 4)), "head.weight": z((1000, 768)), "head.bias": z(1000),
-                "layers.0.blocks.0.attn.relative_position_index": z((49, 49)), "layers.0.downsample.reduction.weight":
-                z((192, 384)), "layers.0.blocks.0.attn.qkv.bias": z(288), "layers.0.blocks.0.mlp.fc1.weight": z((384, 96))}
-        for i, (c_, d, h) in enumerate(zip([96, 192, 384, 768], [2, 2, 6, 2], [3, 6, 12, 24])):
-            for j in range(d):
-                swin[f"layers.{i}.blocks.{j}.norm1.weight"] = z(c_)
-                swin[f"layers.{i}.blocks.{j}.attn.relative_position_bias_table"] = z((169, h))
-        t = timm_swin_names(prepare(swin))
-        check("layers.1.downsample.reduction.weight" in t and "head.fc.weight" in t and
-              not any(n.endswith("relative_position_index") for n in t), "swin renames")
-        c = infer_config({k: v.shape for k, v in t.items()})
-        check(c["net"] == "swin" and c["depths"] == [2, 2, 6, 2] and c["num_heads"] == [3, 6, 12, 24] and
-              c["window"] == 7 and c["num_classes"] == 1000, f"swin config {c}")
-        print("self-test: timm DeiT / Swin config inference and renames OK")
-
-        # 2. a real .pth through torch: the golden weights as a checkpoint with BN counters
-        golden = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",
-                              "pub_tiny96.weights.safetensors")
-        try:
-            import torch
-        except ImportError:
-            print("self-test: torch not installed, .pth round trip skipped")
-            return
-        gold, gold_meta = read_safetensors(golden)
-        model = {k: torch.from_numpy(v.copy()) for k, v in gold.items()}
-        model["norm.num_batches_tracked"] = torch.tensor(100)
-        pth = os.path.join(tmp, "ckpt.pth")
-        torch.save({"model": model, "epoch": 3}, pth)
-        config = convert(load_pth(pth, False), out, heads=[1, 2, 4, 8])
-        tensors, _ = read_safetensors(out)
-        check(config == json.loads(gold_meta["config"]), f"config {config} differs from the golden one")
-        check(set(tensors) == set(gold), "tensor names differ from the golden file")
-        check(all(np.array_equal(tensors[k], gold[k]) for k in gold), "tensor values differ")
-        print("self-test: .pth -> safetensors reproduces the golden weights file OK")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog="example: pth2safetensors.py stvit_small.pth stvit-s.safetensors --variant S")
-    ap.add_argument("input", nargs="?", help="checkpoint (.pth)")
-    ap.add_argument("output", nargs="?", help="safetensors file to write")
+    ap.add_argument("input", help="checkpoint (.pth)")
+    ap.add_argument("output", help="safetensors file to write")
     ap.add_argument("--variant", choices=sorted(VARIANTS), type=str.upper,
                     help="take the heads from the spec's variant table (default: detect from embed_dim and depths)")
     ap.add_argument("--heads", type=int_list, help="heads per stage, e.g. 1,2,5,8 (overrides --variant)")
     ap.add_argument("--stoken", type=int_list, help=f"super token size per stage (default {DEFAULT_STOKEN})")
     ap.add_argument("--n-iter", type=int_list, help=f"association iterations per stage (default {DEFAULT_N_ITER})")
+    ap.add_argument("--state", choices=["model", "model_ema"],
+                    help="which state_dict of a training checkpoint (default: model, else state_dict, else model_ema)")
+    ap.add_argument("--dtype", choices=sorted(FLOAT_DTYPES),
+                    help="write every floating tensor in this dtype (default: keep the stored F32/F16/BF16)")
     ap.add_argument("--trust-pickle", action="store_true",
-                    help="load checkpoints that hold more than tensors (runs the pickle: trusted files only)")
-    ap.add_argument("--self-test", action="store_true", help="check the converter and exit")
+                    help="load with torch.load, which runs the pickle (trusted files only): for checkpoints "
+                         "holding other objects or in torch's old format")
     args = ap.parse_args()
     if importlib.util.find_spec("numpy") is None:  # every path needs it
         print("pth2safetensors: needs numpy: apt-get install python3-numpy", file=sys.stderr)
         return 1
     try:
-        if args.self_test:
-            self_test()
-            return 0
-        if not args.input or not args.output:
-            ap.error("give an input .pth and an output .safetensors")
-        state_dict = load_pth(args.input, args.trust_pickle)
-        config = convert(state_dict, args.output, variant=args.variant, heads=args.heads, stoken=args.stoken,
-                         n_iter=args.n_iter)
-        written = len(prepare(state_dict))
-        print(f"{args.output}: {written} of {len(state_dict)} tensors written, config {json.dumps(config)}")
+        which, state_dict, others = load_pth(args.input, args.trust_pickle, args.state)
+        config = convert(state_dict, args.output, dtype=args.dtype, variant=args.variant, heads=args.heads,
+                         stoken=args.stoken, n_iter=args.n_iter)
+        written = prepare(state_dict, args.dtype)
+        kinds = sorted({"BF16" if isinstance(a, BF16) else DTYPES.get(a.dtype.name, "?") for a in written.values()})
+        also = f" (the checkpoint also holds {', '.join(others)})" if others else ""
+        print(f"{args.output}: converted {which} of {args.input}{also}: {len(written)} of {len(state_dict)} tensors "
+              f"written ({', '.join(kinds)}), config {json.dumps(config)}")
         return 0
     except (ConvertError, OSError) as e:
         print(f"pth2safetensors: {e}", file=sys.stderr)

@@ -27,7 +27,7 @@ JOB_TIMEOUT=${SLURM_TEST_TIMEOUT:-240}   # seconds for all jobs to finish
 # binds nothing (the threads then come from SLURM_CPUS_PER_TASK alone)
 TASK_PLUGIN=${SLURM_TEST_TASK_PLUGIN:-task/affinity}
 export DEBIAN_FRONTEND=noninteractive
-unset OMP_NUM_THREADS   # it would come before --cpus-per-task in the tasks (harness/threads.h)
+unset OMP_NUM_THREADS   # it would come before --cpus-per-task in the tasks (harness/cli/threads.h)
 
 say() { printf 'slurm-test: %s\n' "$*"; }
 die() { printf 'slurm-test: FAILED: %s\n' "$*" >&2; exit 1; }

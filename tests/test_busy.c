@@ -20,8 +20,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "harness/busy.h"
-#include "harness/results.h"
+#include "harness/bench/busy.h"
+#include "harness/results/results.h"
 #include "tests/common/testutil.h"
 #include "variants/st_error.h"
 

@@ -15,9 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "harness/cli.h"
-#include "harness/outputs.h"
-#include "harness/results.h"
+#include "harness/cli/cli.h"
+#include "harness/cli/outputs.h"
+#include "harness/results/results.h"
 #include "tests/common/testutil.h"
 #include "variants/formats/json.h"
 #include "viz/png.h"

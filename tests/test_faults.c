@@ -37,6 +37,8 @@
 
 #define GOLDEN_W "tests/data/pub_tiny96.weights.safetensors"
 #define RUN_TIMEOUT_S 180 /* a case that takes longer hangs (sanitizer builds are slow) */
+#define FIFO_TIMEOUT_S 60 /* a FIFO must be refused at once: do not wait 180 s per command */
+static int run_timeout_s = RUN_TIMEOUT_S;
 #define OUT_MAX (64 * 1024)
 
 /* ---- running the program ---------------------------------------------------------- */
@@ -99,7 +101,7 @@ static void run_stvit(const char *const *args, run_result *r) {
     int open_fds = 2;
     while (open_fds > 0) {
         clock_gettime(CLOCK_MONOTONIC, &t);
-        double left = RUN_TIMEOUT_S - (t.tv_sec - t0.tv_sec) - (t.tv_nsec - t0.tv_nsec) * 1e-9;
+        double left = run_timeout_s - (t.tv_sec - t0.tv_sec) - (t.tv_nsec - t0.tv_nsec) * 1e-9;
         if (left <= 0) {
             r->timed_out = 1;
             kill(-pid, SIGKILL);
@@ -869,6 +871,9 @@ static void test_config_faults(void **state) {
         {"layerscale", "[false, false, 2, true]", "layerscale"},   /* fuzz_config: not a bool */
         {"depths", NULL, "depths"},                                /* a required key missing */
         {"embed_dim", "\"wide\"", "embed_dim"},
+        {"n_iters", "[2, 2, 1, 1]", "did you mean 'n_iter'"},      /* unknown: once n_iter 1, logits off 7e-3 */
+        {"stoken", "[8, 4, 1, 1]", "'stoken' is unknown"},
+        {"drop_path", "0.1", "'drop_path' is unknown"},
     };
     inputs in = good;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1127,6 +1132,88 @@ static void test_other_input_files(void **state) {
     DONE();
 }
 
+/* A FIFO (named pipe) where a file is read: opening it blocks until a writer comes, so
+ * each reader must refuse it without opening it blocking (variants/st_file.c). */
+static void test_fifo_inputs(void **state) {
+    (void)state;
+    run_timeout_s = FIFO_TIMEOUT_S;
+    inputs in = good;
+    in.weights = at("w_fifo.safetensors");
+    assert_int_equal(mkfifo(in.weights, 0600), 0);
+    FAILING("weights: a FIFO", "{weights}", &in, in.weights, "FIFO");
+    in = good;
+    in.input = at("in_fifo.safetensors");
+    assert_int_equal(mkfifo(in.input, 0600), 0);
+    FAILING("infer --input: a FIFO", "{input}", &in, in.input, "FIFO");
+    in = good;
+    in.image = at("img_fifo.png");
+    assert_int_equal(mkfifo(in.image, 0600), 0);
+    FAILING("image: a FIFO", "{image}", &in, in.image, "FIFO");
+    in = good;
+    in.csv = at("results_fifo.csv");
+    assert_int_equal(mkfifo(in.csv, 0600), 0);
+    FAILING("results: a FIFO", "{csv}", &in, in.csv, "FIFO");
+    const char *fifo = at("labels_fifo.txt");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    /* classify's class names and eval's ground truth */
+    const char *labels[] = {"--labels", fifo, NULL}, *truth[] = {"--ground-truth", fifo, NULL};
+    if (row_named("classify")) expect_failure("classify --labels: a FIFO", row_named("classify"), &good, labels, fifo, "FIFO");
+    if (row_named("eval")) expect_failure("eval --ground-truth: a FIFO", row_named("eval"), &good, truth, fifo, "FIFO");
+    run_timeout_s = RUN_TIMEOUT_S;
+    DONE();
+}
+
+/* A config key given twice (unknown keys are cases of test_config_faults). */
+static void test_config_key_twice(void **state) {
+    (void)state;
+    inputs in = good;
+    /* n_iter twice: Python's json (which wrote it) takes the last, the first would be used */
+    ft_file f = golden;
+    char *base = config_with("n_iter", "[1, 1, 1, 1]");
+    size_t n = strlen(base);
+    char *twice = malloc(n + 32);
+    snprintf(twice, n + 32, "%.*s, \"n_iter\": [2, 2, 1, 1]}", (int)(n - 1), base);
+    f.config = twice;
+    in.weights = ft_write(&f, "w_config_key_twice.safetensors");
+    FAILING("config with n_iter twice", "{weights}", &in, in.weights, "appears twice");
+    free(base);
+    free(twice);
+    DONE();
+}
+
+/* classify --labels: the wrong number of names, a folder; eval --ground-truth: a folder. */
+static void test_labels_files(void **state) {
+    (void)state;
+    const cmd_row *classify = row_named("classify"), *eval = row_named("eval");
+    char ten[256] = "", *end = ten;
+    for (int i = 0; i < 11; i++) end += sprintf(end, "class %d\n", i);
+    const char *three = at("labels_3.txt"), *eleven = at("labels_11.txt"), *folder = at("labels_folder");
+    write_bytes(three, "cat\ndog\nbird\n", 13);
+    write_bytes(eleven, ten, strlen(ten));
+    mkdir(folder, 0755);
+    if (classify) {
+        const char *a3[] = {"--labels", three, NULL}, *a11[] = {"--labels", eleven, NULL},
+                   *adir[] = {"--labels", folder, NULL};
+        expect_failure("classify: 3 names for 10 classes", classify, &good, a3, three, "3 class names, but the model has 10");
+        expect_failure("classify: 11 names for 10 classes", classify, &good, a11, eleven, "11 class names");
+        expect_failure("classify: labels is a folder", classify, &good, adir, folder, "folder");
+    }
+    if (eval) {
+        const char *adir[] = {"--ground-truth", folder, NULL};
+        expect_failure("eval: ground truth is a folder", eval, &good, adir, folder, "folder");
+    }
+    DONE();
+}
+
+/* --n-iter / --stoken with more values than the 4 stages: refused, not cut. */
+static void test_stage_list_options(void **state) {
+    (void)state;
+    const char *n_iter[] = {"--n-iter", "2,2,1,1,3", NULL}, *stoken[] = {"--stoken", "8,4,1,1,1", NULL};
+    FAILING_WITH("--n-iter with 5 values", "{weights}", &good, n_iter, "--n-iter", "5 values");
+    FAILING_WITH("--stoken with 5 values", "{weights}", &good, stoken, "--stoken", "5 values");
+    DONE();
+}
+
 /* Sizes the network cannot take, given as options: the message names the option. */
 static void test_resolution_faults(void **state) {
     (void)state;
@@ -1217,6 +1304,10 @@ int main(void) {
         cmocka_unit_test_setup(test_one_pixel_image_works, test_setup),
         cmocka_unit_test_setup(test_image_folder_faults, test_setup),
         cmocka_unit_test_setup(test_other_input_files, test_setup),
+        cmocka_unit_test_setup(test_fifo_inputs, test_setup),
+        cmocka_unit_test_setup(test_config_key_twice, test_setup),
+        cmocka_unit_test_setup(test_labels_files, test_setup),
+        cmocka_unit_test_setup(test_stage_list_options, test_setup),
         cmocka_unit_test_setup(test_resolution_faults, test_setup),
         cmocka_unit_test_setup(test_output_folder_faults, test_setup),
     };

@@ -14,16 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/cli.h"
-#include "harness/env.h"
-#include "harness/merge.h"
-#include "harness/plotdata.h"
-#include "harness/plotstyle.h"
-#include "harness/profile.h"
-#include "harness/progress.h"
-#include "harness/results.h"
-#include "harness/stats.h"
-#include "harness/sweep.h"
+#include "harness/cli/cli.h"
+#include "harness/bench/env.h"
+#include "harness/results/merge.h"
+#include "harness/results/plotdata.h"
+#include "harness/results/plotstyle.h"
+#include "harness/bench/profile.h"
+#include "harness/cli/progress.h"
+#include "harness/results/results.h"
+#include "harness/bench/stats.h"
+#include "harness/bench/sweep.h"
 #include "variants/st_error.h"
 
 static int group_setup(void **state) { return tu_tmpdir_create("harness"); }

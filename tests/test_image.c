@@ -16,7 +16,7 @@
 #include <png.h>
 #include <jpeglib.h>
 
-#include "harness/image.h"
+#include "harness/image/image.h"
 #include "variants/st_error.h"
 
 static int group_setup(void **state) { return tu_tmpdir_create("image"); }
@@ -87,7 +87,8 @@ static unsigned stored_sample(const png_kind *k, int x, int y, int c) {
     return pattern(x, y, c) % (1u << k->bit_depth);
 }
 
-/* The RGB8 pixel the loader must produce for it. */
+/* The RGB8 pixel the loader must produce for it: as PIL's convert("RGB"), the high
+ * byte of 16-bit samples, except 16-bit grey (mode I;16), which is clipped to 255. */
 static void expected_rgb(const png_kind *k, int x, int y, unsigned char rgb[3]) {
     if (k->color_type == PNG_COLOR_TYPE_PALETTE) {
         palette_entry((int)stored_sample(k, x, y, 0), rgb);
@@ -96,7 +97,8 @@ static void expected_rgb(const png_kind *k, int x, int y, unsigned char rgb[3]) 
     int grey = !(k->color_type & PNG_COLOR_MASK_COLOR);
     for (int c = 0; c < 3; c++) {
         unsigned s = stored_sample(k, x, y, grey ? 0 : c);
-        rgb[c] = (unsigned char)(k->bit_depth == 16 ? s >> 8 : s * 255 / ((1u << k->bit_depth) - 1));
+        if (k->bit_depth == 16 && k->color_type == PNG_COLOR_TYPE_GRAY) rgb[c] = (unsigned char)(s > 255 ? 255 : s);
+        else rgb[c] = (unsigned char)(k->bit_depth == 16 ? s >> 8 : s * 255 / ((1u << k->bit_depth) - 1));
     }
 }
 
@@ -179,6 +181,28 @@ static void test_png_every_kind(void **state) {
             }
         hx_image_free(&img);
         assert_null(img.rgb);
+    }
+}
+
+/* 16-bit PNGs made with the pixels PIL's convert("RGB") gives them (tests/data/png16). */
+static void test_png16_matches_pillow(void **state) {
+    static const char *const names[] = {"grey16", "greyalpha16", "rgb16", "rgba16"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char png[128], raw[128];
+        snprintf(png, sizeof png, "tests/data/png16/%s.png", names[i]);
+        snprintf(raw, sizeof raw, "tests/data/png16/%s.rgb", names[i]);
+        size_t n;
+        unsigned char *want = read_bytes(raw, &n);
+        hx_image img;
+        if (hx_image_load(png, &img)) fail_msg("%s", st_last_error());
+        assert_int_equal(img.w, 5);
+        assert_int_equal(img.h, 3);
+        assert_int_equal(n, (size_t)img.w * img.h * 3);
+        for (size_t b = 0; b < n; b++)
+            if (img.rgb[b] != want[b])
+                fail_msg("%s: byte %zu (pixel %zu) is %d, Pillow gives %d", png, b, b / 3, img.rgb[b], want[b]);
+        hx_image_free(&img);
+        free(want);
     }
 }
 
@@ -493,6 +517,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bundled_photos),
         cmocka_unit_test(test_png_every_kind),
+        cmocka_unit_test(test_png16_matches_pillow),
         cmocka_unit_test(test_jpeg_colour_grey_cmyk),
         cmocka_unit_test(test_truncated_files),
         cmocka_unit_test(test_not_images),

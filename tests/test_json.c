@@ -145,6 +145,23 @@ static void test_bad_structure(void **state) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) expect_bad(bad[i], "invalid JSON at byte");
 }
 
+/* Python's json keeps the last of two equal keys, js_get would find the first: refused,
+ * also when the two spellings differ only in escapes, and in nested objects. */
+static void test_duplicate_keys(void **state) {
+    expect_bad("{\"n_iter\": 1, \"n_iter\": 2}", "key \"n_iter\" appears twice");
+    expect_bad("{\"a\": 1, \"b\": 2, \"a\": 3}", "appears twice");
+    expect_bad("{\"a\": 1, \"\\u0061\": 2}", "key \"a\" appears twice");
+    expect_bad("[{\"x\": {\"k\": 1, \"k\": 1}}]", "appears twice");
+    js_value v;
+    assert_int_equal(js_parse("{\"a\": {\"a\": 1}, \"b\": [{\"a\": 2}, {\"a\": 3}]}", 42, &v), 0);
+    js_free(&v);
+    char big[40000];
+    int n = snprintf(big, sizeof big, "{");
+    for (int i = 0; i < 2000; i++) n += snprintf(big + n, sizeof big - n, "\"k%d\": %d, ", i, i);
+    snprintf(big + n, sizeof big - n, "\"k1234\": 0}");
+    expect_bad(big, "key \"k1234\" appears twice");
+}
+
 static void test_error_offsets(void **state) {
     expect_bad("[1, x]", "byte 4");
     expect_bad("[1, x]", "unexpected 'x'");
@@ -295,6 +312,7 @@ int main(void) {
         cmocka_unit_test(test_bad_strings),
         cmocka_unit_test(test_bad_numbers),
         cmocka_unit_test(test_bad_structure),
+        cmocka_unit_test(test_duplicate_keys),
         cmocka_unit_test(test_error_offsets),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_to_int64),

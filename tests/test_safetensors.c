@@ -428,15 +428,15 @@ static void test_overlapping_offsets(void **state) {
 }
 
 static void test_unordered_offsets_are_fine(void **state) {
-    const float data[6] = {1, 2, 3, 4, 0, 5};
+    const float data[5] = {1, 2, 3, 4, 5};
     const char *header = "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 16]},"
                          " \"b\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
-                         " \"c\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [20, 24]},"
-                         " \"e\": {\"dtype\": \"F32\", \"shape\": [0, 3], \"data_offsets\": [4, 4]}}";
+                         " \"c\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [16, 20]},"
+                         " \"e\": {\"dtype\": \"F32\", \"shape\": [0, 3], \"data_offsets\": [16, 16]}}";
     const char *path = tmp_path("unordered.safetensors");
     write_sft(path, header, data, sizeof data);
     sft_file f;
-    assert_int_equal(sft_open(&f, path), 0); /* a gap at [16, 20) and an empty tensor are fine too */
+    assert_int_equal(sft_open(&f, path), 0); /* an empty tensor where the previous one ends is fine too */
     float got[2];
     assert_int_equal(sft_read_f32(&f, sft_find(&f, "a"), got), 0);
     assert_true(got[0] == 3 && got[1] == 4);
@@ -444,6 +444,34 @@ static void test_unordered_offsets_are_fine(void **state) {
     assert_true(got[0] == 5);
     assert_int_equal(sft_find(&f, "e")->numel, 0);
     sft_close(&f);
+}
+
+/* Bytes no tensor covers: Python's safetensors refuses them (each tensor, by offset,
+ * must start where the previous ended; the last must end the file), so they are
+ * refused here too, naming the bytes. */
+static void test_gaps_and_trailing_bytes(void **state) {
+    expect_bad_header("{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]},"
+                      " \"b\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 16]}}",
+                      16, ST_ERR_FORMAT, "gap in the data section: bytes [4, 8) before tensor 'b'");
+    expect_bad_header("{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [4, 12]}}", 12,
+                      ST_ERR_FORMAT, "bytes [0, 4) before tensor 'a'");
+    expect_bad_header("{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}}", 9,
+                      ST_ERR_FORMAT, "1 trailing bytes after the last tensor");
+    expect_bad_header("{\"__metadata__\": {\"k\": \"v\"}}", 4, ST_ERR_FORMAT, "4 trailing bytes");
+    /* an empty tensor inside another one is where no tensor ends: refused as the reference does */
+    expect_bad_header("{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
+                      " \"e\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [4, 4]}}",
+                      8, ST_ERR_FORMAT, "overlap");
+    /* the golden weights with one byte appended */
+    size_t n;
+    uint8_t *golden = read_bytes(GOLDEN_WEIGHTS, &n);
+    uint8_t *longer = realloc(golden, n + 1);
+    assert_non_null(longer);
+    longer[n] = 0;
+    const char *path = tmp_path("golden_plus_one.safetensors");
+    write_bytes(path, longer, n + 1);
+    expect_open_fails(path, ST_ERR_FORMAT, "1 trailing bytes");
+    free(longer);
 }
 
 static void test_shape_bytes_mismatch(void **state) {
@@ -514,7 +542,7 @@ static void test_bad_shapes(void **state) {
 static void test_duplicates_and_metadata(void **state) {
     expect_bad_header("{\"w\": {\"dtype\": \"U8\", \"shape\": [1], \"data_offsets\": [0, 1]},"
                       " \"w\": {\"dtype\": \"U8\", \"shape\": [1], \"data_offsets\": [1, 2]}}",
-                      16, ST_ERR_FORMAT, "tensor 'w' appears twice");
+                      16, ST_ERR_FORMAT, "key \"w\" appears twice");
     expect_bad_header("{\"__metadata__\": {}, \"__metadata__\": {}}", 0, ST_ERR_FORMAT, "appears twice");
     expect_bad_header("{\"__metadata__\": [\"config\"]}", 0, ST_ERR_FORMAT, "\"__metadata__\" is not a JSON object");
     expect_bad_header("{\"__metadata__\": {\"config\": {\"embed_dim\": [1]}}}", 0, ST_ERR_FORMAT,
@@ -625,6 +653,7 @@ int main(void) {
         cmocka_unit_test(test_header_length_too_large),
         cmocka_unit_test(test_offsets_outside),
         cmocka_unit_test(test_overlapping_offsets),
+        cmocka_unit_test(test_gaps_and_trailing_bytes),
         cmocka_unit_test(test_unordered_offsets_are_fine),
         cmocka_unit_test(test_shape_bytes_mismatch),
         cmocka_unit_test(test_unknown_dtype),

@@ -1,4 +1,4 @@
-/* test_threads.c — the thread count rule (harness/threads.h): --threads wins, then
+/* test_threads.c — the thread count rule (harness/cli/threads.h): --threads wins, then
  * OMP_NUM_THREADS, then SLURM_CPUS_PER_TASK, each capped by the affinity mask, else the
  * CPUs of the mask; malformed variables are ignored; single-threaded backends run one
  * thread; hx_model_open and the program (`stvit peak`, run as $STVIT_BIN) apply the rule.
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/model_opts.h"
-#include "harness/threads.h"
+#include "harness/cli/model_opts.h"
+#include "harness/cli/threads.h"
 #include "kernels/kernels.h"
 #include "variants/model.h"
 #include "variants/st_error.h"

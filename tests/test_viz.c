@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "harness/model_opts.h"
+#include "harness/cli/model_opts.h"
 #include "tests/common/testutil.h"
 #include "variants/st_error.h"
 #include "viz/attention_map.h"

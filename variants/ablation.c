@@ -17,8 +17,8 @@
 static const st_ablation_row rows[] = {
     {1, "STA-4stage",
      "one 4x4 stride-4 conv stem; no CPE; plain FFN (fc1 -> GELU -> fc2); no head projection "
-     "(head: channel norm -> Swish -> pool -> Linear C3 -> 1000; the spec's FLOP figure counts "
-     "that norm at LayerNorm's 5 per element, so it is a LayerNorm here)",
+     "(head: BN(C3) -> Swish -> pool -> Linear C3 -> 1000; the spec's FLOP figure counts that "
+     "BatchNorm at 5 per element, not 2, and so does st_count)",
      ST_ABL_TABLE, {ST_STEM_PATCH4, ST_POS_NONE, ST_FFN_PLAIN, ST_REFINE_ATTN, 0, ITER_1, CELLS_S},
      {1, 24.1, 3.97, 82.3, 43.6, 40.1, 46.0}, NULL},
     {2, "+ Conv Stem", "row 1 with the 4-conv stem",

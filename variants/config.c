@@ -7,6 +7,7 @@
 #include <strings.h>
 #include "variants/config.h"
 #include "variants/formats/json.h"
+#include "variants/st_closest.h"
 #include "variants/st_error.h"
 
 typedef struct {
@@ -198,6 +199,30 @@ static const word_value net_words[] = {{"stvit", ST_NET_STVIT}, {"deit", ST_NET_
 static const word_value refine_words[] = {{"attention", ST_REFINE_ATTN}, {"conv", ST_REFINE_CONV},
                                           {"none", ST_REFINE_NONE}, {0, 0}};
 
+/* Every key st_config_from_json reads (and st_config_to_json writes). */
+static const char *const known_keys[] = {"embed_dim", "depths", "num_heads", "n_iter", "layerscale",
+                                         "stoken_size", "projection", "mlp_ratio", "qkv_bias", "num_classes",
+                                         "window", "init_values", "pos_size", "stem", "pos", "ffn", "attn",
+                                         "refine", NULL};
+
+/* An unknown key is an error, not a warning: a misspelt "n_iters" would otherwise
+ * leave n_iter at its default and give wrong logits without a word. */
+static int check_keys(const js_value *root, const char *source) {
+    for (int k = 0; k < root->count; k++) {
+        const char *key = root->keys[k];
+        int known = 0, nkeys = 0;
+        for (; known_keys[nkeys]; nkeys++) known |= !strcmp(key, known_keys[nkeys]);
+        if (known) continue;
+        const char *close = st_closest(key, known_keys, nkeys);
+        if (close)
+            return st_fail(ST_ERR_FORMAT, "%s: config key '%.64s' is unknown (did you mean '%s'?)", source, key, close);
+        char list[256] = "";
+        for (int i = 0; known_keys[i]; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", known_keys[i]);
+        return st_fail(ST_ERR_FORMAT, "%s: config key '%.64s' is unknown (known: %s)", source, key, list);
+    }
+    return ST_OK;
+}
 
 int st_config_from_json(const char *json, const char *source, st_config *out) {
     js_value root;
@@ -206,6 +231,7 @@ int st_config_from_json(const char *json, const char *source, st_config *out) {
     config_defaults(out);
     snprintf(out->name, sizeof out->name, "file");
     if (root.type != JS_OBJECT) { rc = st_fail(ST_ERR_FORMAT, "%s: config is not a JSON object", source); goto done; }
+    if ((rc = check_keys(&root, source))) goto done;
     if ((rc = json_int4(&root, "embed_dim", source, out->embed_dim, 1))) goto done;
     if ((rc = json_int4(&root, "depths", source, out->depths, 1))) goto done;
     if ((rc = json_int4(&root, "num_heads", source, out->heads, 1))) goto done;

@@ -49,7 +49,9 @@ int st_config_variant(const char *name, st_config *out);
 int st_config_baseline(const char *name, st_config *out);
 /* From the safetensors __metadata__.config JSON (keys embed_dim, depths, num_heads,
  * n_iter, stoken_size, projection, mlp_ratio, qkv_bias, layerscale, init_values,
- * num_classes; optional stem, pos, ffn, attn, window, refine). source names the file. */
+ * num_classes; optional stem, pos, ffn, attn, window, refine, pos_size). source names
+ * the file. Any other key is an error naming it (with the nearest known key), and so
+ * is a key given twice (js_parse). */
 int st_config_from_json(const char *json, const char *source, st_config *out);
 /* Writes the config as JSON (the same keys) into buf. Returns length or <0. */
 int st_config_to_json(const st_config *c, char *buf, int cap);

@@ -80,7 +80,8 @@ struct st_model {
     int ape_h, ape_w;
     st_stage stages[ST_STAGES];
     st_conv_bn head_proj;          /* proj 1x1 + norm (projection > 0) */
-    float *head_ln_w, *head_ln_b;  /* norm (projection == 0): LayerNorm over channels [c3] */
+    float *head_bn_w, *head_bn_b, *head_bn_mean, *head_bn_var; /* norm (projection == 0): BatchNorm [c3] */
+    float *head_bn_scale, *head_bn_shift; /* derived, only if fold_bn: [c3] */
     float *head_w, *head_b;        /* [classes][feat], [classes] */
     float *cls_token, *pos_embed;  /* DeiT: [1][1][c], [1][1+n][c] (timm's token-major table) */
     float *pos_tokens;             /* derived: pos_embed as [c][1+n], token 0 the class token's */

@@ -234,10 +234,10 @@ int st_weights_declare(st_model *m) {
     if (c->projection) {
         if ((rc = declare_conv_bn(m, &m->head_proj, c->projection, c3, 1, "proj", "norm"))) return rc;
     } else {
-        /* Without the projection the head norm is counted at LayerNorm's 5 flops per element in the
-         * spec's figures for ablation rows 1-2 (a BatchNorm would be 2): a channel LayerNorm. */
-        DECL(&m->head_ln_w, TK_ONES, (c3), "norm.weight");
-        DECL(&m->head_ln_b, TK_ZEROS, (c3), "norm.bias");
+        /* The spec's ablation rows 1-2: head = BN(C3) -> Swish (their FLOP figure counts this norm
+         * at 5 per element, see variants/count.c, but the network is a BatchNorm). */
+        if ((rc = declare_bn(m, &m->head_bn_w, &m->head_bn_b, &m->head_bn_mean, &m->head_bn_var, c3, "norm")))
+            return rc;
     }
     DECL(&m->head_w, TK_WEIGHT, (c->num_classes, feat), "head.weight");
     DECL(&m->head_b, TK_BIAS, (c->num_classes), "head.bias");
@@ -502,6 +502,12 @@ static void derive_pass(st_model *m, carver *cv) {
         if (!fill) return;
         bn_scale_shift(h->bn_w, h->bn_b, h->bn_mean, h->bn_var, c->projection, h->fold_scale, h->fold_shift);
         fold_conv_then_bn(h, c->projection, c3, w, bb);
+    } else {
+        m->head_bn_scale = carve(cv, c3);
+        m->head_bn_shift = carve(cv, c3);
+        if (fill)
+            bn_scale_shift(m->head_bn_w, m->head_bn_b, m->head_bn_mean, m->head_bn_var, c3, m->head_bn_scale,
+                           m->head_bn_shift);
     }
 }
 

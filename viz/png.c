@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "variants/st_error.h"
+#include "variants/st_file.h"
 #include "viz/png.h"
 
 int vz_check_image_size(const char *path, long long w, long long h) {
@@ -56,16 +57,20 @@ static int decode(png_job *job, FILE *file, const char *path, const png_err *err
     int rc = vz_check_image_size(path, pw, ph);
     if (rc) return rc;
 
-    /* Everything becomes 8-bit RGB (see png.h for what happens to alpha and 16 bits). */
+    /* Everything becomes 8-bit RGB (see png.h for what happens to alpha and 16 bits).
+     * 16-bit grey is read as is and clipped below, as PIL does with its mode I;16. */
+    int grey16 = ctype == PNG_COLOR_TYPE_GRAY && depth == 16;
     if (ctype == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(job->png);
     if (ctype == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(job->png);
-    if (depth == 16) png_set_strip_16(job->png);
+    if (depth == 16 && !grey16) png_set_strip_16(job->png);
     if (ctype & PNG_COLOR_MASK_ALPHA || png_get_valid(job->png, job->info, PNG_INFO_tRNS))
         png_set_strip_alpha(job->png);
-    if (!(ctype & PNG_COLOR_MASK_COLOR)) png_set_gray_to_rgb(job->png);
+    if (!(ctype & PNG_COLOR_MASK_COLOR) && !grey16) png_set_gray_to_rgb(job->png);
+    if (grey16) png_set_swap(job->png); /* host (little-endian) order, read as uint16 below */
     png_set_interlace_handling(job->png);
     png_read_update_info(job->png, job->info);
-    if (png_get_channels(job->png, job->info) != 3 || png_get_bit_depth(job->png, job->info) != 8)
+    if (png_get_channels(job->png, job->info) != (grey16 ? 1 : 3) ||
+        png_get_bit_depth(job->png, job->info) != (grey16 ? 16 : 8))
         return st_fail(ST_ERR_FORMAT, "%s: PNG layout (colour type %d, %d bits) not converted to RGB8",
                        path, ctype, depth);
 
@@ -76,6 +81,15 @@ static int decode(png_job *job, FILE *file, const char *path, const png_err *err
     for (png_uint_32 y = 0; y < ph; y++) job->rows[y] = job->pixels + (size_t)y * pw * 3;
     png_read_image(job->png, job->rows);
     png_read_end(job->png, NULL);
+    if (grey16) /* each row holds w 16-bit samples in its first 2w bytes; widen in place from the end */
+        for (png_uint_32 y = 0; y < ph; y++) {
+            unsigned char *row = job->rows[y];
+            for (png_uint_32 x = pw; x-- > 0;) {
+                unsigned v = row[2 * x] | (unsigned)row[2 * x + 1] << 8;
+                unsigned char g = v > 255 ? 255 : (unsigned char)v;
+                row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = g;
+            }
+        }
     *w = (int)pw;
     *h = (int)ph;
     return ST_OK;
@@ -84,18 +98,27 @@ static int decode(png_job *job, FILE *file, const char *path, const png_err *err
 int vz_png_read(const char *path, unsigned char **rgb, int *w, int *h) {
     *rgb = NULL;
     *w = *h = 0;
-    FILE *file = fopen(path, "rb");
-    if (!file) return st_fail(ST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *file;
+    int rc = st_fopen_read(path, &file);
+    if (rc) return rc;
+    rc = vz_png_read_stream(file, path, rgb, w, h);
+    fclose(file);
+    return rc;
+}
+
+int vz_png_read_stream(FILE *file, const char *path, unsigned char **rgb, int *w, int *h) {
+    *rgb = NULL;
+    *w = *h = 0;
+    int rc;
     png_err err = {"unknown error"};
     png_job job = {0};
     job.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &err, on_png_error, on_png_warning);
     job.info = job.png ? png_create_info_struct(job.png) : NULL;
-    int rc = job.info ? decode(&job, file, path, &err, w, h)
+    rc = job.info ? decode(&job, file, path, &err, w, h)
                       : st_fail(ST_ERR_NOMEM, "%s: cannot set up libpng", path);
     png_destroy_read_struct(&job.png, &job.info, NULL);
     if (rc == ST_ERR_FORMAT && feof(file)) /* libpng only says "Read Error" */
         rc = st_fail(ST_ERR_FORMAT, "%s: truncated PNG (the file ends early)", path);
-    fclose(file);
     free(job.rows);
     if (rc) {
         free(job.pixels);

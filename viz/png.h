@@ -1,7 +1,8 @@
 /* png.h — reading and writing 8-bit RGB PNG files (libpng).
- * viz/ is below harness/: harness/image.c uses vz_png_read for its PNG input. */
+ * viz/ is below harness/: harness/image/image.c uses vz_png_read_stream for its PNG input. */
 #ifndef VZ_PNG_H
 #define VZ_PNG_H
+#include <stdio.h>
 
 /* Images larger than this are refused before any pixel memory is allocated. */
 #define VZ_IMAGE_MAX_SIDE 32768
@@ -16,8 +17,12 @@ int vz_png_write(const char *path, const unsigned char *rgb, int w, int h);
 
 /* Reads any PNG (palette, grey, grey+alpha, RGB, RGBA; 1-16 bits; interlaced) into
  * *rgb = malloc'ed w*h*3 RGB8 (free() it). Alpha and tRNS transparency are dropped,
- * not composited, and 16-bit samples keep their high byte: both as PIL's
- * Image.convert("RGB") does, so pixels match the reference preprocessing. */
+ * not composited; 16-bit colour and grey+alpha samples keep their high byte, while
+ * 16-bit grey (PIL's mode I;16) is clipped to 0..255, not scaled: all as PIL's
+ * Image.convert("RGB") does (checked with Pillow 13, tests/data/grey16.png), so pixels
+ * match the reference preprocessing. */
 int vz_png_read(const char *path, unsigned char **rgb, int *w, int *h);
+/* The same from an open stream at the file's start (path is for messages). */
+int vz_png_read_stream(FILE *file, const char *path, unsigned char **rgb, int *w, int *h);
 
 #endif

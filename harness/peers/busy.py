@@ -1,5 +1,5 @@
 """busy.py — the spinning process of the peers' busy-core mode, as `stvit bench --busy-core`
-does it (harness/busy.c): one child pinned to the LAST CPU of this process's affinity mask,
+does it (harness/bench/busy.c): one child pinned to the LAST CPU of this process's affinity mask,
 burning it until stopped; the process measured is not pinned. The child dies with its parent
 (PR_SET_PDEATHSIG) and ignores Ctrl-C, so it never outlives the measurement. Stdlib only."""
 import os

@@ -68,6 +68,8 @@ STORED = [
     ("xcheck_niter3_pad", SMALL, dict(n_iter=[3, 3, 3, 1], stoken_size=[8, 4, 2, 1]), (1, 3, 36, 52)),
     ("xcheck_rect_b3", SMALL, dict(n_iter=[2, 1, 2, 1], stoken_size=[[4, 2], [2, 4], [2, 1], [1, 1]]),
      (3, 3, 32, 40)),
+    # ablation row 1's switches: its head BN(C3) -> Swish without the projection
+    ("xcheck_abl_row1", SMALL, dict(stem="patch", pos="none", ffn="plain", projection=0), (2, 3, 40, 56)),
 ]
 
 
@@ -256,7 +258,7 @@ def main():
     ap.add_argument("--golden", default="tests/data", help="directory of pub_tiny96.{weights,io}.safetensors")
     ap.add_argument("--store", action="store_true", help="(re)write the small stored cases into --stored")
     ap.add_argument("--csv", default="", help="also write the summary rows to this CSV")
-    ap.add_argument("--only", default="", help="comma-separated case names")
+    ap.add_argument("--only", default="", help="comma-separated case names (with --store, also which stored cases to write)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every intermediate's error")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -286,6 +288,8 @@ def main():
     if args.store:
         os.makedirs(args.stored, exist_ok=True)
         for seed, (name, base, overrides, shape) in enumerate(STORED):
+            if only and name not in only:
+                continue
             cfg, model, x = make_case(name, base, overrides, shape, 5000 + 10 * seed)
             weights = os.path.join(args.work, f"{name}.weights.safetensors")
             write_weights(weights, cfg, model)

@@ -53,7 +53,7 @@ def boolean(v):
 
 
 def percentile(xs, p):
-    """numpy's default (linear) percentile, as harness/stats.c."""
+    """numpy's default (linear) percentile, as harness/bench/stats.c."""
     s = sorted(xs)
     r = p / 100.0 * (len(s) - 1)
     lo = int(r)
@@ -90,7 +90,7 @@ def _cpu():
                     name = line.split(":", 1)[1].strip()
                 elif line.startswith("flags") and not flags:
                     have = set(line.split(":", 1)[1].split())
-                    # the same selection and spelling as harness/env.c
+                    # the same selection and spelling as harness/bench/env.c
                     flags = " ".join(s for w, s in (("avx2", "avx2"), ("avx512f", "avx512f"), ("fma", "fma"),
                                                     ("amx_tile", "amx")) if w in have) or "none"
     except OSError:

@@ -5,7 +5,7 @@
 #   sbatch --array=0-7 --cpus-per-task=4 harness/slurm/sweep-array.sh    the array alone
 # The array must be 0..N-1 (step 1): its size is the shard count. Threads: bench's
 # default, SLURM_CPUS_PER_TASK (--cpus-per-task) capped by the CPUs the task is bound
-# to (harness/threads.h). Submit from the project folder (paths below are relative to it).
+# to (harness/cli/threads.h). Submit from the project folder (paths below are relative to it).
 #SBATCH --job-name=stvit-sweep
 #SBATCH --array=0-7
 #SBATCH --cpus-per-task=2

@@ -1,7 +1,7 @@
-/* fuzz_cli.c — libFuzzer target: the command-line parsers of harness/cli.h. The first
+/* fuzz_cli.c — libFuzzer target: the command-line parsers of harness/cli/cli.h. The first
  * byte picks the parser, the rest is its text (for hx_parse_options: arguments split at
  * newlines). Whatever a parser accepts must lie in the range it was given. */
-#include "harness/cli.h"
+#include "harness/cli/cli.h"
 #include "tests/fuzz/fuzz_util.h"
 
 #define MAX_ARGS 32

@@ -1,6 +1,6 @@
 /* fuzz_image.c — libFuzzer target: hx_image_load on arbitrary bytes (PNG and JPEG are
  * told apart by their first bytes), then the eval preprocessing of what it decoded. */
-#include "harness/image.h"
+#include "harness/image/image.h"
 #include "tests/fuzz/fuzz_util.h"
 #include "viz/png.h"
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "harness/image.h"
-#include "harness/topk.h"
+#include "harness/image/image.h"
+#include "harness/eval/topk.h"
 #include "tests/common/evalset.h"
 #include "variants/model.h"
 #include "variants/st_error.h"

@@ -202,6 +202,25 @@ static int push_item(js_value *c, int *cap, char *key, const js_value *item) {
     return 0;
 }
 
+static int by_key(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* A key given twice is refused: Python's json keeps the last, this reader would find
+ * the first, so the file would mean different things to the writer and to us. */
+static int check_unique_keys(const js_value *obj, size_t at) {
+    if (obj->count < 2) return 0;
+    char **sorted = malloc((size_t)obj->count * sizeof *sorted);
+    if (!sorted) return st_fail(ST_ERR_NOMEM, "out of memory for a JSON object of %d keys", obj->count);
+    memcpy(sorted, obj->keys, (size_t)obj->count * sizeof *sorted);
+    qsort(sorted, (size_t)obj->count, sizeof *sorted, by_key);
+    int rc = 0;
+    for (int i = 1; i < obj->count && !rc; i++)
+        if (!strcmp(sorted[i - 1], sorted[i]))
+            rc = st_fail(ST_ERR_FORMAT, "invalid JSON at byte %zu: key \"%.64s\" appears twice in one object", at,
+                         sorted[i]);
+    free(sorted);
+    return rc;
+}
+
 /* Arrays and objects: one loop, objects additionally read `"key" :` before each value. */
 static int parse_container(js_parser *p, js_value *out, js_type type) {
     char close = type == JS_OBJECT ? '}' : ']';
@@ -211,6 +230,7 @@ static int parse_container(js_parser *p, js_value *out, js_type type) {
     skip_ws(p);
     int cap = 0, rc = 0;
     if (peek(p) == close) { p->pos++; p->depth--; return 0; }
+    size_t start = p->pos;
     for (;;) {
         char *key = NULL;
         js_value item = {0};
@@ -234,6 +254,7 @@ static int parse_container(js_parser *p, js_value *out, js_type type) {
         p->pos++;
         skip_ws(p);
     }
+    if (type == JS_OBJECT && (rc = check_unique_keys(out, start))) goto fail;
     p->depth--;
     return 0;
 fail:

@@ -22,7 +22,9 @@ typedef struct js_value {
 /* Parses text[0..len). 0 on success; otherwise ST_ERR_FORMAT with a message that gives
  * the byte offset (the caller prefixes the file name). Depth and sizes are bounded.
  * Strict RFC 8259, except: "\u0000" in a string is refused (strings are C strings),
- * and numbers that overflow a double are refused. On failure *out is JS_NULL. */
+ * numbers that overflow a double are refused, and so is a key given twice in one
+ * object (RFC 8259 leaves it open; Python's json keeps the last, js_get would find the
+ * first, so such a file is refused rather than read differently from its writer). On failure *out is JS_NULL. */
 int js_parse(const char *text, size_t len, js_value *out);
 void js_free(js_value *v);
 const js_value *js_get(const js_value *obj, const char *key); /* NULL if absent */

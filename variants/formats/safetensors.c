@@ -13,6 +13,7 @@
 #include "variants/formats/json.h"
 #include "variants/formats/safetensors.h"
 #include "variants/st_error.h"
+#include "variants/st_file.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "safetensors.c reads and writes tensor data in host order, which must be little-endian"
@@ -138,22 +139,33 @@ static int by_begin(const void *a, const void *b) {
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
-/* Tensors may come in any order and leave gaps, but no byte may belong to two of them.
- * Empty tensors own no bytes, so they are skipped. */
-static int check_overlaps(const sft_file *f, const char *path) {
-    if (f->count < 2) return 0;
-    const sft_tensor **order = malloc((size_t)f->count * sizeof *order);
+/* Tensors may come in any order, but taken by their offsets they must tile the data
+ * section exactly: no byte in two tensors, no gap, nothing after the last one. This is
+ * the reference reader's rule (Python's safetensors: sorted by offsets, each must start
+ * where the previous ended, and the last must end at the end of the file), so a file it
+ * refuses is refused here too, and an empty tensor must sit where the previous ended. */
+static int check_layout(const sft_file *f, const char *path) {
+    const sft_tensor **order = malloc(((size_t)f->count + 1) * sizeof *order);
     if (!order) return st_fail(ST_ERR_NOMEM, "%s: out of memory", path);
-    int n = 0;
-    for (int i = 0; i < f->count; i++)
-        if (f->tensors[i].end > f->tensors[i].begin) order[n++] = &f->tensors[i];
-    qsort(order, (size_t)n, sizeof *order, by_begin);
+    for (int i = 0; i < f->count; i++) order[i] = &f->tensors[i];
+    qsort(order, (size_t)f->count, sizeof *order, by_begin);
     int rc = 0;
-    for (int i = 1; i < n && !rc; i++)
+    for (int i = 1; i < f->count && !rc; i++) /* overlaps first: the more telling message */
         if (order[i]->begin < order[i - 1]->end)
             rc = st_fail(ST_ERR_FORMAT, "%s: tensors '%s' [%zu, %zu] and '%s' [%zu, %zu] overlap in the data section",
                          path, order[i - 1]->name, order[i - 1]->begin, order[i - 1]->end, order[i]->name,
                          order[i]->begin, order[i]->end);
+    size_t end = 0;
+    for (int i = 0; i < f->count && !rc; i++) {
+        const sft_tensor *t = order[i];
+        if (t->begin > end)
+            rc = st_fail(ST_ERR_FORMAT, "%s: a gap in the data section: bytes [%zu, %zu) before tensor '%s' belong "
+                         "to no tensor", path, end, t->begin, t->name);
+        end = t->end;
+    }
+    if (!rc && end != f->data_size)
+        rc = st_fail(ST_ERR_FORMAT, "%s: %zu trailing bytes after the last tensor (the data section is %zu bytes, "
+                     "its tensors cover %zu)", path, f->data_size - end, f->data_size, end);
     free(order);
     return rc;
 }
@@ -185,11 +197,8 @@ static int parse_header(sft_file *f, const char *path, const char *text, size_t 
         rc = read_tensor(path, key, &root.items[i], f->data_size, t);
     }
     if (rc) goto out;
-    qsort(f->tensors, (size_t)f->count, sizeof *f->tensors, by_name);
-    for (int i = 1; i < f->count && !rc; i++)
-        if (strcmp(f->tensors[i - 1].name, f->tensors[i].name) == 0)
-            rc = st_fail(ST_ERR_FORMAT, "%s: tensor '%s' appears twice in the header", path, f->tensors[i].name);
-    if (!rc) rc = check_overlaps(f, path);
+    qsort(f->tensors, (size_t)f->count, sizeof *f->tensors, by_name); /* unique: js_parse refuses a key twice */
+    if (!rc) rc = check_layout(f, path);
 out:
     js_free(&root);
     return rc;
@@ -201,24 +210,16 @@ int sft_open(sft_file *f, const char *path) {
     if (!path) return st_fail(ST_ERR_ARG, "sft_open: no path");
     snprintf(f->path, sizeof f->path, "%s", path);
 
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return st_fail(ST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int err = errno;
-        close(fd);
-        return st_fail(ST_ERR_IO, "%s: cannot stat: %s", path, strerror(err));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return st_fail(ST_ERR_IO, "%s: not a regular file", path);
-    }
-    if (st.st_size < 8) {
+    int fd;
+    off_t file_size;
+    int rc = st_open_read(path, &fd, &file_size);
+    if (rc) return rc;
+    if (file_size < 8) {
         close(fd);
         return st_fail(ST_ERR_FORMAT, "%s: file is %lld bytes, too short for the 8-byte header length", path,
-                       (long long)st.st_size);
+                       (long long)file_size);
     }
-    size_t size = (size_t)st.st_size;
+    size_t size = (size_t)file_size;
     void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     int map_err = errno;
     close(fd); /* the mapping stays valid */
@@ -229,7 +230,6 @@ int sft_open(sft_file *f, const char *path) {
     const uint8_t *bytes = map;
     uint64_t header_len = 0;
     for (int i = 7; i >= 0; i--) header_len = header_len << 8 | bytes[i];
-    int rc = 0;
     if (header_len > SFT_MAX_HEADER)
         rc = st_fail(ST_ERR_RANGE, "%s: header length %llu is larger than the 100 MB limit", path,
                      (unsigned long long)header_len);

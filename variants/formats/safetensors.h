@@ -30,7 +30,10 @@ typedef struct {
 } sft_file;
 
 /* Opens and validates: header size, JSON, dtypes, shapes vs byte sizes, offsets in
- * range, non-overlapping. On error returns ST_ERR_* with a message naming the file. */
+ * range, and tensors tiling the data section exactly (no overlap, no gap, no trailing
+ * bytes: the reference reader refuses those too). Anything but a regular file is
+ * refused without blocking (st_file.h). On error returns ST_ERR_* with a message
+ * naming the file. */
 int sft_open(sft_file *f, const char *path);
 void sft_close(sft_file *f);
 const sft_tensor *sft_find(const sft_file *f, const char *name);

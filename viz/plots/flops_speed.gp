@@ -1,5 +1,5 @@
 # flops_speed.gp — Figure-1 style speed plot: y (images/s) vs x (GMACs per image), a
-# line per backend and peer runtime; colours from harness/plotstyle.c (one per runtime,
+# line per backend and peer runtime; colours from harness/results/plotstyle.c (one per runtime,
 # the same in every figure), point shapes per batch size, dashes per thread count.
 # usage (stvit plot passes these): gnuplot -e "file='DATA.csv'; out='OUT.png'; fmt='png';
 #   scripts='viz/plots'; title=...; subtitle=...; xlabel=...; ylabel=...; colours='#.. #..';

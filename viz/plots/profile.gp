@@ -1,6 +1,6 @@
 # profile.gp — where the time goes: each run's time per image split by op, as shares of
 # a 100% stacked bar (the bar's label gives its total ms); every op in the legend, small
-# ones summed as "other"; a colour per op (harness/plotstyle.c).
+# ones summed as "other"; a colour per op (harness/results/plotstyle.c).
 # usage: stvit plot passes file, out, fmt, scripts, title, subtitle, xlabel, ylabel,
 #   colours, ncols, nbars. DATA: header "run,OP1,OP2,..." then a line per run.
 width = 1250; height = 780

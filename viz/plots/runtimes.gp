@@ -1,6 +1,6 @@
 # runtimes.gp — images/s per runtime from the peers file (stvit's backends beside ONNX
 # Runtime, OpenVINO f32/bf16, PyTorch): a bar group per batch size (and quiet / busy
-# core), a bar colour per runtime (harness/plotstyle.c), the value on each bar.
+# core), a bar colour per runtime (harness/results/plotstyle.c), the value on each bar.
 # usage: stvit plot passes file, out, fmt, scripts, title, subtitle, xlabel, ylabel,
 #   colours, ncols, ymax. DATA: header "setting,RUNTIME1,..." then a line per group.
 width = 1100; height = 650

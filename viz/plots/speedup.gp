@@ -1,5 +1,5 @@
 # speedup.gp — speed-up of each backend (and peer runtime) over naive, a bar group per
-# configuration, a bar colour per runtime (harness/plotstyle.c), the value on each bar.
+# configuration, a bar colour per runtime (harness/results/plotstyle.c), the value on each bar.
 # usage: stvit plot passes file, out, fmt, scripts, title, subtitle, xlabel, ylabel,
 #   colours, ncols, ymax. DATA: header "configuration,RUNTIME1,..." then a line per
 #   configuration (NaN where a runtime did not run).
