@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "harness/bench.h"
+#include "harness/bench/bench.h"
 #include "tests/common/testutil.h"
 #include "variants/catalog.h"
 #include "variants/count.h"

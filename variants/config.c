@@ -203,7 +203,7 @@ static const word_value refine_words[] = {{"attention", ST_REFINE_ATTN}, {"conv"
 static const char *const known_keys[] = {"embed_dim", "depths", "num_heads", "n_iter", "layerscale",
                                          "stoken_size", "projection", "mlp_ratio", "qkv_bias", "num_classes",
                                          "window", "init_values", "pos_size", "stem", "pos", "ffn", "attn",
-                                         "refine", NULL};
+                                         "refine", "net", "patch", NULL};
 
 /* An unknown key is an error, not a warning: a misspelt "n_iters" would otherwise
  * leave n_iter at its default and give wrong logits without a word. */

@@ -81,6 +81,7 @@ struct st_model {
     st_stage stages[ST_STAGES];
     st_conv_bn head_proj;          /* proj 1x1 + norm (projection > 0) */
     float *head_bn_w, *head_bn_b, *head_bn_mean, *head_bn_var; /* norm (projection == 0): BatchNorm [c3] */
+    float *norm_w, *norm_b;        /* DeiT / Swin: the final LayerNorm `norm` [c] */
     float *head_bn_scale, *head_bn_shift; /* derived, only if fold_bn: [c3] */
     float *head_w, *head_b;        /* [classes][feat], [classes] */
     float *cls_token, *pos_embed;  /* DeiT: [1][1][c], [1][1+n][c] (timm's token-major table) */

@@ -147,8 +147,8 @@ static void deit(builder *b) {
     }
     scope(b, 5, -1, -1);
     int hn = buf(b, (size_t)B * C * n), cls = buf(b, (size_t)B * C);
-    token_norm(b, m->head_ln_w, m->head_ln_b, (const float *const *)&m->head_ln_w,
-               (const float *const *)&m->head_ln_b, 1e-6f, C, n, x, hn, "norm");
+    token_norm(b, m->norm_w, m->norm_b, (const float *const *)&m->norm_w,
+               (const float *const *)&m->norm_b, 1e-6f, C, n, x, hn, "norm");
     nd = node(b, ST_OP_CROP, "cls");
     nd->a.layout = (st_layout_args){.batch = B, .c = C, .h = 1, .w = 1, .hp = 1, .wp = n};
     RD(nd, hn, layout.x);
@@ -246,8 +246,8 @@ static void swin(builder *b) {
     int n = s->h * s->w;
     scope(b, 5, -1, -1);
     int hn = buf(b, (size_t)B * s->c * n), pooled = buf(b, (size_t)B * s->c);
-    token_norm(b, m->head_ln_w, m->head_ln_b, (const float *const *)&m->head_ln_w,
-               (const float *const *)&m->head_ln_b, 1e-5f, s->c, n, x, hn, "norm");
+    token_norm(b, m->norm_w, m->norm_b, (const float *const *)&m->norm_w,
+               (const float *const *)&m->norm_b, 1e-5f, s->c, n, x, hn, "norm");
     st_node *nd = node(b, ST_OP_AVGPOOL, "pool");
     nd->a.vec = (st_vec_args){.batch = B, .c = s->c, .n = n};
     RD(nd, hn, vec.x);

@@ -186,8 +186,8 @@ static int declare_tokens(st_model *m) {
         }
     }
     int last = swin ? c->embed_dim[3] : C0;
-    DECL(&m->head_ln_w, TK_ONES, (last), "norm.weight");
-    DECL(&m->head_ln_b, TK_ZEROS, (last), "norm.bias");
+    DECL(&m->norm_w, TK_ONES, (last), "norm.weight");
+    DECL(&m->norm_b, TK_ZEROS, (last), "norm.bias");
     DECL(&m->head_w, TK_WEIGHT, (c->num_classes, last), swin ? "head.fc.weight" : "head.weight");
     DECL(&m->head_b, TK_BIAS, (c->num_classes), swin ? "head.fc.bias" : "head.bias");
     return ST_OK;
