@@ -1,6 +1,13 @@
 #!/usr/bin/python3
 """Convert a released STViT checkpoint (.pth) into a safetensors file stvit-bench reads.
 
+timm's DeiT and Swin checkpoints (deit_small_patch16_224, swin_tiny_patch4_window7_224 and
+their relatives) convert too: they are recognised by cls_token / pos_embed and by the
+relative position bias tables, their config (patch, widths, depths, window, heads: Swin's
+from its bias tables, DeiT's as 64 channels per head unless --heads) is read off the
+shapes, and the original Swin release's names (downsample at the end of a stage, head.weight)
+are renamed to timm's, as timm's own checkpoint filter does.
+
 The checkpoint is either a dict as the reference training script saves it (model,
 model_ema, optimizer, lr_scheduler, scaler, epoch, args), a dict with a 'state_dict',
 or a bare state_dict; --state picks 'model' (the default) or 'model_ema', and the
@@ -158,9 +165,60 @@ def read_safetensors(path):
     return out, metadata
 
 
+def baseline_config(shapes, heads=None):
+    """The config of a timm DeiT or Swin state_dict, or None when it is neither."""
+    if "cls_token" in shapes and "pos_embed" in shapes:
+        c = shapes["cls_token"][-1]
+        depth = len({m.group(1) for n in shapes for m in [re.match(r"blocks\.(\d+)\.", n)] if m})
+        patch = shapes["patch_embed.proj.weight"][-1]
+        side = int(round((shapes["pos_embed"][1] - 1) ** 0.5)) * patch
+        h = heads[0] if heads else c // 64
+        if c % h:
+            raise ConvertError(f"DeiT: {h} heads do not divide the width {c} (give --heads)")
+        return {"net": "deit", "patch": patch, "embed_dim": [c] * STAGES, "depths": [depth, 0, 0, 0],
+                "num_heads": [h] * STAGES, "stoken_size": [1] * STAGES, "projection": 0,
+                "mlp_ratio": shapes["blocks.0.mlp.fc1.weight"][0] // c, "qkv_bias": "blocks.0.attn.qkv.bias" in shapes,
+                "num_classes": shapes["head.weight"][0], "pos_size": [side, side]}
+    table = "layers.0.blocks.0.attn.relative_position_bias_table"
+    if table in shapes:
+        embed = [shapes[f"layers.{i}.blocks.0.norm1.weight"][0] for i in range(STAGES)]
+        depths = [len({m.group(1) for n in shapes for m in [re.match(rf"layers\.{i}\.blocks\.(\d+)\.", n)] if m})
+                  for i in range(STAGES)]
+        window = (int(round(shapes[table][0] ** 0.5)) + 1) // 2
+        return {"net": "swin", "patch": shapes["patch_embed.proj.weight"][-1], "embed_dim": embed, "depths": depths,
+                "num_heads": [shapes[f"layers.{i}.blocks.0.attn.relative_position_bias_table"][1] for i in range(STAGES)],
+                "stoken_size": [1] * STAGES, "projection": 0, "window": window,
+                "mlp_ratio": shapes["layers.0.blocks.0.mlp.fc1.weight"][0] // embed[0],
+                "qkv_bias": "layers.0.blocks.0.attn.qkv.bias" in shapes, "num_classes": shapes["head.fc.weight"][0]}
+    return None
+
+
+def timm_swin_names(tensors):
+    """The original Swin release's names as timm's: layers.i.downsample -> layers.i+1, head -> head.fc;
+    the index and mask buffers dropped (derived, not learned)."""
+    if "layers.0.blocks.0.attn.relative_position_bias_table" not in tensors:
+        return tensors
+    out = {}
+    old = any(n.startswith("layers.0.downsample.") for n in tensors)
+    for name, array in tensors.items():
+        if name.endswith((".relative_position_index", ".attn_mask")):
+            continue
+        m = re.match(r"layers\.(\d+)\.downsample\.(.*)", name)
+        if old and m:
+            name = f"layers.{int(m.group(1)) + 1}.downsample.{m.group(2)}"
+        if name in ("head.weight", "head.bias"):
+            name = "head.fc." + name.split(".")[1]
+        out[name] = array
+    return out
+
+
 def infer_config(shapes, variant=None, heads=None, stoken=None, n_iter=None):
     """The config dict from {name: shape} of a state_dict. variant: 'S'/'B'/'L' or None
     (then detected when embed_dim and depths match one); heads/stoken/n_iter override."""
+    base = baseline_config(shapes, heads)
+    if base:
+        return base
+
     def shape(name):
         if name not in shapes:
             raise ConvertError(f"tensor '{name}' is missing: is this an STViT checkpoint?")
@@ -238,7 +296,7 @@ def prepare(state_dict, dtype=None):
 
 def convert(state_dict, out_path, dtype=None, **config_args):
     """state_dict: {name: numpy array or BF16}. Writes out_path; returns the config."""
-    tensors = prepare(state_dict, dtype)
+    tensors = timm_swin_names(prepare(state_dict, dtype))
     config = infer_config({k: tuple(v.shape) for k, v in tensors.items()}, **config_args)
     write_safetensors(out_path, tensors, {"config": json.dumps(config)})
     return config

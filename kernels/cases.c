@@ -71,9 +71,13 @@ const int kn_linear_ncases = (int)(sizeof kn_linear_cases / sizeof *kn_linear_ca
 
 /* 1, primes, window tails, the real stage shapes (56 -> 8x8 cells, 14 -> 7x7 windows). */
 const kn_layout_case kn_layout_cases[] = {
-    {1, 1, 1, 1, 1, 1, 1},     {1, 1, 1, 1, 7, 7, 7},      {2, 3, 5, 7, 8, 8, 4},       {1, 5, 13, 11, 14, 14, 7},
-    {3, 2, 7, 7, 7, 7, 7},     {1, 4, 17, 31, 21, 35, 7},  {1, 2, 56, 56, 56, 56, 8},   {2, 3, 14, 14, 14, 14, 7},
-    {1, 1, 9, 2, 14, 7, 7},    {1, 64, 57, 57, 63, 63, 7},
+    {1, 1, 1, 1, 1, 1, 1, 0, 0},     {1, 1, 1, 1, 7, 7, 7, 0, 0},     {2, 3, 5, 7, 8, 8, 4, 0, 0},
+    {1, 5, 13, 11, 14, 14, 7, 0, 0}, {3, 2, 7, 7, 7, 7, 7, 0, 0},     {1, 4, 17, 31, 21, 35, 7, 0, 0},
+    {1, 2, 56, 56, 56, 56, 8, 0, 0}, {2, 3, 14, 14, 14, 14, 7, 0, 0}, {1, 1, 9, 2, 14, 7, 7, 0, 0},
+    {1, 64, 57, 57, 63, 63, 7, 0, 0},
+    /* Swin's shifted windows: rolled by -shift, also with padding and a shift in one direction */
+    {1, 3, 56, 56, 56, 56, 7, 3, 3}, {2, 2, 14, 14, 14, 14, 7, 3, 3}, {1, 2, 13, 11, 14, 14, 7, 3, 3},
+    {2, 3, 10, 7, 12, 8, 4, 2, 0},   {1, 1, 5, 9, 8, 12, 4, 0, 2},   {1, 1, 3, 3, 4, 4, 2, 1, 1},
 };
 const int kn_layout_ncases = (int)(sizeof kn_layout_cases / sizeof *kn_layout_cases);
 
@@ -91,6 +95,7 @@ int kn_cases_count(int op) {
     case KN_OP_attention: return kn_attention_ncases;
     case KN_OP_gemm: return kn_gemm_ncases;
     case KN_OP_pad: case KN_OP_crop: case KN_OP_window_gather: case KN_OP_window_scatter: case KN_OP_copy:
+    case KN_OP_space_to_depth: case KN_OP_tokens_embed:
         return kn_layout_ncases;
     }
     return 0;

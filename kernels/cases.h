@@ -42,8 +42,9 @@ typedef struct { int batch, in, out; } kn_linear_case;
 extern const kn_linear_case kn_linear_cases[];
 extern const int kn_linear_ncases;
 
-/* pad, crop, window gather / scatter (hp, wp multiples of ws) and copy (batch*c*hp*wp floats). */
-typedef struct { int batch, c, h, w, hp, wp, ws; } kn_layout_case;
+/* pad, crop, window gather / scatter (hp, wp multiples of ws; Swin's cyclic shift) and copy
+ * (batch*c*hp*wp floats); space_to_depth and tokens_embed on the same images (c x h x w). */
+typedef struct { int batch, c, h, w, hp, wp, ws, shift_h, shift_w; } kn_layout_case;
 extern const kn_layout_case kn_layout_cases[];
 extern const int kn_layout_ncases;
 

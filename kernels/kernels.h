@@ -78,7 +78,8 @@ typedef struct {
 typedef struct {
     int batch, heads, hd, m;
     const float *qkv;   /* [batch][heads*3*hd][m] */
-    const float *bias;  /* [heads][m][m] logit bias (query i, key j), or NULL */
+    const float *bias;  /* [bias_groups][heads][m][m] logit bias (query i, key j), or NULL */
+    int bias_groups;    /* batch item b uses bias block b % bias_groups (Swin: one per window); 0 = 1 */
     float scale;
     float *out;         /* [batch][heads*hd][m] */
     float *probs;       /* [batch][heads][m][m] softmax (query, key), or NULL: capture */
@@ -98,10 +99,15 @@ typedef struct {
  *   crop:   x [batch][c][hp][wp] -> y [batch][c][h][w], the top-left corner
  *   window_gather:  x [batch][c][h][w] -> y [batch][nwin][c][ws][ws], windows row-major
  *                   over the image zero padded to hp x wp (multiples of ws)
- *   window_scatter: the inverse, dropping the padding
+ *                   (shift_h, shift_w: cyclically shifted first, torch.roll(x, -shift), as Swin)
+ *   window_scatter: the inverse, dropping the padding (and undoing the shift)
+ *   space_to_depth: x [batch][c][h][w] -> y [batch][4c][hp/2][wp/2], hp, wp = h, w rounded up
+ *                   to even with zeros; channel (j*2 + i)*c + ch holds pixel (2y+i, 2x+j) (Swin's
+ *                   patch merging order)
  *   copy:   count floats */
 typedef struct {
     int batch, c, h, w, hp, wp, ws;
+    int shift_h, shift_w;
     size_t count;
     const float *x;
     float *y;           /* must not alias x */
@@ -120,6 +126,9 @@ typedef struct {
  *    s: [batch][c][m]; z: [batch][m]; a: [batch][9][h*w];
  *    aggregate: z[t] = sum of associations into t; s[t] = (sum A x) / (z[t] + 1e-12);
  *    upsample: y[p] = sum_k a[k][p] * s[nbr(p,k)].
+ *  tokens_embed: DeiT's class token and position table: x [batch][c][n] patch tokens ->
+ *    y [batch][c][1+n], y[.][ch][0] = cls[ch] + pos[ch][0], y[.][ch][1+t] = x[.][ch][t] + pos[ch][1+t];
+ *    pos [c][1+n]; y must not alias x.
  *  gemm: C[M x N] = alpha op(A) op(B) + beta C, row-major (cblas_sgemm's contract). */
 #define KN_ARGS(...) __VA_ARGS__
 

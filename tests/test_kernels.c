@@ -528,18 +528,21 @@ typedef kn_attention_case attn_case;
 
 static void test_attention(void **state) {
     for (size_t ci = 0; ci < (size_t)kn_attention_ncases; ci++)
-        for (int var = 0; var < 4; var++) {
+        for (int var = 0; var < 6; var++) { /* no bias, one bias, one per batch item (Swin's windows); probs */
             const attn_case *c = &attn_cases[ci];
-            int with_bias = var & 1, with_probs = var >> 1, C = c->heads * c->hd, m = c->m;
+            int with_bias = var % 3, with_probs = var / 3, C = c->heads * c->hd, m = c->m;
+            int groups = with_bias == 2 ? c->batch : 0;
+            if (with_bias == 2 && c->batch == 1) continue;
             size_t nqkv = (size_t)c->batch * 3 * C * m, nout = (size_t)c->batch * C * m;
             size_t np = (size_t)c->batch * c->heads * m * m;
-            float *qkv = rand_buf(nqkv, 2), *bias = with_bias ? rand_buf((size_t)c->heads * m * m, 2) : NULL;
+            float *qkv = rand_buf(nqkv, 2);
+            float *bias = with_bias ? rand_buf((size_t)(groups ? groups : 1) * c->heads * m * m, 2) : NULL;
             float scale = 1.0f / sqrtf((float)c->hd);
             float *ref = malloc(sizeof(float) * nout), *pref = malloc(sizeof(float) * np);
             float *scr = malloc(sizeof(float) * kn_attention_scratch__naive(NULL, c->batch, c->heads, c->hd, m));
             kn_attention__naive(NULL, &(kn_attention_args){.batch = c->batch, .heads = c->heads, .hd = c->hd, .m = m,
-                                                     .qkv = qkv, .bias = bias, .scale = scale, .out = ref,
-                                                     .probs = pref, .scratch = scr});
+                                                           .qkv = qkv, .bias = bias, .bias_groups = groups,
+                                                           .scale = scale, .out = ref, .probs = pref, .scratch = scr});
             /* logit error d <= sum_gamma(hd) scale sum|q||k| (<= hd max|q| max|k|); softmax
              * turns it into a relative error 2d of each probability, and out sums m of them */
             double d = sum_gamma(c->hd) * scale * c->hd * 2.0 * 2.0;
@@ -547,15 +550,16 @@ static void test_attention(void **state) {
             for (size_t i = 0; i < nout; i++) tol[i] = (float)((2 * d + sum_gamma(m) + 4 * U) * 2.0 + 1e-30);
             for (size_t i = 0; i < np; i++) ptol[i] = (float)(pref[i] * (2 * d + 8 * U) + 1e-30);
             char shape[96];
-            snprintf(shape, sizeof shape, "batch=%d heads=%d hd=%d m=%d bias=%d probs=%d", c->batch, c->heads, c->hd, m,
-                     with_bias, with_probs);
+            snprintf(shape, sizeof shape, "batch=%d heads=%d hd=%d m=%d bias=%d groups=%d probs=%d", c->batch, c->heads,
+                     c->hd, m, with_bias, groups, with_probs);
             for (int i = 0; i < nimpls; i++) {
                 use(&impls[i]);
                 size_t ns = impls[i].ctx->ops.attention_scratch(impls[i].ctx, c->batch, c->heads, c->hd, m);
                 float *s = fill(ns, NAN), *out = fill(nout, NAN), *probs = with_probs ? fill(np, NAN) : NULL;
                 RUN(impls[i], attention, &(kn_attention_args){.batch = c->batch, .heads = c->heads, .hd = c->hd, .m = m,
-                                                            .qkv = qkv, .bias = bias, .scale = scale, .out = out,
-                                                            .probs = probs, .scratch = s});
+                                                             .qkv = qkv, .bias = bias, .bias_groups = groups,
+                                                             .scale = scale, .out = out, .probs = probs,
+                                                             .scratch = s});
                 check("attention", impls[i].label, shape, out, ref, tol, nout, 0, 0);
                 if (probs) check("attention probs", impls[i].label, shape, probs, pref, ptol, np, 0, 0);
                 free(s), free(out), free(probs);
@@ -621,13 +625,41 @@ static void test_sta(void **state) {
 /* Copies move values: every backend's must equal naive's exactly, padding included
  * (the outputs start as NaN, so an element left unwritten fails), on the shared
  * layout cases (kernels/cases.c). */
+
+/* Swin's patch merging gather (odd sides padded) and DeiT's class token + position
+ * table on the same shapes: a copy and one float add per element, so exact. */
+static void test_space_to_depth_tokens(const kn_layout_case *c, const float *img, const char *shape) {
+    int hp = (c->h + 1) / 2 * 2, wp = (c->w + 1) / 2 * 2, n = c->h * c->w;
+    size_t ns = (size_t)c->batch * c->c * hp * wp;
+    size_t nt = (size_t)c->batch * c->c * (n + 1);
+    kn_layout_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .hp = hp, .wp = wp, .x = img};
+    float *s_ref = fill(ns, NAN), *t_ref = fill(nt, NAN), *cls = rand_buf(c->c, 1), *pos = rand_buf((size_t)c->c * (n + 1), 1);
+    float *zero = fill(ns > nt ? ns : nt, 0.0f);
+    a.y = s_ref;
+    kn_space_to_depth__naive(NULL, &a);
+    kn_tokens_embed__naive(NULL, c->batch, c->c, n, img, cls, pos, t_ref);
+    assert_float_equal(s_ref[0], img[0], 0); /* (0, 0) of channel 0 leads */
+    for (int i = 0; i < nimpls; i++) {
+        float *y = fill(ns, NAN), *t = fill(nt, NAN);
+        kn_layout_args q = a;
+        q.y = y;
+        RUN(impls[i], space_to_depth, &q);
+        check("space_to_depth", impls[i].label, shape, y, s_ref, zero, ns, 0, 0);
+        RUN(impls[i], tokens_embed, c->batch, c->c, n, img, cls, pos, t);
+        check("tokens_embed", impls[i].label, shape, t, t_ref, zero, nt, 0, 0);
+        free(y), free(t);
+    }
+    free(s_ref), free(t_ref), free(cls), free(pos), free(zero);
+}
+
 static void test_layout(void **state) {
     for (int ci = 0; ci < kn_layout_ncases; ci++) {
         const kn_layout_case *c = &kn_layout_cases[ci];
         size_t ni = (size_t)c->batch * c->c * c->h * c->w, np = (size_t)c->batch * c->c * c->hp * c->wp;
         float *img = rand_buf(ni, 5), *padded = rand_buf(np, 6);
         float *pad_ref = fill(np, NAN), *crop_ref = fill(ni, NAN), *win_ref = fill(np, NAN), *back_ref = fill(ni, NAN);
-        kn_layout_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .hp = c->hp, .wp = c->wp, .ws = c->ws};
+        kn_layout_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .hp = c->hp, .wp = c->wp, .ws = c->ws,
+                            .shift_h = c->shift_h, .shift_w = c->shift_w};
         kn_layout_args p = a, k = a, g = a, t = a;
         p.x = img, p.y = pad_ref;
         k.x = padded, k.y = crop_ref;
@@ -640,7 +672,8 @@ static void test_layout(void **state) {
         assert_memory_equal(back_ref, img, ni * sizeof(float)); /* scatter undoes gather */
         float *zero = fill(np > ni ? np : ni, 0.0f);
         char shape[96];
-        snprintf(shape, sizeof shape, "batch=%d c=%d %dx%d -> %dx%d ws %d", c->batch, c->c, c->h, c->w, c->hp, c->wp, c->ws);
+        snprintf(shape, sizeof shape, "batch=%d c=%d %dx%d -> %dx%d ws %d shift %d,%d", c->batch, c->c, c->h, c->w,
+                 c->hp, c->wp, c->ws, c->shift_h, c->shift_w);
         for (int i = 0; i < nimpls; i++) {
             float *yp = fill(np, NAN), *yi = fill(ni, NAN);
             kn_layout_args q = p;
@@ -661,6 +694,7 @@ static void test_layout(void **state) {
             check("copy", impls[i].label, shape, yp, padded, zero, np, 0, 0);
             free(yp), free(yi);
         }
+        test_space_to_depth_tokens(c, img, shape);
         free(img), free(padded), free(pad_ref), free(crop_ref), free(win_ref), free(back_ref), free(zero);
     }
 }

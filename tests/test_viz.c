@@ -452,6 +452,37 @@ static void test_window_map_from_network(void **state) {
 
 /* ---- block names, enlargement ---------------------------------------------------- */
 
+/* A DeiT capture (token 0 the class token) is recorded as a GLOBAL block over the patch
+ * grid: the class token's row and column left out; a shifted Swin window is refused. */
+static void test_class_token_and_shift_capture(void **state) {
+    st_config cfg;
+    assert_int_equal(st_config_baseline("deit-s", &cfg), ST_OK);
+    enum { H = 2, W = 3, M = H * W + 1, HEADS = 2 };
+    float probs[HEADS][M][M];
+    for (int h = 0; h < HEADS; h++)
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < M; j++) probs[h][i][j] = (float)(100 * h + 10 * i + j);
+    vz_recorder rec;
+    vz_recorder_init(&rec, &cfg, 0);
+    assert_int_equal(vz_recorder_keep(&rec, 2), ST_OK);
+    st_attn_capture cap = {.stage = 0, .block = 2, .kind = ST_ATTN_GLOBAL, .batch = 1, .c = 8, .heads = HEADS,
+                           .h0 = H, .w0 = W, .h = H, .w = W, .sh = 1, .sw = 1, .hh = 1, .ww = M, .cls = 1,
+                           .attn = &probs[0][0][0]};
+    vz_record_attention(&rec, &cap);
+    assert_int_equal(rec.rc, ST_OK);
+    const vz_attn_block *b = vz_recorder_find(&rec, 2);
+    assert_non_null(b);
+    assert_int_equal(b->kind, ST_ATTN_GLOBAL);
+    assert_int_equal(b->hh * b->ww, H * W);
+    float map[H * W];
+    assert_int_equal(vz_token_map(b, 1, 1, 2, map), ST_OK); /* head 1, patch token 5 = token 6 */
+    for (int j = 0; j < H * W; j++) assert_float_equal(map[j], probs[1][6][1 + j], 0);
+    cap.cls = 0, cap.kind = ST_ATTN_WINDOW, cap.window = 1, cap.shift_h = 1; /* shifted windows: not drawn */
+    vz_record_attention(&rec, &cap);
+    assert_int_equal(rec.rc, ST_ERR_ARG);
+    vz_recorder_free(&rec);
+}
+
 static void test_block_names(void **state) {
     const int depths[4] = {3, 5, 9, 3};
     int index;
@@ -493,6 +524,7 @@ int main(void) {
         cmocka_unit_test(test_global_map_equals_direct_softmax),
         cmocka_unit_test(test_sta_map_from_network),
         cmocka_unit_test(test_window_map_from_network),
+        cmocka_unit_test(test_class_token_and_shift_capture),
         cmocka_unit_test(test_block_names),
         cmocka_unit_test(test_tokens_to_pixels),
     };

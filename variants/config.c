@@ -53,6 +53,30 @@ int st_config_variant(const char *name, st_config *out) {
     return st_fail(ST_ERR_ARG, "unknown variant '%s' (known: S, B, L)", name);
 }
 
+int st_config_baseline(const char *name, st_config *out) {
+    config_defaults(out);
+    out->projection = 0;
+    for (int i = 0; i < ST_STAGES; i++) out->stoken[i][0] = out->stoken[i][1] = 1; /* unused */
+    if (!strcasecmp(name, "deit-s")) { /* dim 384, depth 12, 6 heads, patch 16, LayerNorm eps 1e-6 */
+        snprintf(out->name, sizeof out->name, "deit-s");
+        out->net = ST_NET_DEIT;
+        out->patch = 16;
+        for (int i = 0; i < ST_STAGES; i++) out->embed_dim[i] = 384, out->heads[i] = 6;
+        out->depths[0] = 12;
+        return ST_OK;
+    }
+    if (!strcasecmp(name, "swin-t")) { /* dims 96-768, depths 2,2,6,2, window 7 */
+        static const int dims[4] = {96, 192, 384, 768}, depths[4] = {2, 2, 6, 2}, heads[4] = {3, 6, 12, 24};
+        snprintf(out->name, sizeof out->name, "swin-t");
+        out->net = ST_NET_SWIN;
+        out->patch = 4;
+        for (int i = 0; i < ST_STAGES; i++)
+            out->embed_dim[i] = dims[i], out->depths[i] = depths[i], out->heads[i] = heads[i];
+        return ST_OK;
+    }
+    return st_fail(ST_ERR_ARG, "unknown baseline '%s' (known: deit-s, swin-t)", name);
+}
+
 int st_config_validate(const st_config *c) {
     for (int i = 0; i < ST_STAGES; i++) {
         if (c->embed_dim[i] < 1 || c->embed_dim[i] > 16384)
@@ -87,8 +111,15 @@ int st_config_validate(const st_config *c) {
                        ST_MAX_INPUT);
     if ((unsigned)c->stem > ST_STEM_PATCH4 || (unsigned)c->pos > ST_POS_RPE ||
         (unsigned)c->ffn > ST_FFN_PLAIN || (unsigned)c->attn > ST_ATTN_WINDOW ||
-        (unsigned)c->refine > ST_REFINE_NONE)
+        (unsigned)c->refine > ST_REFINE_NONE || (unsigned)c->net > ST_NET_SWIN)
         return st_fail(ST_ERR_RANGE, "configuration switch out of range");
+    if (c->net != ST_NET_STVIT && (c->patch < 1 || c->patch > 64))
+        return st_fail(ST_ERR_RANGE, "patch = %d is outside 1..64", c->patch);
+    if (c->net == ST_NET_SWIN)
+        for (int i = 1; i < ST_STAGES; i++)
+            if (c->embed_dim[i] != 2 * c->embed_dim[i - 1])
+                return st_fail(ST_ERR_RANGE, "swin: embed_dim[%d] = %d is not twice the stage before (patch merging)",
+                               i, c->embed_dim[i]);
     return ST_OK;
 }
 
@@ -163,6 +194,8 @@ static const word_value ffn_words[] = {{"dw_residual", ST_FFN_DW_RESIDUAL}, {"dw
                                        {"plain", ST_FFN_PLAIN}, {0, 0}};
 static const word_value attn_words[] = {{"sta", ST_ATTN_STA}, {"global", ST_ATTN_GLOBAL},
                                         {"window", ST_ATTN_WINDOW}, {0, 0}};
+static const word_value net_words[] = {{"stvit", ST_NET_STVIT}, {"deit", ST_NET_DEIT}, {"swin", ST_NET_SWIN},
+                                       {0, 0}};
 static const word_value refine_words[] = {{"attention", ST_REFINE_ATTN}, {"conv", ST_REFINE_CONV},
                                           {"none", ST_REFINE_NONE}, {0, 0}};
 
@@ -170,7 +203,7 @@ static const word_value refine_words[] = {{"attention", ST_REFINE_ATTN}, {"conv"
 static const char *const known_keys[] = {"embed_dim", "depths", "num_heads", "n_iter", "layerscale",
                                          "stoken_size", "projection", "mlp_ratio", "qkv_bias", "num_classes",
                                          "window", "init_values", "pos_size", "stem", "pos", "ffn", "attn",
-                                         "refine", NULL};
+                                         "refine", "net", "patch", NULL};
 
 /* An unknown key is an error, not a warning: a misspelt "n_iters" would otherwise
  * leave n_iter at its default and give wrong logits without a word. */
@@ -220,6 +253,7 @@ int st_config_from_json(const char *json, const char *source, st_config *out) {
     if ((rc = json_int(&root, "qkv_bias", source, &out->qkv_bias))) goto done;
     if ((rc = json_int(&root, "num_classes", source, &out->num_classes))) goto done;
     if ((rc = json_int(&root, "window", source, &out->window))) goto done;
+    if ((rc = json_int(&root, "patch", source, &out->patch))) goto done;
     const js_value *iv = js_get(&root, "init_values");
     if (iv && iv->type == JS_NUMBER) {
         if (!(fabs(iv->number) <= FLT_MAX)) { /* a float of inf would not even write back as JSON */
@@ -241,6 +275,7 @@ int st_config_from_json(const char *json, const char *source, st_config *out) {
     e = out->ffn; if ((rc = json_enum(&root, "ffn", source, ffn_words, &e))) goto done; out->ffn = e;
     e = out->attn; if ((rc = json_enum(&root, "attn", source, attn_words, &e))) goto done; out->attn = e;
     e = out->refine; if ((rc = json_enum(&root, "refine", source, refine_words, &e))) goto done; out->refine = e;
+    e = out->net; if ((rc = json_enum(&root, "net", source, net_words, &e))) goto done; out->net = e;
     rc = st_config_validate(out);
     if (rc) rc = st_fail(rc, "%s: config: %s", source, st_last_error());
 done:
@@ -263,7 +298,7 @@ int st_config_to_json(const st_config *c, char *buf, int cap) {
                     "\"mlp_ratio\": %d, \"qkv_bias\": %s, \"layerscale\": [%s, %s, %s, %s], "
                     "\"init_values\": %g, \"num_classes\": %d, \"stem\": \"%s\", \"pos\": \"%s\", "
                     "\"ffn\": \"%s\", \"attn\": \"%s\", \"window\": %d, \"refine\": \"%s\", "
-                    "\"pos_size\": [%d, %d]}",
+                    "\"pos_size\": [%d, %d], \"net\": \"%s\", \"patch\": %d}",
                     L4(c->embed_dim), L4(c->depths), L4(c->heads), L4(c->n_iter), c->stoken[0][0],
                     c->stoken[0][1], c->stoken[1][0], c->stoken[1][1], c->stoken[2][0], c->stoken[2][1],
                     c->stoken[3][0], c->stoken[3][1], c->projection, c->mlp_ratio,
@@ -272,6 +307,6 @@ int st_config_to_json(const st_config *c, char *buf, int cap) {
                     c->layerscale[3] ? "true" : "false", c->init_values, c->num_classes,
                     word_of(stem_words, c->stem), word_of(pos_words, c->pos), word_of(ffn_words, c->ffn),
                     word_of(attn_words, c->attn), c->window, word_of(refine_words, c->refine), c->pos_h,
-                    c->pos_w);
+                    c->pos_w, word_of(net_words, c->net), c->patch);
 #undef L4
 }

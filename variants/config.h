@@ -10,9 +10,15 @@ typedef enum { ST_POS_CPE = 0, ST_POS_NONE, ST_POS_APE, ST_POS_RPE } st_pos_kind
 typedef enum { ST_FFN_DW_RESIDUAL = 0, ST_FFN_DW_PLAIN, ST_FFN_PLAIN } st_ffn_kind;
 typedef enum { ST_ATTN_STA = 0, ST_ATTN_GLOBAL, ST_ATTN_WINDOW } st_attn_kind;
 typedef enum { ST_REFINE_ATTN = 0, ST_REFINE_CONV, ST_REFINE_NONE } st_refine_kind;
+/* Which network: STViT, or a baseline of the paper's tables as timm builds it (DeiT: one
+ * stage of depths[0] blocks on patch tokens plus a class token; Swin: shifted windows,
+ * patch merging between stages). */
+typedef enum { ST_NET_STVIT = 0, ST_NET_DEIT, ST_NET_SWIN } st_net_kind;
 
 typedef struct {
     char name[48];
+    st_net_kind net;
+    int patch;                  /* DeiT / Swin patch embedding side (16 / 4) */
     int embed_dim[ST_STAGES];
     int depths[ST_STAGES];
     int heads[ST_STAGES];
@@ -39,6 +45,8 @@ typedef struct {
 /* The paper's variants "S", "B", "L" (case-insensitive). 0 or ST_ERR_ARG. Every
  * name a command accepts (variants and ablation rows) is in variants/catalog.h. */
 int st_config_variant(const char *name, st_config *out);
+/* timm's deit_small_patch16_224 ("deit-s") and swin_tiny_patch4_window7_224 ("swin-t"). */
+int st_config_baseline(const char *name, st_config *out);
 /* From the safetensors __metadata__.config JSON (keys embed_dim, depths, num_heads,
  * n_iter, stoken_size, projection, mlp_ratio, qkv_bias, layerscale, init_values,
  * num_classes; optional stem, pos, ffn, attn, window, refine, pos_size). source names

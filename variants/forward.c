@@ -69,6 +69,11 @@ static void run_node(run_ctx *r, const st_node *n) {
     case ST_OP_WINDOW_GATHER: k->window_gather(c, &a->layout); break;
     case ST_OP_WINDOW_SCATTER: k->window_scatter(c, &a->layout); break;
     case ST_OP_COPY: k->copy(c, &a->layout); break;
+    case ST_OP_SPACE_TO_DEPTH: k->space_to_depth(c, &a->layout); break;
+    case ST_OP_TOKENS_EMBED:
+        k->tokens_embed(c, a->embed.batch, a->embed.c, a->embed.n, a->embed.x, a->embed.cls, a->embed.pos,
+                        a->embed.y);
+        break;
     case ST_OP_TAP: tap(r, n); break;
     case ST_OP_CAPTURE:
         if (m->hooks.attention) m->hooks.attention(m->hooks.ud, &a->cap);

@@ -13,6 +13,7 @@ typedef struct {
     int hh, ww;                    /* STA: super token grid; GLOBAL: h x w; WINDOW: window x window */
     int tokens;                    /* tokens one attention sees: hh*ww */
     int groups;                    /* attentions per image: 1, or windows per image */
+    int shift_h, shift_w;          /* Swin: the cyclic shift of its odd blocks (0: none) */
 } st_stage_geo;
 
 typedef struct {

@@ -78,7 +78,8 @@ int st_model_create_with(st_model **out, const st_config *cfg, const char *weigh
                      st_last_error());
         goto fail;
     }
-    if (m->fold_bn && (rc = st_weights_derive(m))) goto fail; /* only backends that ask fold */
+    /* derived: folded BN (only backends that ask fold), or the baselines' head-major qkv and tables */
+    if ((m->fold_bn || m->cfg.net != ST_NET_STVIT) && (rc = st_weights_derive(m))) goto fail;
     if ((rc = st_weights_prepare(m))) goto fail;
     *out = m;
     return ST_OK;
@@ -166,7 +167,11 @@ int st_model_plan(st_model *m, int batch, int h, int w, unsigned capture) {
     for (int i = 0, flat = 0; i < ST_STAGES; i++)
         for (int j = 0; j < m->cfg.depths[i]; j++, flat++) {
             const st_block *b = &m->stages[i].blocks[j];
-            if (p.rpe_buf[flat] >= 0)
+            const st_stage_geo *s = &g.s[i];
+            if (p.rpe_buf[flat] >= 0 && m->cfg.net == ST_NET_SWIN)
+                st_swin_bias(b->rpe_table, s->hh, s->heads, s->hp, s->wp, s->shift_h, s->shift_w,
+                             j % 2 && (s->shift_h || s->shift_w), work + p.bufs[p.rpe_buf[flat]].offset);
+            else if (p.rpe_buf[flat] >= 0)
                 st_rpe_expand(b->rpe_table, b->rpe_gh, b->rpe_gw, g.s[i].heads, g.s[i].hh, g.s[i].ww,
                               work + p.bufs[p.rpe_buf[flat]].offset);
         }

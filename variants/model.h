@@ -18,6 +18,8 @@ typedef struct {
     int h, w;                   /* padded to the stoken grid (STA) or to windows */
     int sh, sw, hh, ww;         /* STA cells and grid; for GLOBAL sh=sw=1, hh=h0, ww=w0 */
     int window;                 /* WINDOW: window side; windows are row-major, (h/window)*(w/window) */
+    int shift_h, shift_w;       /* Swin's shifted blocks: windows of the grid rolled by -shift */
+    int cls;                    /* DeiT: token 0 of the m tokens is the class token (hh = 1, ww = m) */
     const float *assoc;         /* STA: [batch][9][h*w] the final association A, else NULL */
     const float *z;             /* STA: [batch][hh*ww] association sums Z, else NULL */
     const float *attn;          /* refine attention softmax (query, key):

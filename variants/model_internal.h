@@ -29,6 +29,10 @@ typedef struct {
     float *fc2_w, *fc2_b;          /* [c][hid], [c] */
     float *fc1f_w, *fc1f_b;        /* derived (KN_FOLD_BN): norm2 folded into fc1 */
     int rpe_gh, rpe_gw;            /* token grid the RPE table was built for */
+    /* DeiT / Swin blocks (timm's Block / SwinTransformerBlock): ln_w, ln_b are norm1,
+     * qkv_w is timm's [3c][c] (q | k | v rows), rpe_table Swin's [(2ws-1)^2][heads] */
+    float *ln2_w, *ln2_b;          /* [c] norm2 */
+    float *qkvh_w, *qkvh_b;        /* derived: qkv rows reordered head-major, as attention reads them */
     /* the weights as the ops get them (reference + the backend's prepared form) */
     kn_weight cpe_hw, qkv_hw, proj_hw, ref_hw[3], fc1_hw, fc1f_hw, dw_hw, fc2_hw;
 } st_block;
@@ -36,6 +40,8 @@ typedef struct {
 typedef struct {
     st_block *blocks;              /* [depth] */
     st_conv_bn down;               /* downsampling conv 3x3/2 + BN (not after the last stage) */
+    float *merge_ln_w, *merge_ln_b, *merge_w; /* Swin patch merging into this stage: [4c'], [4c'], [c][4c'] */
+    kn_weight merge_hw;
 } st_stage;
 
 /* One declared tensor: the reference name, its shape, where its pointer goes. */
@@ -75,8 +81,12 @@ struct st_model {
     st_stage stages[ST_STAGES];
     st_conv_bn head_proj;          /* proj 1x1 + norm (projection > 0) */
     float *head_bn_w, *head_bn_b, *head_bn_mean, *head_bn_var; /* norm (projection == 0): BatchNorm [c3] */
+    float *norm_w, *norm_b;        /* DeiT / Swin: the final LayerNorm `norm` [c] */
     float *head_bn_scale, *head_bn_shift; /* derived, only if fold_bn: [c3] */
     float *head_w, *head_b;        /* [classes][feat], [classes] */
+    float *cls_token, *pos_embed;  /* DeiT: [1][1][c], [1][1+n][c] (timm's token-major table) */
+    float *pos_tokens;             /* derived: pos_embed as [c][1+n], token 0 the class token's */
+    float *patch_ln_w, *patch_ln_b; /* Swin: patch_embed.norm [c0] */
     kn_weight head_hw;
     float *derived;                /* arena of derived (folded) weights, only if fold_bn */
     size_t derived_floats;
@@ -94,6 +104,11 @@ struct st_model {
     size_t work_floats;
     int poison;                    /* st_model_set_poison */
 };
+
+/* plan_tokens.c: Swin's per-block attention bias (relative position table and, when
+ * shifted, each window's mask) into bias [shifted ? windows : 1][heads][ws*ws][ws*ws]. */
+void st_swin_bias(const float *table, int ws, int heads, int hp, int wp, int shift_h, int shift_w, int shifted,
+                  float *bias);
 
 /* weights.c */
 int st_weights_declare(st_model *m);                  /* fills decls, params, arena size */

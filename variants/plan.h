@@ -23,7 +23,7 @@
     X(STA_ASSOCIATE, "sta_associate") X(STA_AGGREGATE, "sta_aggregate")                             \
     X(STA_UPSAMPLE, "sta_upsample") X(ATTENTION, "attention") X(PAD, "pad") X(CROP, "crop")        \
     X(WINDOW_GATHER, "window_gather") X(WINDOW_SCATTER, "window_scatter") X(COPY, "copy")          \
-    X(TAP, "tap") X(CAPTURE, "capture")
+    X(SPACE_TO_DEPTH, "space_to_depth") X(TOKENS_EMBED, "tokens_embed") X(TAP, "tap") X(CAPTURE, "capture")
 
 typedef enum {
 #define ST_OP_ENUM(id, name) ST_OP_##id,
@@ -81,6 +81,12 @@ typedef struct {
     const float *x;            /* [batch][c][h][w] */
 } st_tap_args;
 
+typedef struct {
+    int batch, c, n;           /* x [batch][c][n] patch tokens -> y [batch][c][1+n] */
+    const float *x, *cls, *pos; /* cls [c], pos [c][1+n] */
+    float *y;
+} st_embed_args;
+
 typedef union {
     kn_conv_args conv;
     kn_conv1x1_args pw;
@@ -92,6 +98,7 @@ typedef union {
     st_sta_args sta;
     st_layout_args layout;
     st_tap_args tap;
+    st_embed_args embed;
     st_attn_capture cap;
 } st_node_args;
 
@@ -141,7 +148,8 @@ typedef struct {
     int nbufs, capb;
     int ape_buf;               /* persistent APE at the run size, or -1 */
     int kscratch_buf;          /* persistent: the backend instance's fixed scratch, or -1 */
-    int *rpe_buf;              /* per block (flattened): persistent RPE bias, or -1 */
+    int *rpe_buf;              /* per block (flattened): persistent RPE bias, or -1 (Swin: with its
+                                  shifted-window masks, [groups][heads][m][m]) */
     int nblocks;
     size_t floats_unshared;    /* every buffer apart */
     size_t floats;             /* after sharing by lifetime */

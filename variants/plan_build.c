@@ -8,6 +8,7 @@
 #include <string.h>
 #include "variants/model_internal.h"
 #include "variants/plan.h"
+#include "variants/plan_builder.h"
 #include "variants/st_error.h"
 
 const char *const st_op_names[ST_OP_COUNT] = {
@@ -17,96 +18,6 @@ const char *const st_op_names[ST_OP_COUNT] = {
 };
 
 const char *const st_part_names[6] = {"stem", "stage0", "stage1", "stage2", "stage3", "head"};
-
-typedef struct {
-    st_plan *p;
-    const st_model *m;
-    const st_geometry *g;
-    int B;                      /* batch */
-    unsigned capture;
-} builder;
-
-static st_node dummy;           /* what node() hands out once memory ran out */
-
-/* Room for element n of *arr (capacity *cap, doubling); sets p->failed when out of memory. */
-static void grow(st_plan *p, void *arr, int n, int *cap, size_t size) {
-    if (p->failed || n < *cap) return;
-    int want = *cap ? 2 * *cap : 256;
-    void *more = realloc(*(void **)arr, (size_t)want * size);
-    if (!more) { p->failed = 1; return; }
-    *(void **)arr = more;
-    *cap = want;
-}
-
-/* A new node named prefix + fmt in the current scope. */
-static st_node *node(builder *b, st_op op, const char *fmt, ...) {
-    st_plan *p = b->p;
-    grow(p, &p->nodes, p->n, &p->cap, sizeof *p->nodes);
-    st_node *n = p->failed ? &dummy : &p->nodes[p->n++];
-    memset(n, 0, sizeof *n);
-    n->op = op;
-    size_t len = (size_t)snprintf(n->name, sizeof n->name, "%s", p->prefix);
-    va_list ap;
-    va_start(ap, fmt);
-    if (len < sizeof n->name) vsnprintf(n->name + len, sizeof n->name - len, fmt, ap);
-    va_end(ap);
-    n->info = (st_node_info){.op = st_op_names[op], .part = p->part, .stage = p->stage, .block = p->block};
-    return n;
-}
-
-/* A node's fixed lists overflowing is a builder bug: st_plan_build refuses the plan. */
-static void io(st_node *n, int buf, size_t off, int mode) {
-    if (n->nio < ST_NODE_IO) n->io[n->nio++] = (st_node_io){.buf = buf, .off = (unsigned short)off, .mode = mode};
-    else n->overflow = 1;
-}
-#define RD(n, b, field) io(n, b, offsetof(st_node_args, field), ST_IO_READ)
-#define WR(n, b, field) io(n, b, offsetof(st_node_args, field), ST_IO_WRITE)
-#define RW(n, b, field) io(n, b, offsetof(st_node_args, field), ST_IO_READ | ST_IO_WRITE)
-
-/* The weight slots a node uses: USES(n, &k->fc1_w, &k->fc1_b). */
-static void uses(st_node *n, const void *const *slots) {
-    for (; *slots; slots++)
-        if (n->nweights < ST_NODE_WEIGHTS) n->weights[n->nweights++] = *slots;
-        else n->overflow = 1;
-}
-#define USES(n, ...) uses(n, (const void *const[]){__VA_ARGS__, NULL})
-#define USES_BN(n, cb) USES(n, &(cb)->bn_w, &(cb)->bn_b, &(cb)->bn_mean, &(cb)->bn_var)
-
-static void count(st_node *n, const char *op, int64_t flops) {
-    for (int i = 0; i < ST_NODE_COUNTS; i++)
-        if (!n->count_op[i]) { n->count_op[i] = op; n->count_flops[i] = flops; return; }
-    n->overflow = 1;
-}
-
-/* A new buffer of `floats` floats. */
-static int buf(builder *b, size_t floats) {
-    st_plan *p = b->p;
-    grow(p, &p->bufs, p->nbufs, &p->capb, sizeof *p->bufs);
-    if (p->failed) return 0;
-    p->bufs[p->nbufs] = (st_buffer){.floats = floats, .first = -1, .last = -1};
-    return p->nbufs++;
-}
-
-static void scope(builder *b, int part, int stage, int block) {
-    st_plan *p = b->p;
-    p->part = part;
-    p->stage = stage;
-    p->block = block;
-    if (block >= 0) snprintf(p->prefix, sizeof p->prefix, "stage%d.block%d.", stage, block);
-    else if (part >= 1 && part <= 4) snprintf(p->prefix, sizeof p->prefix, "stage%d.", stage);
-    else snprintf(p->prefix, sizeof p->prefix, "%s.", st_part_names[part]);
-}
-
-/* A named intermediate the tensor hook sees (c x h x w per image). */
-static void tap(builder *b, int x, int c, int h, int w, const char *fmt, ...) {
-    st_node *n = node(b, ST_OP_TAP, "");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(n->name, sizeof n->name, fmt, ap);
-    va_end(ap);
-    n->a.tap = (st_tap_args){.c = c, .h = h, .w = w};
-    RD(n, x, tap.x);
-}
 
 /* ---- token mixers ------------------------------------------------------------ */
 
@@ -528,15 +439,7 @@ static void head(builder *b, int x) {
     RD(nd, hb, vec.x);
     WR(nd, pooled, vec.y);
     count(nd, "pool", (int64_t)feat * n);
-    tap(b, pooled, feat, 1, 1, "features");
-    nd = node(b, ST_OP_LINEAR, "linear");
-    nd->a.linear = (st_linear_args){.batch = B, .in = feat, .out = m->cfg.num_classes, .w = m->head_hw,
-                                    .bias = m->head_b};
-    USES(nd, &m->head_w, &m->head_b);
-    RD(nd, pooled, linear.x);
-    WR(nd, ST_BUF_LOGITS, linear.y);
-    count(nd, "linear", (int64_t)feat * m->cfg.num_classes);
-    tap(b, ST_BUF_LOGITS, m->cfg.num_classes, 1, 1, "logits");
+    classifier(b, pooled, feat);
 }
 
 int st_plan_build(const st_model *m, const st_geometry *g, int batch, unsigned capture, st_plan *p) {
@@ -547,6 +450,7 @@ int st_plan_build(const st_model *m, const st_geometry *g, int batch, unsigned c
     p->nblocks = cfg->depths[0] + cfg->depths[1] + cfg->depths[2] + cfg->depths[3];
     p->rpe_buf = malloc((size_t)(p->nblocks ? p->nblocks : 1) * sizeof *p->rpe_buf);
     if (!p->rpe_buf) return st_fail(ST_ERR_NOMEM, "out of memory planning the network");
+    for (int i = 0; i < p->nblocks; i++) p->rpe_buf[i] = -1;
     size_t in = (size_t)batch * 3 * g->in_h * g->in_w, logits = (size_t)batch * cfg->num_classes;
     buf(&b, in);                 /* ST_BUF_INPUT */
     buf(&b, logits);             /* ST_BUF_LOGITS */
@@ -555,6 +459,10 @@ int st_plan_build(const st_model *m, const st_geometry *g, int batch, unsigned c
     if (kscratch) {
         p->kscratch_buf = buf(&b, kscratch);
         if (!p->failed) p->bufs[p->kscratch_buf].persistent = 1;
+    }
+    if (cfg->net != ST_NET_STVIT) {
+        st_plan_tokens(&b);
+        goto built;
     }
     int x = stem(&b);
     for (int i = 0, flat = 0; i < ST_STAGES; i++) {
@@ -578,6 +486,7 @@ int st_plan_build(const st_model *m, const st_geometry *g, int batch, unsigned c
         }
     }
     head(&b, x);
+built:
     if (p->failed) {
         st_plan_free(p);
         return st_fail(ST_ERR_NOMEM, "out of memory planning the network");

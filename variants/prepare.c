@@ -47,9 +47,33 @@ static void conv_bn(prep_pass *pp, st_conv_bn *cb, int op, int foldable) {
     visit(pp, &cb->fold_hw, cb->fold_w, &cb->w, op, fold);
 }
 
+/* DeiT / Swin: the patch conv, qkv (head-major, derived), proj, the MLP, Swin's merging
+ * reductions and the head. */
+static void pass_tokens(prep_pass *pp) {
+    st_model *m = pp->m;
+    const st_config *c = &m->cfg;
+    conv_bn(pp, &m->stem[0], KN_OP_conv, 0);
+    for (int i = 0; i < ST_STAGES; i++) {
+        st_stage *st = &m->stages[i];
+        visit(pp, &st->merge_hw, st->merge_w, &st->merge_w, KN_OP_conv1x1, 1);
+        for (int j = 0; j < c->depths[i]; j++) {
+            st_block *b = &st->blocks[j];
+            visit(pp, &b->qkv_hw, b->qkvh_w, &b->qkv_w, KN_OP_conv1x1, 1);
+            visit(pp, &b->proj_hw, b->proj_w, &b->proj_w, KN_OP_conv1x1, 1);
+            visit(pp, &b->fc1_hw, b->fc1_w, &b->fc1_w, KN_OP_conv1x1, 1);
+            visit(pp, &b->fc2_hw, b->fc2_w, &b->fc2_w, KN_OP_conv1x1, 1);
+        }
+    }
+    visit(pp, &m->head_hw, m->head_w, &m->head_w, KN_OP_linear, 1);
+}
+
 static void pass(prep_pass *pp) {
     st_model *m = pp->m;
     const st_config *c = &m->cfg;
+    if (c->net != ST_NET_STVIT) {
+        pass_tokens(pp);
+        return;
+    }
     for (int i = 0; i < 4; i++) conv_bn(pp, &m->stem[i], KN_OP_conv, 0); /* the stem's BN follows a GELU */
     for (int i = 0; i < ST_STAGES; i++) {
         for (int j = 0; j < c->depths[i]; j++) {

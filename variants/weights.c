@@ -130,9 +130,73 @@ static int declare_block(st_model *m, st_block *b, int i, int j) {
     return ST_OK;
 }
 
+/* ---- DeiT and Swin, by timm's names and shapes --------------------------- */
+
+/* timm's Block / SwinTransformerBlock under prefix p; rpe_ws > 0: Swin's bias table. */
+static int declare_token_block(st_model *m, st_block *b, int C, int rpe_ws, int heads, const char *p) {
+    const st_config *c = &m->cfg;
+    int hid = C * c->mlp_ratio;
+    DECL(&b->ln_w, TK_ONES, (C), "%s.norm1.weight", p);
+    DECL(&b->ln_b, TK_ZEROS, (C), "%s.norm1.bias", p);
+    if (rpe_ws) {
+        b->rpe_gh = b->rpe_gw = rpe_ws;
+        DECL(&b->rpe_table, TK_TABLE, ((2 * rpe_ws - 1) * (2 * rpe_ws - 1), heads),
+             "%s.attn.relative_position_bias_table", p);
+    }
+    DECL(&b->qkv_w, TK_WEIGHT, (3 * C, C), "%s.attn.qkv.weight", p);
+    if (c->qkv_bias) DECL(&b->qkv_b, TK_BIAS, (3 * C), "%s.attn.qkv.bias", p);
+    DECL(&b->proj_w, TK_WEIGHT, (C, C), "%s.attn.proj.weight", p);
+    DECL(&b->proj_b, TK_BIAS, (C), "%s.attn.proj.bias", p);
+    DECL(&b->ln2_w, TK_ONES, (C), "%s.norm2.weight", p);
+    DECL(&b->ln2_b, TK_ZEROS, (C), "%s.norm2.bias", p);
+    DECL(&b->fc1_w, TK_WEIGHT, (hid, C), "%s.mlp.fc1.weight", p);
+    DECL(&b->fc1_b, TK_BIAS, (hid), "%s.mlp.fc1.bias", p);
+    DECL(&b->fc2_w, TK_WEIGHT, (C, hid), "%s.mlp.fc2.weight", p);
+    DECL(&b->fc2_b, TK_BIAS, (C), "%s.mlp.fc2.bias", p);
+    return ST_OK;
+}
+
+static int declare_tokens(st_model *m) {
+    const st_config *c = &m->cfg;
+    int C0 = c->embed_dim[0], swin = c->net == ST_NET_SWIN, rc;
+    if ((rc = declare_conv_bn(m, &m->stem[0], C0, 3, c->patch, "patch_embed.proj", NULL))) return rc;
+    if (swin) {
+        DECL(&m->patch_ln_w, TK_ONES, (C0), "patch_embed.norm.weight");
+        DECL(&m->patch_ln_b, TK_ZEROS, (C0), "patch_embed.norm.bias");
+    } else {
+        int n = (c->pos_h / c->patch) * (c->pos_w / c->patch) + 1;
+        DECL(&m->cls_token, TK_TABLE, (1, 1, C0), "cls_token");
+        DECL(&m->pos_embed, TK_TABLE, (1, n, C0), "pos_embed");
+    }
+    char p[64];
+    for (int i = 0; i < ST_STAGES; i++) {
+        int C = c->embed_dim[i];
+        m->stages[i].blocks = calloc(c->depths[i] ? c->depths[i] : 1, sizeof(st_block));
+        if (!m->stages[i].blocks) return st_fail(ST_ERR_NOMEM, "out of memory");
+        if (swin && i > 0) {
+            DECL(&m->stages[i].merge_ln_w, TK_ONES, (2 * C), "layers.%d.downsample.norm.weight", i);
+            DECL(&m->stages[i].merge_ln_b, TK_ZEROS, (2 * C), "layers.%d.downsample.norm.bias", i);
+            DECL(&m->stages[i].merge_w, TK_WEIGHT, (C, 2 * C), "layers.%d.downsample.reduction.weight", i);
+        }
+        for (int j = 0; j < c->depths[i]; j++) {
+            if (swin) snprintf(p, sizeof p, "layers.%d.blocks.%d", i, j);
+            else snprintf(p, sizeof p, "blocks.%d", j);
+            if ((rc = declare_token_block(m, &m->stages[i].blocks[j], C, swin ? c->window : 0, c->heads[i], p)))
+                return rc;
+        }
+    }
+    int last = swin ? c->embed_dim[3] : C0;
+    DECL(&m->norm_w, TK_ONES, (last), "norm.weight");
+    DECL(&m->norm_b, TK_ZEROS, (last), "norm.bias");
+    DECL(&m->head_w, TK_WEIGHT, (c->num_classes, last), swin ? "head.fc.weight" : "head.weight");
+    DECL(&m->head_b, TK_BIAS, (c->num_classes), swin ? "head.fc.bias" : "head.bias");
+    return ST_OK;
+}
+
 int st_weights_declare(st_model *m) {
     const st_config *c = &m->cfg;
     int rc;
+    if (c->net != ST_NET_STVIT) return declare_tokens(m);
     if (c->stem == ST_STEM_PATCH4) {
         if ((rc = declare_conv_bn(m, &m->stem[0], c->embed_dim[0], 3, 4, "patch_embed.proj", NULL))) return rc;
     } else {
@@ -249,11 +313,16 @@ static void shape_text(char *buf, size_t cap, int ndim, const int64_t *shape) {
         n += snprintf(buf + n, cap - n, i ? "x%lld" : "%lld", (long long)shape[i]);
 }
 
+/* Buffers some checkpoints carry that are derived, not learned (older timm Swin files
+ * hold their index and mask buffers). */
 static int is_ignored_extra(const char *name) {
+    static const char *const suffixes[] = {".num_batches_tracked", ".relative_position_index", ".attn_mask"};
     size_t n = strlen(name);
-    const char *suffix = ".num_batches_tracked";
-    size_t k = strlen(suffix);
-    return n > k && strcmp(name + n - k, suffix) == 0;
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && strcmp(name + n - k, suffixes[i]) == 0) return 1;
+    }
+    return 0;
 }
 
 int st_weights_load(st_model *m, const char *path) {
@@ -349,10 +418,43 @@ static float *carve(carver *cv, size_t n) {
     return p;
 }
 
+/* DeiT / Swin: qkv rows from timm's q|k|v order (part*c + h*hd + d) to the head-major
+ * order of kn_attention (h*3*hd + part*hd + d); DeiT's position table channel-major. */
+static void derive_tokens(st_model *m, carver *cv) {
+    const st_config *c = &m->cfg;
+    int fill = cv->base != NULL;
+    for (int i = 0; i < ST_STAGES; i++) {
+        int C = c->embed_dim[i], hd = C / c->heads[i];
+        for (int j = 0; j < c->depths[i]; j++) {
+            st_block *b = &m->stages[i].blocks[j];
+            b->qkvh_w = carve(cv, (size_t)3 * C * C);
+            b->qkvh_b = b->qkv_b ? carve(cv, (size_t)3 * C) : NULL;
+            if (!fill) continue;
+            for (int part = 0; part < 3; part++)
+                for (int h = 0; h < c->heads[i]; h++)
+                    for (int d = 0; d < hd; d++) {
+                        size_t from = (size_t)part * C + (size_t)h * hd + d, to = ((size_t)h * 3 + part) * hd + d;
+                        memcpy(b->qkvh_w + to * C, b->qkv_w + from * C, sizeof(float) * C);
+                        if (b->qkv_b) b->qkvh_b[to] = b->qkv_b[from];
+                    }
+        }
+    }
+    if (c->net != ST_NET_DEIT) return;
+    int C = c->embed_dim[0], n = (c->pos_h / c->patch) * (c->pos_w / c->patch) + 1;
+    m->pos_tokens = carve(cv, (size_t)C * n);
+    if (!fill) return;
+    for (int t = 0; t < n; t++)
+        for (int ch = 0; ch < C; ch++) m->pos_tokens[(size_t)ch * n + t] = m->pos_embed[(size_t)t * C + ch];
+}
+
 /* One pass over every derived tensor; computes them when cv->base is set. */
 static void derive_pass(st_model *m, carver *cv) {
     const st_config *c = &m->cfg;
     int fill = cv->base != NULL;
+    if (c->net != ST_NET_STVIT) {
+        derive_tokens(m, cv);
+        return;
+    }
     for (int i = 0; i < 4; i++) {
         st_conv_bn *s = &m->stem[i];
         if (!s->bn_w) continue;

@@ -80,14 +80,15 @@ const vz_attn_block *vz_recorder_find(const vz_recorder *r, int index) {
     return NULL;
 }
 
-/* A malloc'ed copy of count floats, or NULL (and r->rc set) when out of memory. */
+/* A malloc'ed copy of count floats (src NULL: uninitialised), or NULL (and r->rc set)
+ * when out of memory. */
 static float *copy_floats(vz_recorder *r, const float *src, size_t count) {
     float *dst = malloc(sizeof(float) * count);
     if (!dst) {
         r->rc = st_fail(ST_ERR_NOMEM, "recorder: out of memory copying %zu floats", count);
         return NULL;
     }
-    memcpy(dst, src, sizeof(float) * count);
+    if (src) memcpy(dst, src, sizeof(float) * count);
     return dst;
 }
 
@@ -117,6 +118,27 @@ void vz_record_attention(void *ud, const st_attn_capture *cap) {
     if (sta && cap->assoc && cap->z) {
         b->assoc = copy_floats(r, cap->assoc + img * 9 * n, 9 * n);
         b->z = copy_floats(r, cap->z + img * m, m);
+    }
+    if (kept && cap->attn && (cap->shift_h || cap->shift_w)) {
+        r->rc = st_fail(ST_ERR_ARG, "recorder: stage%d.block%d has shifted windows, which are not drawn", cap->stage,
+                        cap->block);
+        return;
+    }
+    if (kept && cap->attn && cap->cls) {
+        /* DeiT: token 0 is the class token; the map is token to token over the patch grid
+         * (the class token's row and column left out), as a GLOBAL block of h0 x w0 */
+        size_t mc = m, np = (size_t)cap->h0 * cap->w0, per_image = (size_t)cap->heads * mc * mc;
+        b->kind = ST_ATTN_GLOBAL;
+        b->h = b->hh = cap->h0;
+        b->w = b->ww = cap->w0;
+        b->attn = copy_floats(r, NULL, (size_t)cap->heads * np * np);
+        if (!b->attn) return;
+        const float *src = cap->attn + img * per_image;
+        for (int hd = 0; hd < cap->heads; hd++)
+            for (size_t i = 0; i < np; i++)
+                memcpy(b->attn + ((size_t)hd * np + i) * np, src + ((size_t)hd * mc + 1 + i) * mc + 1,
+                       sizeof(float) * np);
+        return;
     }
     if (kept && cap->attn) {
         /* GLOBAL and STA: one m x m softmax per head; WINDOW: one per window and head */

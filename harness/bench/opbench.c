@@ -165,7 +165,8 @@ int hx_opbench_case(kn_ctx *ctx, int op, int ci, int runs, hx_opbench_result *r)
         size_t img = (size_t)c->batch * c->c * c->h * c->w, pad = (size_t)c->batch * c->c * c->hp * c->wp;
         int to_image = op == KN_OP_crop || op == KN_OP_window_scatter; /* from the padded layout */
         kn_layout_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .hp = c->hp, .wp = c->wp,
-                            .ws = c->ws, .count = pad, .x = buf(&b, to_image || op == KN_OP_copy ? pad : img, -1),
+                            .ws = c->ws, .shift_h = c->shift_h, .shift_w = c->shift_w, .count = pad,
+                            .x = buf(&b, to_image || op == KN_OP_copy ? pad : img, -1),
                             .y = buf(&b, to_image ? img : pad, 0)};
         snprintf(r->shape, sizeof r->shape, "batch=%d c=%d %dx%d <-> %dx%d ws=%d", c->batch, c->c, c->h, c->w,
                  c->hp, c->wp, c->ws);
@@ -176,6 +177,21 @@ int hx_opbench_case(kn_ctx *ctx, int op, int ci, int runs, hx_opbench_result *r)
             else if (op == KN_OP_window_gather) TIME(o->window_gather(ctx, &a));
             else if (op == KN_OP_window_scatter) TIME(o->window_scatter(ctx, &a));
             else TIME(o->copy(ctx, &a));
+        }
+        break;
+    }
+    case KN_OP_space_to_depth: case KN_OP_tokens_embed: {
+        const kn_layout_case *c = &kn_layout_cases[ci];
+        int hp = (c->h + 1) / 2 * 2, wp = (c->w + 1) / 2 * 2, n = c->h * c->w;
+        kn_layout_args a = {.batch = c->batch, .c = c->c, .h = c->h, .w = c->w, .hp = hp, .wp = wp,
+                            .x = buf(&b, (size_t)c->batch * c->c * n, -1),
+                            .y = buf(&b, (size_t)c->batch * c->c * (hp * wp > n + 1 ? hp * wp : n + 1), 0)};
+        const float *cls = buf(&b, (size_t)c->c, -1), *pos = buf(&b, (size_t)c->c * (n + 1), -1);
+        snprintf(r->shape, sizeof r->shape, "batch=%d c=%d %dx%d", c->batch, c->c, c->h, c->w);
+        r->flops = 0; /* a copy; tokens_embed one add per element */
+        if (!b.failed) {
+            if (op == KN_OP_space_to_depth) TIME(o->space_to_depth(ctx, &a));
+            else TIME(o->tokens_embed(ctx, c->batch, c->c, n, a.x, cls, pos, a.y));
         }
         break;
     }

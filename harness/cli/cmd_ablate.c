@@ -53,10 +53,11 @@ typedef struct {
 } run_info;
 
 static const char about[] =
-    "Reruns the paper's ablation table (rows 1-8) and its other design ablations (rows\n"
-    "9+): for each row, the learned parameters and FLOPs (multiply-adds, as the paper\n"
-    "counts) of its network, one end-to-end run with seeded random weights (logits must\n"
-    "be finite, and match the naive backend), and img/s on one backend; beside them the\n"
+    "Reruns the paper's ablation table (rows 1-8, with its baselines DeiT-S and Swin-T as\n"
+    "rows 15-16, shown first) and its other design ablations (rows 9-14): for each row,\n"
+    "the learned parameters and FLOPs (multiply-adds, as the paper counts) of its network,\n"
+    "one end-to-end run with seeded random weights (logits must be finite, and match the\n"
+    "naive backend), and img/s on one backend; beside them the\n"
     "paper's printed params, FLOPs, top-1, AP^b, AP^m and mIoU. Writes DIR/ablation.csv,\n"
     "DIR/ablation.md and, with gnuplot, DIR/ablation.png (DIR: --out, or a fresh\n"
     "runs/<date>-ablate/).\n";
@@ -69,11 +70,14 @@ static void usage_extra(FILE *f) {
     }
 }
 
-/* The rows --rows names (all when empty), in the order given. */
+/* The rows --rows names, in the order given; all when empty, the baselines first (the
+ * paper's table starts with them). */
 static int select_rows(const hx_int_list *want, const st_ablation_row **sel, int *n) {
     *n = 0;
     if (!want->n) {
-        for (int i = 0; i < st_ablation_count(); i++) sel[(*n)++] = st_ablation_at(i);
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < st_ablation_count(); i++)
+                if ((st_ablation_at(i)->group == ST_ABL_BASELINE) == !pass) sel[(*n)++] = st_ablation_at(i);
         return ST_OK;
     }
     for (int i = 0; i < want->n; i++) {
@@ -104,7 +108,7 @@ static void plot_label(const st_ablation_row *r, char *buf, size_t cap) {
 }
 
 static void paper_num(hx_row *row, const char *key, const st_ablation_row *r, double v) {
-    if (r->paper.printed) hx_row_num(row, key, v);
+    if (r->paper.printed && !isnan(v)) hx_row_num(row, key, v);
     else hx_row_missing(row, key);
 }
 
@@ -123,7 +127,7 @@ static void measure_row(hx_bench *bench, const st_ablation_row *r, const ablate_
     }
     hx_row_int(row, "row", r->number);
     hx_row_str(row, "name", r->name);
-    hx_row_str(row, "group", r->group == ST_ABL_TABLE ? "table" : "design");
+    hx_row_str(row, "group", r->group == ST_ABL_TABLE ? "table" : r->group == ST_ABL_DESIGN ? "design" : "baseline");
     /* placeholders, so these come first; the bench's measurement fills them in place */
     hx_row_missing(row, "param_count");
     hx_row_missing(row, "macs_per_img");
@@ -167,7 +171,7 @@ typedef struct {
 } cells;
 
 static void fmt_paper(char *buf, size_t cap, const st_ablation_row *r, double v, const char *fmt) {
-    if (r->paper.printed) snprintf(buf, cap, fmt, v);
+    if (r->paper.printed && !isnan(v)) snprintf(buf, cap, fmt, v);
     else snprintf(buf, cap, "-");
 }
 
@@ -182,9 +186,9 @@ static void make_cells(const outcome *o, const char *mark, cells *c) {
     else snprintf(c->speed, sizeof c->speed, o->img_per_s < 10 ? "%.3f%s" : o->img_per_s < 100 ? "%.2f%s" : "%.1f%s",
                   o->img_per_s, o->mismatched ? " (wrong)" : "");
     if (r->paper.printed) {
-        snprintf(c->p_params, sizeof c->p_params, "%.1fM%s", r->paper.params_m,
+        snprintf(c->p_params, sizeof c->p_params, "%.*fM%s", st_ablation_params_digits(r), r->paper.params_m,
                  o->differs & ST_ABL_PARAMS_DIFFER ? mark : "");
-        snprintf(c->p_flops, sizeof c->p_flops, "%.2fG%s", r->paper.flops_g,
+        snprintf(c->p_flops, sizeof c->p_flops, "%.*fG%s", st_ablation_flops_digits(r), r->paper.flops_g,
                  o->differs & ST_ABL_FLOPS_DIFFER ? mark : "");
     } else {
         snprintf(c->p_params, sizeof c->p_params, "-");
@@ -226,7 +230,7 @@ static void print_text(FILE *f, const outcome *o, int n, const run_info *info) {
     fprintf(f, "\ntop-1 (ImageNet-1K), AP^b/AP^m (COCO) and mIoU (ADE20K) are the paper's, from trained\n"
                "weights; they are quoted, not measured here (seeded random weights).\n");
     if (any_design_rows(o, n))
-        fprintf(f, "Rows 9+ are the paper's other design ablations; the spec does not carry their printed\n"
+        fprintf(f, "Rows 9-14 are the paper's other design ablations; the spec does not carry their printed\n"
                    "figures, so they are left blank rather than quoted from memory.\n");
     for (int i = 0; i < n; i++)
         if (o[i].failed) fprintf(f, "row %d failed: %s\n", o[i].row->number, o[i].error);
@@ -235,7 +239,9 @@ static void print_text(FILE *f, const outcome *o, int n, const run_info *info) {
 static void print_markdown(FILE *f, const outcome *o, int n, const run_info *info, const hx_env *env) {
     fprintf(f, "# STViT ablations, rerun\n\n"
                "The paper's table \"Ablations of STViT\" (rows 1-8) and its other design ablations\n"
-               "(rows 9+) as configurations of STViT-S (`variants/ablation.c`), made by `stvit ablate`.\n\n"
+               "(rows 9-14) as configurations of STViT-S, with the table's baselines DeiT-S and Swin-T\n"
+               "(rows 15-16: timm's networks, run by the same engine) first (`variants/ablation.c`),\n"
+               "made by `stvit ablate`.\n\n"
                "Measured here: %s.  \n"
                "Machine: %s (%d cores), %s, git %s, %s, load average %.1f at the start.\n\n",
             info->title, env->cpu, env->cores, env->compiler, env->git, env->date, info->load);
@@ -268,10 +274,10 @@ static void print_markdown(FILE *f, const outcome *o, int n, const run_info *inf
                         o[i].row->mismatch_note ? o[i].row->mismatch_note : "no explanation known");
     }
     if (any_design_rows(o, n))
-        fprintf(f, "\nRows 9+ are the paper's other design ablations (association iterations, super token\n"
+        fprintf(f, "\nRows 9-14 are the paper's other design ablations (association iterations, super token\n"
                    "size, what mixes the super tokens); the spec does not carry the paper's figures for them,\n"
                    "so those columns are left blank rather than quoted from memory.\n");
-    fprintf(f, "\n| # | change from STViT-S |\n|---:|---|\n");
+    fprintf(f, "\n| # | change from STViT-S (baselines: the network) |\n|---:|---|\n");
     for (int i = 0; i < n; i++) fprintf(f, "| %d | %s |\n", o[i].row->number, o[i].row->description);
     for (int i = 0; i < n; i++)
         if (o[i].failed) fprintf(f, "\nRow %d failed: %s\n", o[i].row->number, o[i].error);

@@ -23,8 +23,8 @@ static int print_plan(const st_config *cfg, int h, int w) {
     }
     st_plan_summary sum;
     st_model_plan_summary(m, &sum);
-    printf("# STViT-%s at %dx%d, batch 1: %d nodes, %d buffers, workspace %.2f MiB apart, %.2f MiB shared\n",
-           cfg->name, h, w, sum.nodes, sum.buffers, sum.bytes_unshared / 1048576.0, sum.bytes / 1048576.0);
+    printf("# %s%s at %dx%d, batch 1: %d nodes, %d buffers, workspace %.2f MiB apart, %.2f MiB shared\n",
+           cfg->net == ST_NET_STVIT ? "STViT-" : "", cfg->name, h, w, sum.nodes, sum.buffers, sum.bytes_unshared / 1048576.0, sum.bytes / 1048576.0);
     printf("%-5s %-30s %-15s %s\n", "node", "name", "op", "buffers (id@offset:mode[first..last]) flops");
     for (int i = 0; i < sum.nodes; i++) {
         char line[512];
@@ -86,7 +86,8 @@ int hx_cmd_flops(int argc, char **argv) {
                (long long)k.work_bytes_unshared, (long long)k.work_bytes);
         return 0;
     }
-    printf("STViT-%s at %dx%d: %lld parameters, %lld FLOPs (%.2f G; multiply-adds)\n\n", cfg.name, h, w,
+    printf("%s%s at %dx%d: %lld parameters, %lld FLOPs (%.2f G; multiply-adds)\n\n",
+           cfg.net == ST_NET_STVIT ? "STViT-" : "", cfg.name, h, w,
            (long long)k.params, (long long)k.flops, k.flops / 1e9);
     printf("%-8s %14s %16s %7s\n", "part", "params", "FLOPs", "share");
     for (int p = 0; p < 6; p++)

@@ -464,6 +464,9 @@ static int make_dirs(const char *dir) {
 static int setup(viz_run *v, const hx_int_list *anchors, const hx_str_list *layers) {
     int rc = hx_model_config(&v->mo, &v->cfg);
     if (rc) return rc;
+    if (v->cfg.net != ST_NET_STVIT) /* its pictures are of super tokens and STViT's own attention kinds */
+        return st_fail(ST_ERR_ARG, "viz draws STViT networks; '%s' is not one (the DeiT-S / Swin-T rows of "
+                       "Figure 2 are not drawn here yet)", v->cfg.name);
     if (anchors->n % 2) return st_fail(ST_ERR_ARG, "--anchor: give pairs Y,X (got %d numbers)", anchors->n);
     v->nanchors = anchors->n / 2;
     for (int a = 0; a < v->nanchors; a++) {

@@ -171,7 +171,8 @@ static void blas_attention(kn_ctx *ctx, const kn_attention_args *a) {
             const float *k = q + (size_t)hd * m, *v = k + (size_t)hd * m;
             float *S = a->probs ? a->probs + ((size_t)b * a->heads + h) * m * m : a->scratch;
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, m, hd, a->scale, q, m, k, m, 0.0f, S, m);
-            isa->softmax_rows(m, m, S, (size_t)m, a->bias ? a->bias + (size_t)h * m * m : NULL, (size_t)m);
+            size_t g = a->bias_groups > 1 ? (size_t)(b % a->bias_groups) : 0;
+            isa->softmax_rows(m, m, S, (size_t)m, a->bias ? a->bias + (g * a->heads + h) * m * m : NULL, (size_t)m);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hd, m, m, 1.0f, v, m, S, m, 0.0f,
                         a->out + ((size_t)b * C + (size_t)h * hd) * m, m);
         }

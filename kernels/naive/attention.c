@@ -11,6 +11,8 @@ void kn_attention__naive(kn_ctx *ctx, const kn_attention_args *a) {
     float *row = a->scratch;
     for (int b = 0; b < a->batch; b++)
         for (int h = 0; h < a->heads; h++) {
+            const float *bias = a->bias ? a->bias + ((size_t)(a->bias_groups > 1 ? b % a->bias_groups : 0) *
+                                                     a->heads + h) * m * m : NULL;
             const float *q = a->qkv + ((size_t)b * 3 * C + (size_t)h * 3 * hd) * m;
             const float *k = q + (size_t)hd * m, *v = k + (size_t)hd * m;
             float *out = a->out + ((size_t)b * C + (size_t)h * hd) * m;
@@ -20,7 +22,7 @@ void kn_attention__naive(kn_ctx *ctx, const kn_attention_args *a) {
                     double d = 0;
                     for (int e = 0; e < hd; e++) d += (double)q[(size_t)e * m + i] * k[(size_t)e * m + j];
                     d *= a->scale;
-                    if (a->bias) d += a->bias[((size_t)h * m + i) * m + j];
+                    if (bias) d += bias[(size_t)i * m + j];
                     row[j] = (float)d;
                     if (d > mx) mx = d;
                 }

@@ -16,7 +16,8 @@ void kn_crop__naive(kn_ctx *ctx, const kn_layout_args *a) {
             for (int q = 0; q < a->w; q++) a->y[(bc * a->h + r) * a->w + q] = a->x[(bc * a->hp + r) * a->wp + q];
 }
 
-/* Window wi, channel c, (y, x) inside it <-> pixel (iy, ix) of the image. */
+/* Window wi, channel c, (y, x) inside it <-> pixel (iy, ix) of the padded grid, which
+ * holds image pixel ((iy + shift_h) mod h, (ix + shift_w) mod w). */
 static void window_copy(const kn_layout_args *a, int gather) {
     int ws = a->ws, nwx = a->wp / ws, nwin = (a->hp / ws) * nwx;
     for (int b = 0; b < a->batch; b++)
@@ -26,7 +27,8 @@ static void window_copy(const kn_layout_args *a, int gather) {
                     for (int x = 0; x < ws; x++) {
                         int iy = (wi / nwx) * ws + y, ix = (wi % nwx) * ws + x, inside = iy < a->h && ix < a->w;
                         size_t win = ((((size_t)b * nwin + wi) * a->c + c) * ws + y) * ws + x;
-                        size_t img = (((size_t)b * a->c + c) * a->h + iy) * a->w + ix;
+                        size_t img = (((size_t)b * a->c + c) * a->h + (iy + a->shift_h) % a->h) * a->w +
+                                     (ix + a->shift_w) % a->w;
                         if (gather) a->y[win] = inside ? a->x[img] : 0.0f;
                         else if (inside) a->y[img] = a->x[win];
                     }
@@ -36,4 +38,26 @@ void kn_window_scatter__naive(kn_ctx *ctx, const kn_layout_args *a) { window_cop
 
 void kn_copy__naive(kn_ctx *ctx, const kn_layout_args *a) {
     for (size_t i = 0; i < a->count; i++) a->y[i] = a->x[i];
+}
+
+void kn_space_to_depth__naive(kn_ctx *ctx, const kn_layout_args *a) {
+    int oh = a->hp / 2, ow = a->wp / 2;
+    for (int b = 0; b < a->batch; b++)
+        for (int q = 0; q < 4; q++) /* q = j*2 + i */
+            for (int c = 0; c < a->c; c++)
+                for (int y = 0; y < oh; y++)
+                    for (int x = 0; x < ow; x++) {
+                        int iy = 2 * y + q % 2, ix = 2 * x + q / 2;
+                        a->y[((((size_t)b * 4 + q) * a->c + c) * oh + y) * ow + x] =
+                            iy < a->h && ix < a->w ? a->x[(((size_t)b * a->c + c) * a->h + iy) * a->w + ix] : 0.0f;
+                    }
+}
+
+void kn_tokens_embed__naive(kn_ctx *ctx, int batch, int c, int n, const float *x, const float *cls, const float *pos,
+                            float *y) {
+    for (int b = 0; b < batch; b++)
+        for (int ch = 0; ch < c; ch++)
+            for (int t = 0; t <= n; t++)
+                y[((size_t)b * c + ch) * (n + 1) + t] =
+                    (t ? x[((size_t)b * c + ch) * n + t - 1] : cls[ch]) + pos[(size_t)ch * (n + 1) + t];
 }

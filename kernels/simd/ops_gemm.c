@@ -165,8 +165,9 @@ static void attention_rows(const kn_ctx *ctx, const kn_attention_args *a, int b,
         .alpha = a->scale, .beta = 0.0f, .act = KN_ACT_NONE,
     };
     kn_gemm_run(ctx, &s, 0, 1, 0, m, 0, rows);
-    if (a->bias) { /* bias[h][query][key] */
-        const float *bh = a->bias + ((size_t)h * m + i0) * m;
+    if (a->bias) { /* bias[group][h][query][key] */
+        size_t g = a->bias_groups > 1 ? (size_t)(b % a->bias_groups) : 0;
+        const float *bh = a->bias + ((g * a->heads + h) * m + i0) * m;
         for (int j = 0; j < m; j++)
             for (int i = 0; i < rows; i++) St[(size_t)j * rows + i] += bh[(size_t)i * m + j];
     }
