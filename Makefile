@@ -8,7 +8,7 @@ CC      ?= gcc
 BUILD   ?= build
 OPT     ?= -O3
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -MMD -MP \
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration -fopenmp -MMD -MP \
            -I. $(shell pkg-config --cflags openblas libpng 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs openblas libpng 2>/dev/null || echo -lopenblas -lpng16) -ljpeg -lm -fopenmp
 TEST_LDLIBS = -lcmocka

@@ -1,9 +1,12 @@
 /* main.c — build/stvit: dispatches to the subcommands. Only main decides to exit. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "harness/cli/cli.h"
 #include "harness/cli/commands.h"
 #include "harness/bench/env.h"
+#include "kernels/blas/blas.h"
 
 #define HX_VERSION "0.2.0"
 /* The Makefile passes the commit the binary was built from. */
@@ -56,7 +59,18 @@ static void usage(FILE *f) {
         if (commands[i].run) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
 }
 
+/* OpenBLAS reads OPENBLAS_CORETYPE before main: a CPU it does not know gets its SSE3
+ * kernels unless we set the right core and start again (kernels/blas/core_hint.c). An
+ * exec that fails leaves this process running as it was. */
+static void blas_core_fix(char **argv) {
+    const char *core = kn_blas_core_hint();
+    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE");
+}
+
 int main(int argc, char **argv) {
+    blas_core_fix(argv);
     if (argc < 2) { usage(stderr); return HX_EXIT_USAGE; }
     hx_env_set_cmdline(argc, argv);   /* recorded with every result row */
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
