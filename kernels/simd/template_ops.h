@@ -160,10 +160,10 @@ KN_ISA(dwconv_planes_k)(const int k, int h, int w, int planes, const float *x, c
                         const float *bias, int add_input, float *y, float *buf) {
     int n = h * w, r = k / 2, halo = r * w + r;
     float *mask = buf, *pad = buf + (size_t)k * n;
-    for (int dx = -r; dx <= r; dx++)
-        for (int p = 0; p < n; p++) {
-            int col = p % w + dx;
-            mask[(size_t)(dx + r) * n + p] = (col >= 0 && col < w) ? 1.0f : 0.0f;
+    for (int dx = -r; dx <= r; dx++) /* row by row: no division per pixel */
+        for (int py = 0; py < h; py++) {
+            float *m = mask + (size_t)(dx + r) * n + (size_t)py * w;
+            for (int col = 0; col < w; col++) m[col] = (col + dx >= 0 && col + dx < w) ? 1.0f : 0.0f;
         }
     for (int i = 0; i < halo; i++) pad[i] = 0.0f;
     for (int i = halo + n; i < 2 * halo + n + VW; i++) pad[i] = 0.0f;
