@@ -39,7 +39,7 @@ static void gemm_chunk(void *arg, int part, int nparts) {
 
 static void run(kn_ctx *ctx, const kn_bf16_problem *p) {
     gemm_job j = {ctx, p, kernel_of(ctx)};
-    kn_pool_run(ctx->pool, ctx->threads <= 1 ? 1 : 4 * ctx->threads, gemm_chunk, &j); /* as omp's ops */
+    kn_pool_run(ctx->pool, kn_pool_chunks(ctx->threads), gemm_chunk, &j); /* as omp's ops */
 }
 
 static void bf16_conv1x1(kn_ctx *ctx, const kn_conv1x1_args *a) {

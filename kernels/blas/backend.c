@@ -52,7 +52,7 @@ static void epilogue_part(const kn_ctx *ctx, const epilogue_pass *e, int part, i
 }
 
 /* Chunks of a pass on the team: as many per thread as the omp ops take. */
-static int team_chunks(const kn_ctx *ctx) { return ctx->threads <= 1 ? 1 : 4 * ctx->threads; }
+static int team_chunks(const kn_ctx *ctx) { return kn_pool_chunks(ctx->threads); }
 
 typedef struct {
     kn_ctx *ctx;

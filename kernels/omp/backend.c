@@ -41,16 +41,6 @@
 #define KN_FIELDS(...) KN_MAP(KN_FIELD_, KN_SEMI_, __VA_ARGS__);
 #define KN_JOB_ARGS(...) KN_MAP(KN_FROM_JOB_, KN_COMMA_, __VA_ARGS__)
 
-/* Chunks per thread of every op: enough that a thread that is descheduled (or slow)
- * leaves its share to the others, few enough that the parts stay big. */
-#ifndef KN_CHUNKS_PER_THREAD
-#define KN_CHUNKS_PER_THREAD 2
-#endif
-
-static int omp_chunks(const kn_ctx *ctx) {
-    return ctx->threads <= 1 ? 1 : ctx->threads * KN_CHUNKS_PER_THREAD;
-}
-
 /* Per op: the arguments as a job, a chunk runner, and the slot function. */
 #define KN_OP(name, label, params, args)                                            \
     typedef struct { kn_ctx *ctx; KN_FIELDS params } omp_job_##name;                \
@@ -60,7 +50,7 @@ static int omp_chunks(const kn_ctx *ctx) {
     }                                                                               \
     static void omp_##name(kn_ctx *ctx, KN_ARGS params) {                           \
         omp_job_##name j = {ctx, KN_ARGS args};                                     \
-        kn_pool_run(ctx->pool, omp_chunks(ctx), omp_chunk_##name, &j);              \
+        kn_pool_run(ctx->pool, kn_pool_chunks(ctx->threads), omp_chunk_##name, &j);              \
     }
 #include "kernels/ops.def"
 #undef KN_OP
