@@ -1,9 +1,11 @@
 /* backend.c — the blas backend: GEMM-shaped work (gemm, 1x1 conv, dense conv via
  * im2col, Linear, the two attention matmuls) through OpenBLAS cblas_sgemm, their
  * epilogues (bias, activation, layer scale, residual) in a vectorised pass after, and
- * every other op from `omp`. OpenBLAS threads itself (its count is set to the
- * instance's threads when the instance is made: OpenBLAS has one process-wide count);
- * the passes run on the instance's thread team (omp/pool.h), like the omp ops.
+ * every other op from `omp`. Every sgemm runs on the instance's thread team (omp/pool.h)
+ * as row blocks of C, one single-threaded OpenBLAS call per chunk, and attention as
+ * heads per chunk: OpenBLAS's own threads split each call in static halves, so a core
+ * taken by another process stalled every call (0.3 img/s); the team's chunks go to
+ * whichever thread is running. The passes run on the team too, like the omp ops.
  *
  * cblas has no per-row epilogue, so a 1x1 conv that adds an activated or scaled
  * result into y, and im2col, go through a fixed-size buffer (KN_BLAS_TMP floats, the
@@ -22,11 +24,37 @@ static int block_cols(int rows, int n) {
     return nb < n ? nb : n;
 }
 
+/* C = alpha op(A) op(B) + beta C as sgemm calls on row blocks of C, one per chunk. */
+typedef struct {
+    int ta, tb, M, N, K;
+    float alpha, beta;
+    const float *A, *B;
+    int lda, ldb, ldc;
+    float *C;
+} sgemm_job;
+
+static void sgemm_chunk(void *arg, int part, int nparts) {
+    const sgemm_job *g = arg;
+    int lo, hi;
+    kn_split(g->M, part, nparts, &lo, &hi);
+    if (lo >= hi) return;
+    const float *A = g->ta ? g->A + lo : g->A + (size_t)lo * g->lda; /* rows lo.. of op(A) */
+    cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans, g->tb ? CblasTrans : CblasNoTrans, hi - lo, g->N,
+                g->K, g->alpha, A, g->lda, g->B, g->ldb, g->beta, g->C + (size_t)lo * g->ldc, g->ldc);
+}
+
+static void team_sgemm(kn_ctx *ctx, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                       const float *B, int ldb, float beta, float *C, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    sgemm_job g = {ta, tb, M, N, K, alpha, beta, A, B, lda, ldb, ldc, C};
+    int chunks = kn_pool_chunks(ctx->threads);
+    if (chunks > M) chunks = M;
+    kn_pool_run(ctx->pool, chunks, sgemm_chunk, &g);
+}
+
 static void blas_gemm(kn_ctx *ctx, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
                       const float *B, int ldb, float beta, float *C, int ldc) {
-    if (M <= 0 || N <= 0) return;
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha,
-                A, lda, B, ldb, beta, C, ldc);
+    team_sgemm(ctx, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* Part of: rows r of batch*c rows (channel r % c), y[r][j0 .. j0+cols) (row stride ld) =
@@ -85,8 +113,8 @@ static void blas_conv1x1(kn_ctx *ctx, const kn_conv1x1_args *a) {
     int n = a->n;
     if (!a->accumulate) { /* y = W x, then the epilogue in place */
         for (int b = 0; b < a->batch; b++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, n, a->cin, 1.0f, a->w.ref, a->cin,
-                        a->x + (size_t)b * a->cin * n, n, 0.0f, a->y + (size_t)b * a->cout * n, n);
+            team_sgemm(ctx, 0, 0, a->cout, n, a->cin, 1.0f, a->w.ref, a->cin, a->x + (size_t)b * a->cin * n, n, 0.0f,
+                       a->y + (size_t)b * a->cout * n, n);
         epilogue(ctx, &(epilogue_pass){.rows = a->batch * a->cout, .c = a->cout, .cols = n, .t = a->y, .ldt = (size_t)n,
                                   .y = a->y, .ldy = (size_t)n, .bias = a->bias, .gamma = a->gamma, .act = a->act});
         return;
@@ -96,8 +124,8 @@ static void blas_conv1x1(kn_ctx *ctx, const kn_conv1x1_args *a) {
             epilogue(ctx, &(epilogue_pass){.rows = a->batch * a->cout, .c = a->cout, .cols = n, .t = a->y,
                                       .ldt = (size_t)n, .y = a->y, .ldy = (size_t)n, .bias = a->bias});
         for (int b = 0; b < a->batch; b++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, n, a->cin, 1.0f, a->w.ref, a->cin,
-                        a->x + (size_t)b * a->cin * n, n, 1.0f, a->y + (size_t)b * a->cout * n, n);
+            team_sgemm(ctx, 0, 0, a->cout, n, a->cin, 1.0f, a->w.ref, a->cin, a->x + (size_t)b * a->cin * n, n, 1.0f,
+                       a->y + (size_t)b * a->cout * n, n);
         return;
     }
     /* y += gamma act(W x + bias): W x one column block at a time into the buffer */
@@ -109,8 +137,8 @@ static void blas_conv1x1(kn_ctx *ctx, const kn_conv1x1_args *a) {
     for (int b = 0; b < a->batch; b++)
         for (int j0 = 0; j0 < n; j0 += nb) {
             int cols = n - j0 < nb ? n - j0 : nb;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, cols, a->cin, 1.0f, a->w.ref, a->cin,
-                        a->x + (size_t)b * a->cin * n + j0, n, 0.0f, blas_tmp, cols);
+            team_sgemm(ctx, 0, 0, a->cout, cols, a->cin, 1.0f, a->w.ref, a->cin, a->x + (size_t)b * a->cin * n + j0, n,
+                       0.0f, blas_tmp, cols);
             epilogue(ctx, &(epilogue_pass){.rows = a->cout, .c = a->cout, .cols = cols, .t = blas_tmp,
                                       .ldt = (size_t)cols, .y = a->y + (size_t)b * a->cout * n + j0,
                                       .ldy = (size_t)n, .bias = a->bias, .gamma = a->gamma, .act = a->act,
@@ -144,8 +172,7 @@ static void blas_conv(kn_ctx *ctx, const kn_conv_args *a) {
             int cols = N - j0 < nb ? N - j0 : nb;
             kn_pool_run(ctx->pool, team_chunks(ctx), im2col_chunk,
                         &(team_job){.ctx = ctx, .cv = a, .b = b, .K = K, .j0 = j0, .cols = cols, .dst = tmp});
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->cout, cols, K, 1.0f, a->wt.ref, K, tmp, cols,
-                        0.0f, y + j0, N);
+            team_sgemm(ctx, 0, 0, a->cout, cols, K, 1.0f, a->wt.ref, K, tmp, cols, 0.0f, y + j0, N);
         }
         epilogue(ctx, &(epilogue_pass){.rows = a->cout, .c = a->cout, .cols = N, .t = y, .ldt = (size_t)N, .y = y,
                                   .ldy = (size_t)N, .bias = a->bias, .act = a->act});
@@ -154,31 +181,45 @@ static void blas_conv(kn_ctx *ctx, const kn_conv_args *a) {
 
 static void blas_linear(kn_ctx *ctx, int batch, int in, int out, const float *x, kn_weight w,
                         const float *bias, float *y) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, out, in, 1.0f, x, in, w.ref, in, 0.0f, y, out);
+    team_sgemm(ctx, 0, 1, batch, out, in, 1.0f, x, in, w.ref, in, 0.0f, y, out);
     if (bias) {
         const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
         for (int b = 0; b < batch; b++) isa->axpy_row(out, 1.0f, bias, y + (size_t)b * out);
     }
 }
 
-/* Per head: S = scale q^T k (into probs when captured), row softmax, out = v S^T. */
+/* Per head: S = scale q^T k (into probs when captured), row softmax, out = v S^T; the
+ * heads of the batch dealt out to the chunks, each thread with its own S. */
+typedef struct {
+    kn_ctx *ctx;
+    const kn_attention_args *a;
+} attention_job;
+
+static void attention_chunk(void *arg, int part, int nparts) {
+    const attention_job *j = arg;
+    const kn_attention_args *a = j->a;
+    const kn_simd_isa *isa = KN_SIMD_ISA(j->ctx);
+    int m = a->m, hd = a->hd, C = a->heads * hd, lo, hi;
+    kn_split(a->batch * a->heads, part, nparts, &lo, &hi);
+    for (int u = lo; u < hi; u++) {
+        int b = u / a->heads, h = u % a->heads;
+        const float *q = a->qkv + ((size_t)b * 3 * C + (size_t)h * 3 * hd) * m;
+        const float *k = q + (size_t)hd * m, *v = k + (size_t)hd * m;
+        float *S = a->probs ? a->probs + (size_t)u * m * m : a->scratch + (size_t)kn_thread_slot * m * m;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, m, hd, a->scale, q, m, k, m, 0.0f, S, m);
+        size_t g = a->bias_groups > 1 ? (size_t)(b % a->bias_groups) : 0;
+        isa->softmax_rows(m, m, S, (size_t)m, a->bias ? a->bias + (g * a->heads + h) * m * m : NULL, (size_t)m);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hd, m, m, 1.0f, v, m, S, m, 0.0f,
+                    a->out + ((size_t)b * C + (size_t)h * hd) * m, m);
+    }
+}
+
 static void blas_attention(kn_ctx *ctx, const kn_attention_args *a) {
-    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
-    int m = a->m, hd = a->hd, C = a->heads * hd;
-    for (int b = 0; b < a->batch; b++)
-        for (int h = 0; h < a->heads; h++) {
-            const float *q = a->qkv + ((size_t)b * 3 * C + (size_t)h * 3 * hd) * m;
-            const float *k = q + (size_t)hd * m, *v = k + (size_t)hd * m;
-            float *S = a->probs ? a->probs + ((size_t)b * a->heads + h) * m * m : a->scratch;
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, m, hd, a->scale, q, m, k, m, 0.0f, S, m);
-            size_t g = a->bias_groups > 1 ? (size_t)(b % a->bias_groups) : 0;
-            isa->softmax_rows(m, m, S, (size_t)m, a->bias ? a->bias + (g * a->heads + h) * m * m : NULL, (size_t)m);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hd, m, m, 1.0f, v, m, S, m, 0.0f,
-                        a->out + ((size_t)b * C + (size_t)h * hd) * m, m);
-        }
+    int units = a->batch * a->heads, chunks = kn_pool_chunks(ctx->threads);
+    kn_pool_run(ctx->pool, chunks < units ? chunks : units, attention_chunk, &(attention_job){ctx, a});
 }
 static size_t blas_attention_scratch(const kn_ctx *ctx, int batch, int heads, int hd, int m) {
-    return (size_t)m * m; /* one head's logits; OpenBLAS threads inside each matmul */
+    return (size_t)(ctx->threads > 0 ? ctx->threads : 1) * m * m; /* one head's logits per thread */
 }
 
 /* The simd parts' scratch per thread (the omp fallbacks) and the column-block buffer. */
@@ -188,7 +229,7 @@ static void blas_scratch(const kn_ctx *ctx, size_t *per_thread, size_t *shared) 
 }
 
 static int blas_ctx_init(kn_ctx *ctx) {
-    openblas_set_num_threads(ctx->threads); /* the blas backend's sgemm threads */
+    openblas_set_num_threads(1); /* the team splits the calls (process-wide: `peak` sets its own) */
     return 0;
 }
 
