@@ -172,6 +172,7 @@ static void test_poisoned_buffers_keep_golden(void **state) {
         assert_int_equal(st_model_forward(m, in, plain), ST_OK);
         st_model_set_poison(m, 1);
         assert_int_equal(st_model_forward(m, in, poisoned), ST_OK);
+        if (memcmp(plain, poisoned, sizeof(float) * n_logits)) print_message("  %s: poisoned run differs\n", be->name);
         assert_memory_equal(plain, poisoned, sizeof(float) * n_logits);
         assert_true(tu_rel_l2(poisoned, ref, n_logits) <= hx_match_tolerance(be, st_model_config(m)));
         st_model_free(m);

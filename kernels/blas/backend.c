@@ -12,6 +12,7 @@
  * instance's shared scratch, planned with the workspace) one column block at a time;
  * shapes too large for one 16-column block use the omp kernels instead. */
 #include <cblas.h>
+#include <omp.h>
 #include "kernels/omp/pool.h"
 #include "kernels/simd/simd.h"
 
@@ -33,14 +34,27 @@ typedef struct {
     float *C;
 } sgemm_job;
 
+/* An OpenMP build of OpenBLAS takes its thread count from the calling thread's OpenMP
+ * setting at every call (and stores it in a process-wide count): a team thread's default
+ * would make each call threaded again, racing with the other chunks' calls. So each call
+ * runs with this thread's setting at 1, and the setting is put back after. */
+static void sgemm_1thread(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc) {
+    int prev = omp_get_max_threads();
+    if (prev != 1) omp_set_num_threads(1);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha, A,
+                lda, B, ldb, beta, C, ldc);
+    if (prev != 1) omp_set_num_threads(prev);
+}
+
 static void sgemm_chunk(void *arg, int part, int nparts) {
     const sgemm_job *g = arg;
     int lo, hi;
     kn_split(g->M, part, nparts, &lo, &hi);
     if (lo >= hi) return;
     const float *A = g->ta ? g->A + lo : g->A + (size_t)lo * g->lda; /* rows lo.. of op(A) */
-    cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans, g->tb ? CblasTrans : CblasNoTrans, hi - lo, g->N,
-                g->K, g->alpha, A, g->lda, g->B, g->ldb, g->beta, g->C + (size_t)lo * g->ldc, g->ldc);
+    sgemm_1thread(g->ta, g->tb, hi - lo, g->N, g->K, g->alpha, A, g->lda, g->B, g->ldb, g->beta,
+                  g->C + (size_t)lo * g->ldc, g->ldc);
 }
 
 static void team_sgemm(kn_ctx *ctx, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
@@ -206,11 +220,10 @@ static void attention_chunk(void *arg, int part, int nparts) {
         const float *q = a->qkv + ((size_t)b * 3 * C + (size_t)h * 3 * hd) * m;
         const float *k = q + (size_t)hd * m, *v = k + (size_t)hd * m;
         float *S = a->probs ? a->probs + (size_t)u * m * m : a->scratch + (size_t)kn_thread_slot * m * m;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, m, hd, a->scale, q, m, k, m, 0.0f, S, m);
+        sgemm_1thread(1, 0, m, m, hd, a->scale, q, m, k, m, 0.0f, S, m);
         size_t g = a->bias_groups > 1 ? (size_t)(b % a->bias_groups) : 0;
         isa->softmax_rows(m, m, S, (size_t)m, a->bias ? a->bias + (g * a->heads + h) * m * m : NULL, (size_t)m);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hd, m, m, 1.0f, v, m, S, m, 0.0f,
-                    a->out + ((size_t)b * C + (size_t)h * hd) * m, m);
+        sgemm_1thread(0, 1, hd, m, m, 1.0f, v, m, S, m, 0.0f, a->out + ((size_t)b * C + (size_t)h * hd) * m, m);
     }
 }
 
@@ -228,10 +241,6 @@ static void blas_scratch(const kn_ctx *ctx, size_t *per_thread, size_t *shared) 
     *shared = KN_BLAS_TMP;
 }
 
-static int blas_ctx_init(kn_ctx *ctx) {
-    openblas_set_num_threads(1); /* the team splits the calls (process-wide: `peak` sets its own) */
-    return 0;
-}
 
 /* sgemm reads the reference weights: no panels (the simd fallbacks pack per call). */
 static size_t blas_prepare_size(const kn_ctx *ctx, const kn_weight_info *wi) { return 0; }
@@ -251,7 +260,6 @@ const kn_backend kn_backend_blas = {
     .base = "omp",
     .flags = KN_FOLD_BN | KN_THREADED,
     .init = blas_init,
-    .ctx_init = blas_ctx_init,
     .scratch = blas_scratch,
     .prepare_size = blas_prepare_size,
 };
