@@ -221,7 +221,7 @@ static void test_append_keeps_points_unique(void **state) {
 static void test_mistakes_are_reported_alike(void **state) {
     (void)state;
     static const char *const cmds[] = {"infer", "classify", "flops", "backends", "bench", "peak",
-                                       "merge", "ablate", "viz", "eval", "compare"};
+                                       "merge", "ablate", "viz", "eval", "compare", "baselines"};
     result r;
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         run(&r, "%s --no-such-option", cmds[i]);
