@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "harness/results/baselines.h"
@@ -64,19 +63,7 @@ typedef struct {
     char out[16384], err[8192];
 } result;
 
-static void write_text(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void slurp(const char *path, char *buf, size_t cap) {
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
-    buf[n] = 0;
-    if (f) fclose(f);
-}
+static void write_text(const char *path, const char *text) { assert_int_equal(tu_write_text(path, text), 0); }
 
 static int exists(const char *path) {
     struct stat st;
@@ -85,16 +72,12 @@ static int exists(const char *path) {
 
 /* Runs "stvit baselines ARGS" in the temporary folder. */
 static void run(result *r, const char *fmt, ...) {
-    char args[2048], cmd[PATH_MAX * 2 + 2200];
+    char args[2048] = "baselines ";
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    vsnprintf(args + strlen(args), sizeof args - strlen(args), fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' baselines %s </dev/null >stdout.txt 2>stderr.txt", tu_tmpdir(), bin, args);
-    int ws = system(cmd);
-    r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-    slurp(tu_tmp_path("stdout.txt"), r->out, sizeof r->out);
-    slurp(tu_tmp_path("stderr.txt"), r->err, sizeof r->err);
+    r->status = tu_run_in_tmpdir(bin, args, r->out, sizeof r->out, r->err, sizeof r->err);
 }
 
 static int group_setup(void **state) {
@@ -153,7 +136,7 @@ static void test_command_writes_the_table(void **state) {
     assert_int_equal(r.status, 0);
     const char *lines[] = {LINE_HEAD, LINE_DEIT, LINE_SWIN, LINE_STVIT};
     char md[16384];
-    slurp(tu_tmp_path("out/baselines.md"), md, sizeof md);
+    tu_slurp(tu_tmp_path("out/baselines.md"), md, sizeof md);
     for (int i = 0; i < 4; i++) {
         if (!strstr(r.out, lines[i])) fail_msg("stdout lacks\n%s\nin\n%s", lines[i], r.out);
         if (!strstr(md, lines[i])) fail_msg("baselines.md lacks\n%s\nin\n%s", lines[i], md);
