@@ -45,7 +45,7 @@ int kn_backend_resolve(const kn_backend *b, kn_ops *ops) {
     } else {
         memset(ops, 0, sizeof *ops);
     }
-    b->init(ops);
+    if (b->init) b->init(ops); /* a backend may override nothing (only prepare or flags) */
     return 0;
 }
 

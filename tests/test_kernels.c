@@ -734,8 +734,8 @@ static void test_layout(void **state) {
 
 /* ------------------------------------------------- micro-kernels directly -- */
 
-/* Every tile size (mr 1..MR, nr 1..NR) of each ISA's micro-kernel, with strided A
- * rows, packed and strided B panels, and each epilogue form. */
+/* Every tile size (mr 1..MR, nr 1..NR) of each ISA's two micro-kernels (A as a panel,
+ * A as strided rows in place), with packed and strided B panels, and each epilogue form. */
 static void test_ukernels(void **state) {
     const char *isas[] = {"avx512", "avx2", "generic"};
     for (int k = 0; k < 3; k++) {
@@ -746,11 +746,11 @@ static void test_ukernels(void **state) {
         }
         int MR = isa->mr, NR = isa->nr;
         static const int kcs[] = {0, 1, 7, 64};
-        for (int ki = 0; ki < 4; ki++)
+        for (int ki = 0; ki < 8; ki++)
             for (int form = 0; form < 5; form++)
                 for (int mr = 1; mr <= MR; mr++)
                     for (int nr = 1; nr <= NR; nr++) {
-                        int kc = kcs[ki];
+                        int kc = kcs[ki / 2], panel = ki % 2;
                         size_t ldb = form == 4 ? (size_t)NR + 5 : (size_t)NR, ldc = (size_t)NR + 3;
                         size_t lda = (size_t)kc + 3;
                         float *a = rand_buf(lda * MR, 1), *b = rand_buf((size_t)(kc + 1) * ldb, 1);
@@ -764,14 +764,22 @@ static void test_ukernels(void **state) {
                         case 4: e.act = KN_ACT_SWISH, e.beta = 1.0f; break;    /* strided B */
                         }
                         float *c = dup(c0, (size_t)MR * ldc);
-                        isa->gemm(mr, nr, kc, a, lda, b, ldb, c, ldc, &e);
+                        if (panel) { /* the same A as a panel: MR floats per k */
+                            float *ap = rand_buf((size_t)kc * MR + 1, 1);
+                            for (int q = 0; q < kc; q++)
+                                for (int r = 0; r < mr; r++) ap[(size_t)q * MR + r] = a[r * lda + q];
+                            isa->gemm(mr, nr, kc, ap, b, ldb, c, ldc, &e);
+                            free(ap);
+                        } else {
+                            isa->gemm_rows(mr, nr, kc, a, lda, b, ldb, c, ldc, &e);
+                        }
                         for (int r = 0; r < MR; r++)
                             for (int j = 0; j < (int)ldc; j++) {
                                 size_t idx = (size_t)r * ldc + j;
                                 if (r >= mr || j >= nr) {
                                     if (c[idx] != c0[idx])
-                                        fail_msg("%s ukernel mr=%d nr=%d kc=%d form=%d: wrote outside at %d,%d",
-                                                 isas[k], mr, nr, kc, form, r, j);
+                                        fail_msg("%s ukernel panel=%d mr=%d nr=%d kc=%d form=%d: wrote outside at %d,%d",
+                                                 isas[k], panel, mr, nr, kc, form, r, j);
                                     continue;
                                 }
                                 double s = 0, mag = 0;
@@ -786,8 +794,8 @@ static void test_ukernels(void **state) {
                                 if (e.beta != 0) t += e.beta * c0[idx];
                                 double tol = 1.2 * fabs(g) * sum_gamma(kc + 2) * ta + 12 * U * (fabs(t) + fabs(e.beta * c0[idx])) + 1e-30;
                                 if (!(fabs(c[idx] - t) <= tol))
-                                    fail_msg("%s ukernel mr=%d nr=%d kc=%d form=%d at %d,%d: got %.9g want %.9g", isas[k],
-                                             mr, nr, kc, form, r, j, c[idx], t);
+                                    fail_msg("%s ukernel panel=%d mr=%d nr=%d kc=%d form=%d at %d,%d: got %.9g want %.9g",
+                                             isas[k], panel, mr, nr, kc, form, r, j, c[idx], t);
                             }
                         free(a), free(b), free(c0), free(c), free(bias), free(gamma);
                     }

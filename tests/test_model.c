@@ -294,9 +294,13 @@ static const kn_backend prep_backend = {
     .init = prep_init, .prepare_size = copy_size, .prepare = copy_prepare,
 };
 
+static const kn_backend fold_backend = { /* no init: it overrides no slot */
+    .name = "test-fold", .uses = "naive with folded BatchNorm only", .base = "naive", .flags = KN_FOLD_BN,
+};
+
 static void test_prepared_weights(void **state) {
     st_model *m;
-    st_model_mem naive_mem, prep_mem, simd_mem;
+    st_model_mem naive_mem, prep_mem, simd_mem, fold_mem;
     assert_int_equal(st_model_create(&m, NULL, GOLDEN_W, 0, &kn_backend_naive), ST_OK);
     st_model_memory(m, &naive_mem);
     st_model_free(m);
@@ -307,13 +311,17 @@ static void test_prepared_weights(void **state) {
     st_model_memory(m, &simd_mem);
     st_model_free(m);
     assert_int_equal(simd_mem.weights, naive_mem.weights);
-    assert_true(simd_mem.prepared > 0); /* it asks for folded BatchNorm */
+    assert_int_equal(st_model_create(&m, NULL, GOLDEN_W, 0, &fold_backend), ST_OK);
+    st_model_memory(m, &fold_mem);
+    st_model_free(m);
+    assert_true(fold_mem.prepared > 0);                 /* folded BatchNorm */
+    assert_true(simd_mem.prepared > fold_mem.prepared); /* + the GEMM weights as panels */
 
     prepared_calls = prepared_reads = 0;
     assert_int_equal(st_model_create(&m, NULL, GOLDEN_W, 0, &prep_backend), ST_OK);
     st_model_memory(m, &prep_mem);
     assert_true(prepared_calls > 0);
-    assert_true(prep_mem.prepared > simd_mem.prepared); /* folded BN + the copies */
+    assert_true(prep_mem.prepared > fold_mem.prepared); /* folded BN + the copies */
     assert_int_equal(st_model_plan(m, 1, 96, 96, 0), ST_OK);
     assert_true(golden_logits_match(m));
     assert_true(prepared_reads > 0);

@@ -66,8 +66,11 @@ static void usage(FILE *f) {
  * exec that fails leaves this process running as it was. */
 static void blas_core_fix(char **argv) {
     const char *core = kn_blas_core_hint();
-    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
-    execv("/proc/self/exe", argv);
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1); /* its own name, not "exe", in ps */
+    if (!core || n <= 0 || setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
+    self[n] = 0;
+    execv(self, argv);
     unsetenv("OPENBLAS_CORETYPE");
 }
 

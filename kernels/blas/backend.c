@@ -192,6 +192,9 @@ static int blas_ctx_init(kn_ctx *ctx) {
     return 0;
 }
 
+/* sgemm reads the reference weights: no panels (the simd fallbacks pack per call). */
+static size_t blas_prepare_size(const kn_ctx *ctx, const kn_weight_info *wi) { return 0; }
+
 static void blas_init(kn_ops *o) {
     o->gemm = blas_gemm;
     o->conv1x1 = blas_conv1x1;
@@ -209,4 +212,5 @@ const kn_backend kn_backend_blas = {
     .init = blas_init,
     .ctx_init = blas_ctx_init,
     .scratch = blas_scratch,
+    .prepare_size = blas_prepare_size,
 };

@@ -44,7 +44,7 @@
 /* Chunks per thread of every op: enough that a thread that is descheduled (or slow)
  * leaves its share to the others, few enough that the parts stay big. */
 #ifndef KN_CHUNKS_PER_THREAD
-#define KN_CHUNKS_PER_THREAD 4
+#define KN_CHUNKS_PER_THREAD 2
 #endif
 
 static int omp_chunks(const kn_ctx *ctx) {

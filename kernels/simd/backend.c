@@ -20,10 +20,30 @@ static void simd_init(kn_ops *o) {
     o->attention_scratch = simd_attention_scratch;
 }
 
+/* Weights of the GEMM-shaped ops, packed once as the micro-kernel's MR-row panels. */
+static int panel_shape(const kn_weight_info *wi, int *M, int *K) {
+    if (wi->op != KN_OP_conv1x1 && wi->op != KN_OP_conv) return 0;
+    *M = wi->rows, *K = wi->cols * (wi->op == KN_OP_conv ? wi->k * wi->k : 1);
+    return *M > 0 && *K > 0;
+}
+
+static size_t simd_prepare_size(const kn_ctx *ctx, const kn_weight_info *wi) {
+    int M, K;
+    return panel_shape(wi, &M, &K) ? kn_simd_panels_size(M, K, KN_SIMD_ISA(ctx)->mr) : 0;
+}
+
+static int simd_prepare(kn_ctx *ctx, const kn_weight_info *wi, const float *ref, void *dst) {
+    int M, K;
+    if (!panel_shape(wi, &M, &K)) return kn_ctx_fail(ctx, "%s: not a GEMM weight", wi->name);
+    kn_simd_pack_panels(M, K, KN_SIMD_ISA(ctx)->mr, ref, (size_t)K, dst);
+    return 0;
+}
+
 #define SIMD_FIELDS                                                                                   \
     .uses = "one thread: blocked GEMM with 14x32 AVX-512 / 6x16 AVX2 register tiles, vectorised loops", \
     .base = "naive", .flags = KN_FOLD_BN, .supported = kn_simd_supported, .init = simd_init,           \
-    .ctx_init = kn_simd_ctx_init, .scratch = kn_simd_scratch
+    .ctx_init = kn_simd_ctx_init, .scratch = kn_simd_scratch,                                        \
+    .prepare_size = simd_prepare_size, .prepare = simd_prepare
 
 const kn_backend kn_backend_simd = {.name = "simd", SIMD_FIELDS};
 #define SIMD_VARIANT(isa_) const kn_backend kn_backend_simd_##isa_ = {.name = "simd-" #isa_, .isa = #isa_, SIMD_FIELDS};

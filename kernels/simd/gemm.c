@@ -3,10 +3,12 @@
  *
  * Loops, outer to inner: MC rows of A -> K blocks of kc -> images -> NC columns ->
  * NR-column B panels (kc x NR, kept in L1) -> MR-row strips of A (MC x kc, kept in
- * L2) -> micro-kernel. The micro-kernel reads A rows in place (the weights need no
- * packing; a transposed A is packed row-major), and a plain row-major B in place
- * too, except for a ragged last panel, which is packed zero-padded. im2col B is
- * packed by its callback.
+ * L2) -> micro-kernel. The micro-kernel reads A as panels of MR rows (MR floats per
+ * k: one stream, no row pointers): weights come packed so once, at model creation
+ * (kn_simd_pack_panels, the simd family's prepare hook), a transposed A is packed per
+ * block here; any other A is read in place by the rows kernel. A plain row-major B is
+ * read in place, except for a ragged last panel, which is packed zero-padded. im2col B
+ * is packed by its callback.
  *
  * K is split into blocks of at most KN_KC; the partial sums live in C: linear
  * epilogues apply per block (bias and beta with the first), an activation waits for
@@ -14,7 +16,7 @@
  * be split, so such a GEMM runs K in one block and must have K <= kn_gemm_k_cap().
  *
  * Packing buffers are the part's slice of the ctx's scratch (planned with the
- * workspace): KN_PACK_A floats for a transposed A block, then KN_PACK_B for B panels. */
+ * workspace): KN_PACK_A floats for A panels of a transposed A, then KN_PACK_B for B panels. */
 #include <string.h>
 #include "kernels/simd/simd.h"
 
@@ -29,12 +31,38 @@ int kn_gemm_k_cap(const kn_ctx *ctx) {
     return imin(KN_PACK_A / isa->mr, KN_PACK_B / isa->nr);
 }
 
-/* Transposed A (A(i, k) = a[k][i]) rows [i0, i0+mc) x k [k0, k0+kc) into row-major
- * [mc][kc], the layout the micro-kernel reads (plain A is read in place). */
-static void pack_a_trans(const kn_gemm_problem *p, int i0, int mc, int k0, int kc, float *dst) {
-    for (int k = 0; k < kc; k++) {
-        const float *src = p->a + (size_t)(k0 + k) * p->lda + i0;
-        for (int r = 0; r < mc; r++) dst[(size_t)r * kc + k] = src[r];
+/* Height of strip s of `strips` over mc rows, ir rows above it: nearly equal heights
+ * (32 rows go as 11+11+10, not 14+14+4: a thin strip wastes the B loads). */
+static inline int strip_rows(int mc, int strips, int s, int ir) { return (mc - ir + strips - s - 1) / (strips - s); }
+
+/* Transposed A (A(i, k) = a[k][i]) rows [i0, i0+mc) x k [k0, k0+kc) as the
+ * micro-kernel's panels, one per strip: panel s at dst + s*kc*MR, MR floats per k (a
+ * row of a is a step of a panel: contiguous copies); rows past the strip's height are
+ * left as they are (the kernel never reads them). */
+static void pack_a_trans(const kn_gemm_problem *p, int MR, int i0, int mc, int strips, int k0, int kc,
+                         float *dst) {
+    for (int s = 0, ir = 0; s < strips; s++) {
+        int rows = strip_rows(mc, strips, s, ir);
+        float *d = dst + (size_t)s * kc * MR;
+        for (int k = 0; k < kc; k++)
+            memcpy(d + (size_t)k * MR, p->a + (size_t)(k0 + k) * p->lda + i0 + ir, sizeof(float) * rows);
+        ir += rows;
+    }
+}
+
+size_t kn_simd_panels_size(int M, int K, int mr) {
+    size_t strips = (size_t)(M + mr - 1) / mr;
+    return sizeof(kn_simd_panels) + sizeof(float) * strips * mr * (size_t)K;
+}
+
+void kn_simd_pack_panels(int M, int K, int mr, const float *w, size_t ldw, kn_simd_panels *dst) {
+    dst->M = M, dst->K = K, dst->mr = mr, dst->pad_ = 0;
+    for (int s = 0; s * mr < M; s++) {
+        float *d = dst->data + (size_t)s * K * mr;
+        for (int r = 0; r < mr; r++) {
+            int row = s * mr + r;
+            for (int k = 0; k < K; k++) d[(size_t)k * mr + r] = row < M ? w[(size_t)row * ldw + k] : 0.0f;
+        }
     }
 }
 
@@ -90,18 +118,17 @@ void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, in
     if (nc_max < NR) nc_max = NR;
     int direct_b = !p->pack_b && !p->trans_b;
 
+    /* A: prepared panels (strips fixed at MR rows from row 0; the parts split rows in
+     * whole strips), a transposed A packed here, or a plain A read in place (packing it
+     * would cost about what it saves); the last two in strips of nearly equal height */
+    const kn_simd_panels *P = p->a_panels;
+    if (P && (P->mr != MR || P->M != p->M || P->K != K)) P = NULL; /* not for this ISA or shape */
+
     for (int ic = m0; ic < m1; ic += mc_max) {
         int mc = imin(mc_max, m1 - ic), strips = (mc + MR - 1) / MR;
         for (int blk = 0; blk < nblk; blk++) {
             int k0 = (int)((long long)K * blk / nblk), kc = (int)((long long)K * (blk + 1) / nblk) - k0;
-            const float *A;
-            size_t lda;
-            if (p->trans_a) {
-                pack_a_trans(p, ic, mc, k0, kc, pack_a_buf);
-                A = pack_a_buf, lda = (size_t)kc;
-            } else {
-                A = p->a + (size_t)ic * p->lda + k0, lda = (size_t)p->lda;
-            }
+            if (!P && p->trans_a) pack_a_trans(p, MR, ic, mc, strips, k0, kc, pack_a_buf);
             kn_gemm_epi epi = block_epilogue(p, blk, nblk);
             for (int b = b0; b < b1; b++) {
                 float *C = p->c + (size_t)b * p->c_stride;
@@ -123,16 +150,20 @@ void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, in
                         size_t ldb;
                         if (bdirect && nr == NR) bp = bdirect + jr, ldb = (size_t)p->ldb;
                         else bp = pack_b_buf + (bdirect ? 0 : (size_t)jr * kc), ldb = (size_t)NR;
-                        /* ceil(mc/MR) strips of nearly equal height: 32 rows go as
-                         * 11+11+10, not 14+14+4 (a thin strip wastes the B loads) */
                         for (int s = 0, ir = 0; s < strips; s++) {
-                            int rows = (mc - ir + strips - s - 1) / (strips - s);
+                            int row = ic + ir, rows = P ? imin(MR, mc - ir) : strip_rows(mc, strips, s, ir);
                             kn_gemm_epi e = epi;
-                            int row = ic + ir;
                             if (e.bias) e.bias += row;
                             if (e.gamma) e.gamma += row;
-                            isa->gemm(rows, nr, kc, A + ir * lda, lda, bp, ldb,
-                                      C + (size_t)row * p->ldc + jc + jr, p->ldc, &e);
+                            float *c = C + (size_t)row * p->ldc + jc + jr;
+                            if (P)
+                                isa->gemm(rows, nr, kc, P->data + ((size_t)row / MR * K + k0) * MR, bp, ldb, c,
+                                          p->ldc, &e);
+                            else if (p->trans_a)
+                                isa->gemm(rows, nr, kc, pack_a_buf + (size_t)s * kc * MR, bp, ldb, c, p->ldc, &e);
+                            else
+                                isa->gemm_rows(rows, nr, kc, p->a + (size_t)row * p->lda + k0, (size_t)p->lda, bp,
+                                               ldb, c, p->ldc, &e);
                             ir += rows;
                         }
                     }

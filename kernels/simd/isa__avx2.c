@@ -3,4 +3,5 @@
 #define KN_ISA_NAME "avx2"
 #define UK_MR 6
 #define UK_NAME kn_gemm_f32_6x16__avx2
+#define UK_NAME_ROWS kn_gemm_f32_6x16_rows__avx2
 #include "kernels/simd/isa_body.h"

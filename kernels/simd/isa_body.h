@@ -1,7 +1,8 @@
 /* isa_body.h — compiles the templates for one instruction set into its kernel table
  * (kn_simd_isa__<isa>). Included by isa__avx512.c, isa__avx2.c and isa_generic.c after
- * their vec_*.h, UK_MR and UK_NAME (the exported micro-kernel), which is made from
- * template_gemm.h unless UK_OWN_KERNEL (then the file defines it and UK_NR). */
+ * their vec_*.h, UK_MR, UK_NAME and UK_NAME_ROWS (the exported micro-kernels: A as a
+ * panel, A as rows in place), made from template_gemm.h unless UK_OWN_KERNEL (then the
+ * file defines both and UK_NR). */
 #include <math.h>
 #include "kernels/simd/simd.h"
 #include "kernels/simd/template_vmath.h"
@@ -12,21 +13,39 @@
 #define UK_NR (UK_NV * VW)
 #include "kernels/simd/template_gemm.h"
 
-/* C tile from packed panels: picks the instantiation for mr rows and ceil(nr/VW) vectors. */
-void UK_NAME(int mr, int nr, int kc, const float *a, size_t lda, const float *b, size_t ldb,
-             float *c, size_t ldc, const kn_gemm_epi *e) {
-#define UK_CASE(R)                                                           \
-    case R * 4 + 1: KN_ISA(gemm_tile)(R, 1, nr, kc, a, lda, b, ldb, c, ldc, e); return; \
-    case R * 4 + 2: KN_ISA(gemm_tile)(R, 2, nr, kc, a, lda, b, ldb, c, ldc, e); return;
-    switch (mr * 4 + (nr + VW - 1) / VW) {
-        UK_CASE(1) UK_CASE(2) UK_CASE(3) UK_CASE(4) UK_CASE(5) UK_CASE(6)
-#if UK_MR >= 14
-        UK_CASE(7) UK_CASE(8) UK_CASE(9) UK_CASE(10) UK_CASE(11) UK_CASE(12) UK_CASE(13) UK_CASE(14)
-#endif
-    default: return;
+/* The instantiations for mr rows and ceil(nr/VW) vectors: A as a panel (LDA 0, a
+ * constant, so the row pointers vanish) or as rows read in place (row stride lda). */
+#define UK_SWITCH(LDA)                                                                        \
+    switch (mr * 4 + (nr + VW - 1) / VW) {                                                    \
+        UK_CASES(LDA)                                                                         \
+    default: return;                                                                          \
     }
-#undef UK_CASE
+#define UK_CASE(R, LDA)                                                                       \
+    case R * 4 + 1: KN_ISA(gemm_tile)(R, 1, nr, kc, a, LDA, b, ldb, c, ldc, e); return;         \
+    case R * 4 + 2: KN_ISA(gemm_tile)(R, 2, nr, kc, a, LDA, b, ldb, c, ldc, e); return;
+#if UK_MR >= 14
+#define UK_CASES(LDA)                                                                         \
+    UK_CASE(1, LDA) UK_CASE(2, LDA) UK_CASE(3, LDA) UK_CASE(4, LDA) UK_CASE(5, LDA)             \
+    UK_CASE(6, LDA) UK_CASE(7, LDA) UK_CASE(8, LDA) UK_CASE(9, LDA) UK_CASE(10, LDA)            \
+    UK_CASE(11, LDA) UK_CASE(12, LDA) UK_CASE(13, LDA) UK_CASE(14, LDA)
+#else
+#define UK_CASES(LDA)                                                                         \
+    UK_CASE(1, LDA) UK_CASE(2, LDA) UK_CASE(3, LDA) UK_CASE(4, LDA) UK_CASE(5, LDA) UK_CASE(6, LDA)
+#endif
+
+/* C tile from an A panel. */
+void UK_NAME(int mr, int nr, int kc, const float *a, const float *b, size_t ldb, float *c, size_t ldc,
+             const kn_gemm_epi *e) {
+    UK_SWITCH(0)
 }
+/* C tile from mr rows of A in place (row stride lda > 0). */
+void UK_NAME_ROWS(int mr, int nr, int kc, const float *a, size_t lda, const float *b, size_t ldb, float *c,
+                  size_t ldc, const kn_gemm_epi *e) {
+    UK_SWITCH(lda)
+}
+#undef UK_SWITCH
+#undef UK_CASES
+#undef UK_CASE
 #endif
 
 static void KN_ISA(layernorm_cols_)(int c, int n, int p0, int p1, const float *x, const float *gamma,
@@ -39,6 +58,8 @@ const kn_simd_isa KN_ISA(kn_simd_isa) = {
     .mr = UK_MR,
     .nr = UK_NR,
     .gemm = UK_NAME,
+    .gemm_rows = UK_NAME_ROWS,
+    .copy_strided = KN_ISA(copy_strided),
     .affine_row = KN_ISA(affine_row),
     .axpy_row = KN_ISA(axpy_row),
     .epilogue_row = KN_ISA(epilogue_row),

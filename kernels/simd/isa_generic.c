@@ -6,19 +6,25 @@
 #define UK_MR 4
 #define UK_NR 16
 #define UK_NAME kn_gemm_f32_4x16__generic
+#define UK_NAME_ROWS kn_gemm_f32_4x16_rows__generic
 #define UK_OWN_KERNEL
 
-void kn_gemm_f32_4x16__generic(int mr, int nr, int kc, const float *a, size_t lda, const float *b,
-                               size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e);
+void kn_gemm_f32_4x16__generic(int mr, int nr, int kc, const float *a, const float *b, size_t ldb,
+                               float *c, size_t ldc, const kn_gemm_epi *e);
+void kn_gemm_f32_4x16_rows__generic(int mr, int nr, int kc, const float *a, size_t lda, const float *b,
+                                    size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e);
 
 #include "kernels/simd/isa_body.h"
 
-void kn_gemm_f32_4x16__generic(int mr, int nr, int kc, const float *a, size_t lda, const float *b,
-                               size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e) {
+/* A(r, k) at a[r*lda + k] (rows in place) or, with lda 0, a[k*UK_MR + r] (a panel). */
+static void tile(int mr, int nr, int kc, const float *a, size_t lda, const float *b, size_t ldb, float *c,
+                 size_t ldc, const kn_gemm_epi *e) {
     float acc[UK_MR][UK_NR] = {{0}};
     for (int k = 0; k < kc; k++, b += ldb)
-        for (int r = 0; r < mr; r++)
-            for (int j = 0; j < nr; j++) acc[r][j] += a[r * lda + k] * b[j];
+        for (int r = 0; r < mr; r++) {
+            float ark = lda ? a[r * lda + k] : a[(size_t)k * UK_MR + r];
+            for (int j = 0; j < nr; j++) acc[r][j] += ark * b[j];
+        }
     for (int r = 0; r < mr; r++) {
         float *cr = c + (size_t)r * ldc;
         for (int j = 0; j < nr; j++) {
@@ -30,4 +36,14 @@ void kn_gemm_f32_4x16__generic(int mr, int nr, int kc, const float *a, size_t ld
             cr[j] = e->beta != 0.0f ? e->beta * cr[j] + t : t;
         }
     }
+}
+
+void kn_gemm_f32_4x16__generic(int mr, int nr, int kc, const float *a, const float *b, size_t ldb,
+                               float *c, size_t ldc, const kn_gemm_epi *e) {
+    tile(mr, nr, kc, a, 0, b, ldb, c, ldc, e);
+}
+
+void kn_gemm_f32_4x16_rows__generic(int mr, int nr, int kc, const float *a, size_t lda, const float *b,
+                                    size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e) {
+    tile(mr, nr, kc, a, lda, b, ldb, c, ldc, e);
 }

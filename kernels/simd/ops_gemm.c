@@ -29,7 +29,7 @@ void kn_simd_conv1x1_part(kn_ctx *ctx, const kn_conv1x1_args *a, int part, int n
     }
     kn_gemm_problem p = {
         .batch = a->batch, .M = a->cout, .N = a->n, .K = a->cin,
-        .a = a->w.ref, .lda = a->cin,
+        .a = a->w.ref, .lda = a->cin, .a_panels = a->w.prep,
         .b_ptr = a->x, .ldb = a->n, .b_stride = (size_t)a->cin * a->n,
         .c = a->y, .ldc = (size_t)a->n, .c_stride = (size_t)a->cout * a->n,
         .alpha = 1.0f, .beta = a->accumulate ? 1.0f : 0.0f,
@@ -71,9 +71,15 @@ void kn_im2col_row(const kn_conv_args *cv, const float *x, int kg, int j0, int c
  * (panel q at dst + q*kc*NR, NR floats per k, zero past nc). Per k row it walks the
  * output pixels once, in runs along output rows cut at panel edges: no divisions or
  * calls per element. */
+typedef struct {
+    const kn_conv_args *cv;
+    const kn_simd_isa *isa;
+} im2col_job;
+
 static void pack_im2col(const kn_gemm_problem *p, int b, int nr_max, int j0, int nc, int k0,
                         int kc, float *dst) {
-    const kn_conv_args *cv = p->pack_ctx;
+    const im2col_job *job = p->pack_ctx;
+    const kn_conv_args *cv = job->cv;
     const float *x = cv->x + (size_t)b * cv->cin * cv->h * cv->w;
     int kk = cv->k * cv->k, ow = (cv->w + 2 * cv->pad - cv->k) / cv->stride + 1, s = cv->stride;
     size_t panel = (size_t)kc * nr_max;
@@ -104,10 +110,7 @@ static void pack_im2col(const kn_gemm_problem *p, int b, int nr_max, int j0, int
                 if (thi > run) thi = run;
                 if (tlo > thi) tlo = thi;
                 for (int t = 0; t < tlo; t++) d[t] = 0.0f;
-                if (s == 1)
-                    for (int t = tlo; t < thi; t++) d[t] = xr[ix0 + t];
-                else
-                    for (int t = tlo; t < thi; t++) d[t] = xr[ix0 + t * s];
+                if (thi > tlo) job->isa->copy_strided(thi - tlo, xr + ix0 + tlo * s, s, d + tlo);
                 for (int t = thi; t < run; t++) d[t] = 0.0f;
             }
             j += run, ox += run;
@@ -122,10 +125,11 @@ static void pack_im2col(const kn_gemm_problem *p, int b, int nr_max, int j0, int
 void kn_simd_conv_part(kn_ctx *ctx, const kn_conv_args *a, int part, int nparts) {
     int oh = (a->h + 2 * a->pad - a->k) / a->stride + 1, ow = (a->w + 2 * a->pad - a->k) / a->stride + 1;
     int K = a->cin * a->k * a->k;
+    im2col_job job = {a, KN_SIMD_ISA(ctx)};
     kn_gemm_problem p = {
         .batch = a->batch, .M = a->cout, .N = oh * ow, .K = K,
-        .a = a->wt.ref, .lda = K,
-        .pack_b = pack_im2col, .pack_ctx = a,
+        .a = a->wt.ref, .lda = K, .a_panels = a->wt.prep,
+        .pack_b = pack_im2col, .pack_ctx = &job,
         .c = a->y, .ldc = (size_t)oh * ow, .c_stride = (size_t)a->cout * oh * ow,
         .alpha = 1.0f, .beta = 0.0f, .bias = a->bias, .act = a->act,
     };

@@ -28,13 +28,16 @@ typedef struct {
     int load_c;
 } kn_gemm_epi;
 
-/* C[mr x nr] (row stride ldc) += mr rows of A (kc floats each, row stride lda: the
- * weights in place, or a packed transpose) times a B panel of kc rows of NR floats
- * (row stride ldb: NR when packed; a full panel of a plain B is used in place);
- * mr <= MR, nr <= NR. */
-typedef void (*kn_gemm_ukernel)(int mr, int nr, int kc, const float *a, size_t lda,
-                                const float *b, size_t ldb, float *c, size_t ldc,
-                                const kn_gemm_epi *e);
+/* C[mr x nr] (row stride ldc) += an A panel (kc steps of MR floats: rows 0..mr-1 of
+ * step k are A(r, k); packed once with the weights, or per call) times a B panel of
+ * kc rows of NR floats (row stride ldb: NR when packed; a full panel of a plain B is
+ * used in place); mr <= MR, nr <= NR. One A stream: the kernel needs no row pointers. */
+typedef void (*kn_gemm_ukernel)(int mr, int nr, int kc, const float *a, const float *b, size_t ldb,
+                                float *c, size_t ldc, const kn_gemm_epi *e);
+/* The same with mr rows of A read in place (row stride lda): a plain A that is not a
+ * prepared weight, where packing would cost as much as it saves. */
+typedef void (*kn_gemm_ukernel_rows)(int mr, int nr, int kc, const float *a, size_t lda, const float *b,
+                                     size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e);
 
 /* Widest padded image row the super-token kernels take (their row buffers are on
  * the stack); wider images use the naive loops. */
@@ -49,6 +52,9 @@ typedef struct kn_simd_isa {
     const char *name;
     int mr, nr;                 /* GEMM micro-tile */
     kn_gemm_ukernel gemm;
+    kn_gemm_ukernel_rows gemm_rows;
+    /* dst[t] = src[t * s], t < n (im2col rows) */
+    void (*copy_strided)(int n, const float *src, int s, float *dst);
     /* y[i] = act(x[i] * scale + shift) for i < n (in-place allowed) */
     void (*affine_row)(int n, const float *x, float scale, float shift, kn_act act, float *y);
     /* y[i] = (accumulate ? y[i] : 0) + gamma * act(t[i] + bias); t may be y if !accumulate */
@@ -119,6 +125,16 @@ static inline void kn_split(int n, int part, int nparts, int *lo, int *hi) {
  * matrix (b_ptr, ldb, trans_b; image b at b_ptr + b*b_stride) or packed by a callback
  * (pack_b; e.g. im2col for convolutions). */
 typedef struct kn_gemm_problem kn_gemm_problem;
+/* A weight matrix (M x K) prepared once as MR-row panels: panel s holds rows
+ * [s*MR, s*MR+MR) as K steps of MR floats (rows past M zero), at data + s*K*MR.
+ * Written by the simd family's prepare hook; mr says which ISA's tile it is for. */
+typedef struct {
+    int M, K, mr, pad_;
+    float data[];
+} kn_simd_panels;
+/* Bytes of M x K as panels of mr rows, and packing row-major w (row stride ldw) into them. */
+size_t kn_simd_panels_size(int M, int K, int mr);
+void kn_simd_pack_panels(int M, int K, int mr, const float *w, size_t ldw, kn_simd_panels *dst);
 /* Fills columns [j0, j0+nc) x k in [k0, k0+kc) of image b as NR-column panels
  * (panel p at dst + p*kc*NR, NR floats per k), zero-padded past nc. */
 typedef void (*kn_pack_b_fn)(const kn_gemm_problem *p, int b, int nr, int j0, int nc, int k0,
@@ -126,6 +142,7 @@ typedef void (*kn_pack_b_fn)(const kn_gemm_problem *p, int b, int nr, int j0, in
 struct kn_gemm_problem {
     int batch, M, N, K;
     const float *a; int lda, trans_a;
+    const kn_simd_panels *a_panels; /* A prepared as MR-row panels (kn_simd_pack_panels), or NULL */
     const float *b_ptr; int ldb, trans_b; size_t b_stride;
     kn_pack_b_fn pack_b;        /* NULL: B is the plain matrix above */
     const void *pack_ctx;       /* for pack_b */

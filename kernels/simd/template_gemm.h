@@ -1,6 +1,6 @@
 /* template_gemm.h — the GEMM micro-kernel on the vector vocabulary (vec_*.h).
  *
- * Needs UK_MR (rows, broadcast from A rows read in place) and UK_NV (vectors per row;
+ * Needs UK_MR (rows, broadcast from an A panel: UK_MR floats per k) and UK_NV (vectors per row;
  * NR = UK_NV * VW columns, loaded from the B panel). The accumulators
  * acc[UK_MR][UK_NV] stay in registers: 14 x 2 zmm (+2 B vectors, 1 broadcast) on
  * AVX-512, 6 x 2 ymm on AVX2. One instantiation per row count 1..UK_MR and per
@@ -35,8 +35,8 @@ static __attribute__((noinline)) void KN_ISA(gemm_epilogue_rows)(int mr, int nr,
 }
 
 static inline __attribute__((always_inline)) void
-KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restrict a,
-                  size_t lda, const float *restrict b, size_t ldb, float *restrict c, size_t ldc,
+KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restrict a, size_t lda,
+                  const float *restrict b, size_t ldb, float *restrict c, size_t ldc,
                   const kn_gemm_epi *e) {
     vf acc[UK_MR][UK_NV];
 #pragma GCC unroll 16
@@ -44,6 +44,7 @@ KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restr
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) acc[r][v] = v_zero();
 
+    /* lda 0: A is a panel (UK_MR floats per k, one stream); else MR rows read in place */
     const float *ar[UK_MR];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) ar[r] = a + r * lda;
@@ -57,7 +58,7 @@ KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restr
         for (int v = 0; v < NV; v++) bv[v] = v_ld(b + v * VW);
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++) {
-            vf av = v_set1(ar[r][k]);
+            vf av = v_set1(lda ? ar[r][k] : a[(size_t)k * UK_MR + r]);
 #pragma GCC unroll 4
             for (int v = 0; v < NV; v++) acc[r][v] = v_fma(av, bv[v], acc[r][v]);
         }

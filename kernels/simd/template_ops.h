@@ -10,6 +10,21 @@ static inline void v_st_k(float *p, vf v, int n) {
 }
 #define FOR_VEC(j, n, len) for (int j = 0, len; j < (n) && ((len = (n) - j < VW ? (n) - j : VW), 1); j += VW)
 
+/* dst[t] = src[t * s] for t < n: im2col rows of strided convolutions (stride 2 as
+ * pairs of vectors folded to their even lanes; never reading past src[(n-1)*s]). */
+static void KN_ISA(copy_strided)(int n, const float *src, int s, float *dst) {
+    int t = 0;
+    if (s == 1) {
+        memcpy(dst, src, sizeof(float) * n);
+        return;
+    }
+#if VW > 1
+    if (s == 2)
+        for (; t + VW < n; t += VW) v_st(dst + t, v_even(v_ld(src + 2 * t), v_ld(src + 2 * t + VW)));
+#endif
+    for (; t < n; t++) dst[t] = src[(size_t)t * s];
+}
+
 /* Four vectors per step: the activations are long dependency chains, and
  * independent ones side by side keep the FMA ports busy (latency-bound otherwise). */
 static void KN_ISA(affine_row)(int n, const float *x, float scale, float shift, kn_act act, float *y) {

@@ -46,6 +46,11 @@ static inline vf v_sel_neg(vf x, vf a, vf b) {
 static inline vf v_sel_gt(vf x, vf t, vf a, vf b) {
     return _mm256_blendv_ps(b, a, _mm256_cmp_ps(x, t, _CMP_GT_OQ));
 }
+/* lanes 0, 2, 4, ... of a, then those of b (a stride-2 gather of 2 VW floats) */
+static inline vf v_even(vf a, vf b) {
+    __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); /* a0 a2 b0 b2 | a4 a6 b4 b6 */
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+}
 static inline float v_hsum(vf a) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));

@@ -41,5 +41,10 @@ static inline vf v_sel_neg(vf x, vf a, vf b) {
 static inline vf v_sel_gt(vf x, vf t, vf a, vf b) {
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, t, _CMP_GT_OQ), b, a);
 }
+/* lanes 0, 2, 4, ... of a, then those of b (a stride-2 gather of 2 VW floats) */
+static inline vf v_even(vf a, vf b) {
+    const __m512i idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(a, idx, b);
+}
 static inline float v_hsum(vf a) { return _mm512_reduce_add_ps(a); }
 static inline float v_hmax(vf a) { return _mm512_reduce_max_ps(a); }
