@@ -1,7 +1,7 @@
 /* cases.h — the table of op shapes shared by the kernel tests (tests/test_kernels.c) and
  * the op benchmark (stvit opbench), XNNPACK style: 1, primes, around the SIMD widths
- * (15/16/17, 31/32/33), the GEMM blocking (MR 14, NR 32, KC 384) and the real STViT
- * S/B/L stage shapes at 224 and 384. bcn cases serve layernorm, batchnorm, affine,
+ * (15/16/17, 31/32/33), the GEMM blocking (MR 14, NR 32, KC 384), the real STViT
+ * S/B/L stage shapes at 224 and 384 and those of the baselines DeiT-S and Swin-T at 224. bcn cases serve layernorm, batchnorm, affine,
  * scale_add and avgpool; sta cases the four super token ops. */
 #ifndef KN_CASES_H
 #define KN_CASES_H
@@ -27,7 +27,10 @@ typedef struct { int batch, c, n; } kn_bcn_case;
 extern const kn_bcn_case kn_bcn_cases[];
 extern const int kn_bcn_ncases;
 
-typedef struct { int batch, heads, hd, m; } kn_attention_case;
+/* groups: the bias the network passes (0: none, as STViT and DeiT; g >= 1: bias_groups g,
+ * Swin's relative position bias, with a window's shift mask when g > 1: batch = images x
+ * g windows, and then m = ws x ws). */
+typedef struct { int batch, heads, hd, m, groups; } kn_attention_case;
 extern const kn_attention_case kn_attention_cases[];
 extern const int kn_attention_ncases;
 

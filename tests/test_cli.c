@@ -32,28 +32,15 @@ typedef struct {
     char out[65536], err[16384];
 } result;
 
-static void slurp(const char *path, char *buf, size_t cap) {
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
-    buf[n] = 0;
-    if (f) fclose(f);
-}
-
 /* Runs "stvit ARGS" (a shell command line; stdin /dev/null unless ARGS redirects it)
  * in the temporary folder. */
 static void run(result *r, const char *fmt, ...) {
-    char args[4096], cmd[PATH_MAX * 2 + 4200];
+    char args[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' </dev/null %s >stdout.txt 2>stderr.txt", tu_tmpdir(), bin, args);
-    int ws = system(cmd);
-    r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-    slurp(tu_tmp_path("stdout.txt"), r->out, sizeof r->out);
-    slurp(tu_tmp_path("stderr.txt"), r->err, sizeof r->err);
-    remove(tu_tmp_path("stdout.txt"));
-    remove(tu_tmp_path("stderr.txt"));
+    r->status = tu_run_in_tmpdir(bin, args, r->out, sizeof r->out, r->err, sizeof r->err);
 }
 
 static int lines_of(const char *s) {
@@ -73,12 +60,7 @@ static int entries(const char *dir) {
     return n;
 }
 
-static void write_text(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
+static void write_text(const char *path, const char *text) { assert_int_equal(tu_write_text(path, text), 0); }
 
 static void rm_rf(const char *path) {
     char cmd[PATH_MAX + 16];
@@ -121,7 +103,7 @@ static void test_default_output_is_a_fresh_run_folder(void **state) {
     assert_int_equal(entries(tu_tmp_path("runs")), 4);         /* four runs, four folders */
     assert_int_equal(entries(tu_tmp_path("results/viz")), 0);  /* viz left results/ alone */
     char old[64];
-    slurp(tu_tmp_path("results/bench.csv"), old, sizeof old);
+    tu_slurp(tu_tmp_path("results/bench.csv"), old, sizeof old);
     assert_string_equal(old, "committed\n");
     rm_rf(tu_tmp_path("runs"));
     rm_rf(tu_tmp_path("results"));
@@ -153,7 +135,7 @@ static void test_unopenable_output_destroys_nothing(void **state) {
     assert_int_equal(lines_of(r.err), 1);
     assert_non_null(strstr(r.err, "bench.jsonl"));
     char old[64];
-    slurp(tu_tmp_path("keep/bench.csv"), old, sizeof old);
+    tu_slurp(tu_tmp_path("keep/bench.csv"), old, sizeof old);
     assert_string_equal(old, "old,rows\n1,2\n");
     rm_rf(tu_tmp_path("keep"));
 }
@@ -186,7 +168,7 @@ static void test_columns_say_what_they_hold(void **state) {
     assert_true(fabs(gf - 2 * macs * ips / 1e9) <= 1e-5 * gf);   /* the convention stated */
     hx_table_free(&t);
     char text[65536];
-    slurp(tu_tmp_path("cols/bench.jsonl"), text, sizeof text);
+    tu_slurp(tu_tmp_path("cols/bench.jsonl"), text, sizeof text);
     assert_non_null(strstr(text, "\"matches_naive\":true"));   /* a JSON boolean, not a string */
     rm_rf(tu_tmp_path("cols"));
 }
@@ -208,7 +190,7 @@ static void test_append_keeps_points_unique(void **state) {
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "column"));
     char old[64];
-    slurp(tu_tmp_path("other/bench.csv"), old, sizeof old);
+    tu_slurp(tu_tmp_path("other/bench.csv"), old, sizeof old);
     assert_string_equal(old, "point,ms_median\n0,1\n");
     rm_rf(tu_tmp_path("app"));
     rm_rf(tu_tmp_path("other"));
@@ -221,7 +203,7 @@ static void test_append_keeps_points_unique(void **state) {
 static void test_mistakes_are_reported_alike(void **state) {
     (void)state;
     static const char *const cmds[] = {"infer", "classify", "flops", "backends", "bench", "peak",
-                                       "merge", "ablate", "viz", "eval", "compare"};
+                                       "merge", "ablate", "viz", "eval", "compare", "baselines"};
     result r;
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         run(&r, "%s --no-such-option", cmds[i]);
@@ -311,7 +293,7 @@ static void test_eval_results_file(void **state) {
     run(&r, "eval --weights '%s' --res 64 --images set --quiet --out ev --results-file ev/summary.json", golden);
     assert_int_equal(r.status, 0);
     char text[16384];
-    slurp(tu_tmp_path("ev/summary.json"), text, sizeof text);
+    tu_slurp(tu_tmp_path("ev/summary.json"), text, sizeof text);
     js_value v;
     assert_int_equal(js_parse(text, strlen(text), &v), 0);
     assert_non_null(js_get(&v, "top1"));
@@ -398,7 +380,7 @@ static void test_helpers(void **state) {
     fputs("two", at.f);
     hx_atomic_abort(&at);
     char text[16];
-    slurp(path, text, sizeof text);
+    tu_slurp(path, text, sizeof text);
     assert_string_equal(text, "one");
     assert_int_equal(entries(tu_tmp_path("a")), 2);   /* b/ and file.txt: no temporary left */
     rm_rf(tu_tmp_path("a"));

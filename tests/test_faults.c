@@ -435,6 +435,7 @@ static const cmd_row rows[] = {
                 "{out}/ablate"}},
     {"merge", {"{out}/merged.csv", "{csv}"}},
     {"plot", {"{csv}", "--out", "{out}/plots"}},
+    {"baselines", {"{csv}", "--out", "{out}/baselines"}},
 };
 #define NROWS (int)(sizeof rows / sizeof rows[0])
 

@@ -16,6 +16,7 @@
 
 #include "harness/cli/cli.h"
 #include "harness/bench/env.h"
+#include "harness/bench/opbench.h"
 #include "harness/results/merge.h"
 #include "harness/results/plotdata.h"
 #include "harness/results/plotstyle.h"
@@ -24,6 +25,7 @@
 #include "harness/results/results.h"
 #include "harness/bench/stats.h"
 #include "harness/bench/sweep.h"
+#include "kernels/cases.h"
 #include "variants/st_error.h"
 
 static int group_setup(void **state) { return tu_tmpdir_create("harness"); }
@@ -936,6 +938,24 @@ static void fake_layernorm(kn_ctx *c, int b, int ch, int n, const float *x, cons
                            float eps, float *y) { fake_calls += 10; }
 static size_t fake_scratch(const kn_ctx *c, int b, int h, int hd, int m) { return 123; }
 
+/* stvit opbench builds every case of every op (with the bias the network passes, e.g.
+ * Swin's window masks) and names its shape; one timed call each, timings not looked at. */
+static void test_opbench_every_case(void **state) {
+    kn_ctx *ctx;
+    char err[256];
+    assert_int_equal(kn_ctx_create(&ctx, &kn_backend_omp, 2, err, sizeof err), 0);
+    for (int op = 0; op < KN_OP_COUNT; op++)
+        for (int ci = 0; ci < kn_cases_count(op); ci++) {
+            hx_opbench_result r;
+            if (hx_opbench_case(ctx, op, ci, 1, &r)) fail_msg("opbench %s case %d: %s", kn_op_names[op], ci, st_last_error());
+            assert_true(r.shape[0] && r.runs == 1);
+            if (op == KN_OP_attention && kn_attention_cases[ci].groups) assert_non_null(strstr(r.shape, "bias_groups="));
+        }
+    hx_opbench_result r;
+    assert_int_equal(hx_opbench_case(ctx, KN_OP_attention, kn_cases_count(KN_OP_attention), 1, &r), ST_ERR_ARG);
+    kn_ctx_free(ctx);
+}
+
 static void test_profile_wrapper(void **state) {
     kn_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -1005,6 +1025,7 @@ int main(void) {
         cmocka_unit_test(test_progress_format),
         cmocka_unit_test(test_env),
         cmocka_unit_test(test_profile_wrapper),
+        cmocka_unit_test(test_opbench_every_case),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -2,7 +2,8 @@
  *
  * One table of shapes per op (XNNPACK style): 1, primes, around the SIMD widths
  * (15/16/17, 31/32/33), the GEMM blocking (MR 14, NR 32, KC 384) and the real STViT
- * S/B/L stage shapes at 224 and 384. Each case runs on every optimized backend of the
+ * S/B/L stage shapes at 224 and 384, and DeiT-S's and Swin-T's (windows shifted, attention
+ * with the relative position bias and shift masks Swin passes). Each case runs on every optimized backend of the
  * registry, ISA variants included (simd-avx512, omp-avx2, ...: a variant this CPU
  * cannot run is skipped with a line saying why), so the AVX-512, AVX2 and portable
  * paths are all checked; the micro-kernels are also called directly on every tile size.
@@ -27,6 +28,7 @@
 #include "kernels/kernels.h"
 #include "kernels/naive/naive.h"
 #include "kernels/simd/simd.h"
+#include "variants/model_internal.h" /* st_swin_bias: the masks Swin passes */
 
 #define U KN_U_F32 /* unit roundoff of float; a backend declaring another scales the bounds */
 
@@ -526,17 +528,45 @@ static void test_linear(void **state) {
 typedef kn_attention_case attn_case;
 #define attn_cases kn_attention_cases
 
+/* The bias a Swin block passes for a case with g = c->groups windows per image
+ * (st_swin_bias: a random relative position table gathered per window, plus for g > 1
+ * the shift mask, -100 between tokens from different regions): windows ws = sqrt(m)
+ * wide on a grid of g1 x g2 windows (g1 the largest divisor of g <= sqrt(g)), shifted
+ * by ws/2 as Swin shifts by floor(7/2). [g][heads][m][m]. */
+static float *swin_bias(const attn_case *c) {
+    int ws = (int)lround(sqrt((double)c->m)), g1 = 1, t = 2 * ws - 1;
+    assert_int_equal(ws * ws, c->m);
+    for (int d = 1; d * d <= c->groups; d++)
+        if (c->groups % d == 0) g1 = d;
+    float *table = rand_buf((size_t)t * t * c->heads, 2);
+    float *bias = malloc(sizeof(float) * c->groups * c->heads * c->m * c->m);
+    assert_non_null(bias);
+    st_swin_bias(table, ws, c->heads, g1 * ws, c->groups / g1 * ws, ws / 2, ws / 2, c->groups > 1, bias);
+    free(table);
+    size_t masked = 0;
+    for (size_t i = 0; i < (size_t)c->groups * c->heads * c->m * c->m; i++) masked += bias[i] < -50;
+    if (c->groups > 1 && !masked) fail_msg("attention case %d windows of %d: the shift mask masks nothing", c->groups, c->m);
+    return bias;
+}
+
+/* The largest |value|, 0 for NULL. */
+static double max_abs(const float *x, size_t n) {
+    double m = 0;
+    for (size_t i = 0; x && i < n; i++) m = fmax(m, fabs(x[i]));
+    return m;
+}
+
 static void test_attention(void **state) {
     for (size_t ci = 0; ci < (size_t)kn_attention_ncases; ci++)
-        for (int var = 0; var < 6; var++) { /* no bias, one bias, one per batch item (Swin's windows); probs */
+        for (int var = 0; var < 8; var++) { /* no bias, one bias, one per batch item, the network's; probs */
             const attn_case *c = &attn_cases[ci];
-            int with_bias = var % 3, with_probs = var / 3, C = c->heads * c->hd, m = c->m;
-            int groups = with_bias == 2 ? c->batch : 0;
-            if (with_bias == 2 && c->batch == 1) continue;
+            int with_bias = var % 4, with_probs = var / 4, C = c->heads * c->hd, m = c->m;
+            int groups = with_bias == 2 ? c->batch : with_bias == 3 ? c->groups : 0;
+            if ((with_bias == 2 && c->batch == 1) || (with_bias == 3 && !c->groups)) continue;
             size_t nqkv = (size_t)c->batch * 3 * C * m, nout = (size_t)c->batch * C * m;
-            size_t np = (size_t)c->batch * c->heads * m * m;
+            size_t np = (size_t)c->batch * c->heads * m * m, nbias = (size_t)(groups ? groups : 1) * c->heads * m * m;
             float *qkv = rand_buf(nqkv, 2);
-            float *bias = with_bias ? rand_buf((size_t)(groups ? groups : 1) * c->heads * m * m, 2) : NULL;
+            float *bias = with_bias == 3 ? swin_bias(c) : with_bias ? rand_buf(nbias, 2) : NULL;
             float scale = 1.0f / sqrtf((float)c->hd);
             float *ref = malloc(sizeof(float) * nout), *pref = malloc(sizeof(float) * np);
             float *scr = malloc(sizeof(float) * kn_attention_scratch__naive(NULL, c->batch, c->heads, c->hd, m));
@@ -546,6 +576,9 @@ static void test_attention(void **state) {
             /* logit error d <= sum_gamma(hd) scale sum|q||k| (<= hd max|q| max|k|); softmax
              * turns it into a relative error 2d of each probability, and out sums m of them */
             double d = sum_gamma(c->hd) * scale * c->hd * 2.0 * 2.0;
+            /* + adding the bias and subtracting the row's max, each rounded to u of a logit
+             * that the -100 of a mask makes large (a relative error of its tiny probability) */
+            d += 2 * U * (scale * c->hd * 2.0 * 2.0 + max_abs(bias, with_bias ? nbias : 0));
             float *tol = malloc(sizeof(float) * nout), *ptol = malloc(sizeof(float) * np);
             for (size_t i = 0; i < nout; i++) tol[i] = (float)((2 * d + sum_gamma(m) + 4 * U) * 2.0 + 1e-30);
             for (size_t i = 0; i < np; i++) ptol[i] = (float)(pref[i] * (2 * d + 8 * U) + 1e-30);

@@ -142,11 +142,14 @@ int hx_opbench_case(kn_ctx *ctx, int op, int ci, int runs, hx_opbench_result *r)
     case KN_OP_attention: {
         const kn_attention_case *c = &kn_attention_cases[ci];
         size_t C = (size_t)c->heads * c->hd;
+        /* with the bias the network passes (Swin: relative positions + shift masks per window) */
         kn_attention_args a = {.batch = c->batch, .heads = c->heads, .hd = c->hd, .m = c->m,
                                .qkv = buf(&b, c->batch * 3 * C * c->m, -1), .scale = 0.125f,
-                               .out = buf(&b, c->batch * C * c->m, -1),
+                               .bias = c->groups ? buf(&b, (size_t)c->groups * c->heads * c->m * c->m, -1) : NULL,
+                               .bias_groups = c->groups, .out = buf(&b, c->batch * C * c->m, -1),
                                .scratch = buf(&b, o->attention_scratch(ctx, c->batch, c->heads, c->hd, c->m), 0)};
-        snprintf(r->shape, sizeof r->shape, "batch=%d heads=%d hd=%d m=%d", c->batch, c->heads, c->hd, c->m);
+        snprintf(r->shape, sizeof r->shape, "batch=%d heads=%d hd=%d m=%d bias_groups=%d", c->batch, c->heads, c->hd,
+                 c->m, c->groups);
         r->flops = 4.0 * c->batch * c->heads * c->hd * (double)c->m * c->m;
         if (!b.failed) TIME(o->attention(ctx, &a));
         break;
@@ -168,8 +171,8 @@ int hx_opbench_case(kn_ctx *ctx, int op, int ci, int runs, hx_opbench_result *r)
                             .ws = c->ws, .shift_h = c->shift_h, .shift_w = c->shift_w, .count = pad,
                             .x = buf(&b, to_image || op == KN_OP_copy ? pad : img, -1),
                             .y = buf(&b, to_image ? img : pad, 0)};
-        snprintf(r->shape, sizeof r->shape, "batch=%d c=%d %dx%d <-> %dx%d ws=%d", c->batch, c->c, c->h, c->w,
-                 c->hp, c->wp, c->ws);
+        snprintf(r->shape, sizeof r->shape, "batch=%d c=%d %dx%d <-> %dx%d ws=%d shift=%d,%d", c->batch, c->c, c->h,
+                 c->w, c->hp, c->wp, c->ws, c->shift_h, c->shift_w);
         r->flops = 0; /* copies: bytes, not arithmetic */
         if (!b.failed) {
             if (op == KN_OP_pad) TIME(o->pad(ctx, &a));

@@ -37,37 +37,6 @@ static void default_dir(const char *results, char *dir, size_t cap) {
     else snprintf(dir, cap, "plots");
 }
 
-/* The scripts' folder when --scripts is not given: $STVIT_PLOTS, then beside the
- * program (build/stvit -> viz/plots of its source tree, or DIR/plots, or
- * DIR/../share/stvit/plots when installed), then ./viz/plots. */
-static int find_scripts(char *dir, size_t cap) {
-    char exe[PATH_MAX], probe[PATH_MAX + 64];
-    const char *env = getenv("STVIT_PLOTS");
-    if (env && *env) {
-        snprintf(dir, cap, "%s", env);
-        return ST_OK;
-    }
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) *slash = 0;
-        static const char *const rel[] = {"/../viz/plots", "/plots", "/../share/stvit/plots"};
-        for (int i = 0; i < 3; i++) {
-            snprintf(probe, sizeof probe, "%s%s/common.gp", exe, rel[i]);
-            if (!access(probe, R_OK)) {
-                snprintf(dir, cap, "%s%s", exe, rel[i]);
-                return ST_OK;
-            }
-        }
-    }
-    if (!access("viz/plots/common.gp", R_OK)) {
-        snprintf(dir, cap, "viz/plots");
-        return ST_OK;
-    }
-    return st_fail(ST_ERR_IO, "cannot find the gnuplot scripts (viz/plots beside the program); give --scripts DIR");
-}
-
 static int draw(const figure *fg, const hx_table *t, const hx_table *peers, const hx_plot_filter *o,
                 const char *dir, const char *scripts, int *drawn) {
     char data[4096], png[4096], svg[4096], script[4096];
@@ -146,8 +115,7 @@ int hx_cmd_plot(int argc, char **argv) {
     char dir[4096], scripts[4096], peers_path[4096];
     if (dir_opt) snprintf(dir, sizeof dir, "%s", dir_opt);
     else default_dir(pos[0], dir, sizeof dir);
-    if (scripts_opt) snprintf(scripts, sizeof scripts, "%s", scripts_opt);
-    else if ((rc = find_scripts(scripts, sizeof scripts))) {
+    if ((rc = hx_gnuplot_scripts(scripts_opt, scripts, sizeof scripts))) {
         fprintf(stderr, "stvit plot: %s\n", st_last_error());
         return 1;
     }

@@ -16,4 +16,5 @@ int hx_cmd_ablate(int argc, char **argv);
 int hx_cmd_viz(int argc, char **argv);
 int hx_cmd_eval(int argc, char **argv);
 int hx_cmd_compare(int argc, char **argv);
+int hx_cmd_baselines(int argc, char **argv);
 #endif

@@ -28,6 +28,7 @@
 #pragma weak hx_cmd_viz
 #pragma weak hx_cmd_eval
 #pragma weak hx_cmd_compare
+#pragma weak hx_cmd_baselines
 
 typedef struct {
     const char *name;
@@ -49,6 +50,7 @@ static const command commands[] = {
     {"viz", hx_cmd_viz, "super token and attention map pictures (PNG + index.html)"},
     {"eval", hx_cmd_eval, "top-1/top-5 accuracy on a labelled image folder"},
     {"compare", hx_cmd_compare, "two result files (or two backends of one) side by side, ratio per point"},
+    {"baselines", hx_cmd_baselines, "DeiT-S, Swin-T, STViT-S from a bench file: params, FLOPs, img/s beside the paper's"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 

@@ -1,4 +1,6 @@
+/* gnuplot.c — runs the plot scripts (see gnuplot.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,4 +56,32 @@ int hx_gnuplot(const char *script, const char *data, const char *png, const char
     char vars[1024];
     snprintf(vars, sizeof vars, "subtitle='%s'", subtitle);
     return hx_gnuplot_run(script, data, png, "png", vars);
+}
+
+int hx_gnuplot_scripts(const char *given, char *dir, size_t cap) {
+    char exe[PATH_MAX], probe[PATH_MAX + 64];
+    const char *env = getenv("STVIT_PLOTS");
+    if (given || (env && *env)) {
+        snprintf(dir, cap, "%s", given ? given : env);
+        return ST_OK;
+    }
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        static const char *const rel[] = {"/../viz/plots", "/plots", "/../share/stvit/plots"};
+        for (int i = 0; i < 3; i++) {
+            snprintf(probe, sizeof probe, "%s%s/common.gp", exe, rel[i]);
+            if (!access(probe, R_OK)) {
+                snprintf(dir, cap, "%s%s", exe, rel[i]);
+                return ST_OK;
+            }
+        }
+    }
+    if (!access("viz/plots/common.gp", R_OK)) {
+        snprintf(dir, cap, "viz/plots");
+        return ST_OK;
+    }
+    return st_fail(ST_ERR_IO, "cannot find the gnuplot scripts (viz/plots beside the program); give --scripts DIR");
 }

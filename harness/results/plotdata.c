@@ -247,7 +247,9 @@ static void describe(const rowset *rs, char *buf, size_t cap) {
     char v[256], res[256], b[128], th[128];
     int nv = distinct(rs, "variant", v, sizeof v), nres = distinct(rs, "size", res, sizeof res);
     int nb = distinct(rs, "batch", b, sizeof b), nth = distinct(rs, "threads", th, sizeof th);
-    snprintf(buf, cap, "STViT-%.100s%s%.120s%s; batch %.60s; %.60s thread%s", nv ? v : "?", nres ? ", " : "", nres ? res : "", nres ? " px" : "",
+    /* S, B, L are STViT's; names such as deit-s or STViT-S say what they are */
+    snprintf(buf, cap, "%s%.100s%s%.120s%s; batch %.60s; %.60s thread%s", strchr(v, '-') ? "" : "STViT-", nv ? v : "?",
+             nres ? ", " : "", nres ? res : "", nres ? " px" : "",
              nb ? b : "?", nth ? th : "?", nth == 1 && !strcmp(th, "1") ? "" : "s");
 }
 
@@ -469,16 +471,17 @@ int hx_plot_flops_speed(const hx_table *t, const hx_table *peers, const hx_plot_
             tic_x[ntics++] = x;
         }
     }
-    /* top-axis names that would overlap (closer than 4% of the axis) are left out */
-    /* names closer than 5% of the axis share one tic ("S 384 / L 224") */
+    /* names closer than 5% of the axis share one tic ("S 384 / L 224"); the axis runs from
+     * 0 to 1.12 x the largest x, or (tight_x) 15% past the points on either side */
     char x2tics[2048] = "", joined[MAX_POINTS][128];
-    double xmax = 0, placed[MAX_POINTS];
+    double xlo = INFINITY, xhi = -INFINITY, placed[MAX_POINTS];
     int nplaced = 0;
-    for (int i = 0; i < ntics; i++)
-        if (tic_x[i] > xmax) xmax = tic_x[i];
+    for (int i = 0; i < set->n; i++)
+        for (int k = 0; k < set->s[i].n; k++) xlo = fmin(xlo, set->s[i].x[k]), xhi = fmax(xhi, set->s[i].x[k]);
+    double span = o->tight_x ? 1.3 * (xhi - xlo) : 1.12 * xhi;
     for (int i = 0; i < ntics; i++) {
         int j = 0;
-        while (j < nplaced && fabs(placed[j] - tic_x[i]) >= 0.05 * xmax * 1.12) j++;
+        while (j < nplaced && fabs(placed[j] - tic_x[i]) >= 0.05 * span) j++;
         if (j == nplaced) {
             placed[nplaced] = tic_x[i];
             snprintf(joined[nplaced++], sizeof joined[0], "%.63s", tic_name[i]);
@@ -503,8 +506,9 @@ int hx_plot_flops_speed(const hx_table *t, const hx_table *peers, const hx_plot_
         rc = skip(s, "no successful rows with both axes' values");
     } else {
         double range[4];
-        int logy = strcmp(yn, "peak_fraction") != 0;
         write_series(f, set, s, range);
+        /* a log y axis without a decade in it has no labelled tic: tight plots go linear then */
+        int logy = strcmp(yn, "peak_fraction") != 0 && (!o->tight_x || !(range[3] < 10 * range[2]));
         write_failed(f, set, range[2] / 1.2);
         char what[512];
         describe(rs, what, sizeof what);
@@ -516,7 +520,13 @@ int hx_plot_flops_speed(const hx_table *t, const hx_table *peers, const hx_plot_
         var_num(s, "logy", logy);
         int logx = range[0] > 0 && range[1] / range[0] > 20; /* else most points crowd at the left */
         var_num(s, "logx", logx);
-        axis(s, "x", range[0], range[1], logx);
+        if (o->tight_x && !logx) {
+            double pad = range[1] > range[0] ? 0.15 * (range[1] - range[0]) : 0.05 * fabs(range[1]) + 1e-9;
+            var_num(s, "xmin", range[0] - pad);
+            var_num(s, "xmax", range[1] + pad);
+        } else {
+            axis(s, "x", range[0], range[1], logx);
+        }
         axis(s, "y", range[2], range[3], logy);
         snprintf(s->note, sizeof s->note, "%s", what);
     }

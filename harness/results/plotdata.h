@@ -30,6 +30,7 @@ typedef struct {
     hx_int_list batch, threads;
     hx_str_list variant;
     const char *x, *y;
+    int tight_x;   /* the speed plot's x axis around the points, not from 0 (networks of similar cost) */
 } hx_plot_filter;
 
 /* The axes the speed plot can use, for --help. */

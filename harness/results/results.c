@@ -79,6 +79,8 @@ int hx_row_int(hx_row *r, const char *key, int64_t value) {
     return row_set(r, key, buf, 1);
 }
 
+int hx_row_set_field(hx_row *r, const hx_field *f) { return row_set(r, f->key, f->text, f->is_num); }
+
 int hx_row_copy(hx_row *dst, const hx_row *src) {
     hx_row_init(dst);
     for (int i = 0; i < src->n; i++)

@@ -40,6 +40,7 @@ int hx_row_int(hx_row *r, const char *key, int64_t value);
 int hx_row_missing(hx_row *r, const char *key);
 int hx_row_bool(hx_row *r, const char *key, int value);           /* true / false */
 int hx_row_copy(hx_row *dst, const hx_row *src);                  /* dst uninitialised */
+int hx_row_set_field(hx_row *r, const hx_field *f);               /* f's key, value and type */
 /* The value's text, or NULL when the key is absent. */
 const char *hx_row_get(const hx_row *r, const char *key);
 /* 0 and *out when the key holds a number; ST_ERR_ARG otherwise. */

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include "tests/common/testutil.h"
 #include "variants/formats/safetensors.h"
 
@@ -76,4 +78,32 @@ int tu_tmpdir_remove(void) {
     if (!tu_dir[0]) return 0;
     nftw(tu_dir, make_writable, 8, FTW_PHYS); /* so read-only subfolders can be emptied */
     return nftw(tu_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+int tu_write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    int bad = fputs(text, f) < 0;
+    return fclose(f) || bad ? -1 : 0;
+}
+
+void tu_slurp(const char *path, char *buf, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+    buf[n] = 0;
+    if (f) fclose(f);
+}
+
+int tu_run_in_tmpdir(const char *bin, const char *args, char *out, size_t out_cap, char *err, size_t err_cap) {
+    size_t cap = strlen(bin) + strlen(args) + strlen(tu_dir) + 96;
+    char *cmd = malloc(cap);
+    if (!cmd) return -1;
+    snprintf(cmd, cap, "cd '%s' && '%s' </dev/null %s >stdout.txt 2>stderr.txt", tu_dir, bin, args);
+    int ws = system(cmd);
+    free(cmd);
+    tu_slurp(tu_tmp_path("stdout.txt"), out, out_cap);
+    tu_slurp(tu_tmp_path("stderr.txt"), err, err_cap);
+    remove(tu_tmp_path("stdout.txt"));
+    remove(tu_tmp_path("stderr.txt"));
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
 }

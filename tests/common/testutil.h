@@ -20,4 +20,12 @@ int tu_tmpdir_remove(void);
 const char *tu_tmpdir(void);
 /* TMPDIR/name; four rotating buffers, so a few may be used in one expression. */
 const char *tu_tmp_path(const char *name);
+/* Writes text to path: 0 or -1. */
+int tu_write_text(const char *path, const char *text);
+/* A file's first cap - 1 bytes, NUL-terminated ("" when it cannot be read). */
+void tu_slurp(const char *path, char *buf, size_t cap);
+/* Runs "BIN ARGS" (ARGS: a shell command line; stdin /dev/null unless it redirects it) in
+ * the temporary folder; its stdout and stderr into out and err. The exit status, -1 when
+ * it was killed by a signal. */
+int tu_run_in_tmpdir(const char *bin, const char *args, char *out, size_t out_cap, char *err, size_t err_cap);
 #endif
