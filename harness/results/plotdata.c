@@ -619,12 +619,21 @@ static void config_label(const hx_row *r, int multi_attn, char *buf, size_t cap)
     clean(buf);
 }
 
-static int same_config(const hx_row *a, const hx_row *b) {
+/* The same variant, size, batch, attention kind and (unless any_threads) thread count. */
+static int same_config_t(const hx_row *a, const hx_row *b, int any_threads) {
     static const char *const keys[] = {"variant", "batch", "threads"};
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 3 - any_threads; k++)
         if (strcmp(str(a, keys[k]), str(b, keys[k]))) return 0;
     const char *aa = str(a, "attn"), *ba = str(b, "attn"); /* peers rows have no attn: the network's own */
     return side_of(a) == side_of(b) && (!strcmp(aa, ba) || (!*aa && !strcmp(ba, "sta")) || (!*ba && !strcmp(aa, "sta")));
+}
+static int same_config(const hx_row *a, const hx_row *b) { return same_config_t(a, b, 0); }
+
+/* The naive row of r's configuration at any thread count (naive runs one thread). */
+static const hx_row *naive_for(const rowset *rs, const hx_row *r) {
+    for (int k = 0; k < rs->n; k++)
+        if (!strcmp(str(rs->r[k], "backend"), "naive") && same_config_t(rs->r[k], r, 1)) return rs->r[k];
+    return NULL;
 }
 
 /* Column names (runtimes) of a row set in order of appearance, skipping `except`. */
@@ -679,17 +688,24 @@ int hx_plot_speedup(const hx_table *t, const hx_table *peers, const hx_plot_filt
     rowset *rs = malloc(sizeof *rs);
     if (!rs) return st_fail(ST_ERR_NOMEM, "out of memory");
     pick(t, peers, o, 0, 1, rs);
-    /* only configurations that naive ran */
+    /* naive runs one thread whatever was asked: its rows join at any thread count */
+    for (int i = 0; t && i < t->n && rs->n < MAX_POINTS; i++) {
+        const hx_row *r = &t->rows[i];
+        int have = 0;
+        for (int k = 0; k < rs->n && !have; k++) have = rs->r[k] == r;
+        if (have || strcmp(str(r, "backend"), "naive") || !ok_row(r) || !in_ints(&o->batch, num(r, "batch")) ||
+            !in_strs(&o->variant, str(r, "variant")))
+            continue;
+        rs->peer[rs->n] = 0;
+        rs->r[rs->n++] = r;
+    }
+    /* only configurations that naive ran (at its one thread: a 2-thread row is compared with it) */
     int kept = 0;
-    for (int i = 0; i < rs->n; i++) {
-        int with_naive = 0;
-        for (int k = 0; k < rs->n && !with_naive; k++)
-            with_naive = !strcmp(str(rs->r[k], "backend"), "naive") && same_config(rs->r[k], rs->r[i]);
-        if (with_naive) {
+    for (int i = 0; i < rs->n; i++)
+        if (naive_for(rs, rs->r[i])) {
             rs->peer[kept] = rs->peer[i];
             rs->r[kept++] = rs->r[i];
         }
-    }
     rs->n = kept;
     char names[MAX_SERIES][64];
     int nn = runtimes(rs, "naive", names, MAX_SERIES), nnaive = 0, rc = 0, npeers = 0;
@@ -706,13 +722,19 @@ int hx_plot_speedup(const hx_table *t, const hx_table *peers, const hx_plot_filt
     fputs("configuration", f);
     for (int j = 0; j < nn; j++) fprintf(f, ",%s", names[j]);
     fputc('\n', f);
+    /* one line per configuration (thread count included) of the other backends, in order */
     for (int i = 0; i < rs->n; i++) {
-        const hx_row *base = rs->r[i];
-        if (strcmp(str(base, "backend"), "naive")) continue;
+        const hx_row *r = rs->r[i];
+        if (!strcmp(str(r, "backend"), "naive")) continue;
+        int seen = 0;
+        for (int k = 0; k < i && !seen; k++)
+            seen = strcmp(str(rs->r[k], "backend"), "naive") && same_config(rs->r[k], r);
+        if (seen) continue;
+        double base = num(naive_for(rs, r), "img_per_s");
         char label[256];
-        config_label(base, multi_attn, label, sizeof label);
+        config_label(r, multi_attn, label, sizeof label);
         fputs(label, f);
-        for (int j = 0; j < nn; j++) put_cell(f, runtime_img_s(rs, names[j], base, 0) / num(base, "img_per_s"), &top);
+        for (int j = 0; j < nn; j++) put_cell(f, runtime_img_s(rs, names[j], r, 0) / base, &top);
         fputc('\n', f);
     }
     char what[512];
