@@ -161,6 +161,14 @@ typedef struct {
     const char *name;   /* the tensor's name, for messages */
 } kn_weight_info;
 
+/* The GEMM shape of a conv1x1 or kxk conv weight (M = rows, K = cols x k x k): 1, or 0
+ * for another op's weight. What the backends that pack GEMM weights prepare. */
+static inline int kn_weight_gemm_shape(const kn_weight_info *wi, int *M, int *K) {
+    if (wi->op != KN_OP_conv1x1 && wi->op != KN_OP_conv) return 0;
+    *M = wi->rows, *K = wi->cols * (wi->op == KN_OP_conv ? wi->k * wi->k : 1);
+    return 1;
+}
+
 /* Backend flags. */
 enum {
     KN_FOLD_BN = 1 << 0,  /* asks the network to fold BatchNorm into neighbouring convs (prepared weights) */

@@ -75,9 +75,7 @@ static void bf16_init(kn_ops *o) {
 
 /* The GEMM shape (M x K) of a weight this backend runs in bf16, else 0. */
 static int gemm_shape(const kn_weight_info *wi, int *M, int *K) {
-    if (wi->op != KN_OP_conv1x1 && wi->op != KN_OP_conv) return 0;
-    *M = wi->rows, *K = wi->cols * (wi->op == KN_OP_conv ? wi->k * wi->k : 1);
-    return *K <= KMAX;
+    return kn_weight_gemm_shape(wi, M, K) && *K <= KMAX;
 }
 
 static size_t bf16_prepare_size(const kn_ctx *ctx, const kn_weight_info *wi) {

@@ -25,7 +25,7 @@ static inline void store_pairs(kn_bf16 *d, __m512 x0, __m512 x1) {
 static void b_row(const kn_bf16_problem *p, int b, int k, int j0, int nc, float *row) {
     if (p->conv) {
         const kn_conv_args *cv = p->conv;
-        kn_im2col_row(cv, cv->x + (size_t)b * cv->cin * cv->h * cv->w, k, j0, nc, row);
+        kn_im2col_row(&kn_simd_isa__avx512, cv, cv->x + (size_t)b * cv->cin * cv->h * cv->w, k, j0, nc, row);
     } else {
         const float *B = p->b + (size_t)b * p->b_stride;
         for (int j = 0; j < nc; j++) row[j] = B[(size_t)(j0 + j) * p->ldb + k];

@@ -93,8 +93,6 @@ static void epilogue_part(const kn_ctx *ctx, const epilogue_pass *e, int part, i
     }
 }
 
-/* Chunks of a pass on the team: as many per thread as the omp ops take. */
-static int team_chunks(const kn_ctx *ctx) { return kn_pool_chunks(ctx->threads); }
 
 typedef struct {
     kn_ctx *ctx;
@@ -119,7 +117,7 @@ static void conv_chunk(void *arg, int part, int nparts) {
 
 static void epilogue(kn_ctx *ctx, const epilogue_pass *e) {
     if (!e->bias && !e->gamma && e->act == KN_ACT_NONE && !e->accumulate && e->t == e->y) return;
-    kn_pool_run(ctx->pool, team_chunks(ctx), epilogue_chunk, &(team_job){.ctx = ctx, .e = e});
+    kn_pool_run(ctx->pool, kn_pool_chunks(ctx->threads), epilogue_chunk, &(team_job){.ctx = ctx, .e = e});
 }
 
 static void blas_conv1x1(kn_ctx *ctx, const kn_conv1x1_args *a) {
@@ -145,7 +143,7 @@ static void blas_conv1x1(kn_ctx *ctx, const kn_conv1x1_args *a) {
     /* y += gamma act(W x + bias): W x one column block at a time into the buffer */
     int nb = block_cols(a->cout, n);
     if (nb == 0) {
-        kn_pool_run(ctx->pool, team_chunks(ctx), conv1x1_chunk, &(team_job){.ctx = ctx, .c1 = a});
+        kn_pool_run(ctx->pool, kn_pool_chunks(ctx->threads), conv1x1_chunk, &(team_job){.ctx = ctx, .c1 = a});
         return;
     }
     for (int b = 0; b < a->batch; b++)
@@ -169,14 +167,14 @@ static void im2col_chunk(void *arg, int part, int nparts) {
     const float *x = cv->x + (size_t)b * cv->cin * cv->h * cv->w;
     int lo, hi;
     kn_split(K, part, nparts, &lo, &hi);
-    for (int k = lo; k < hi; k++) kn_im2col_row(cv, x, k, j0, cols, dst + (size_t)k * cols);
+    for (int k = lo; k < hi; k++) kn_im2col_row(KN_SIMD_ISA(j->ctx), cv, x, k, j0, cols, dst + (size_t)k * cols);
 }
 
 static void blas_conv(kn_ctx *ctx, const kn_conv_args *a) {
     int oh = (a->h + 2 * a->pad - a->k) / a->stride + 1, ow = (a->w + 2 * a->pad - a->k) / a->stride + 1;
     int N = oh * ow, K = a->cin * a->k * a->k, nb = block_cols(K, N);
     if (nb == 0) {
-        kn_pool_run(ctx->pool, team_chunks(ctx), conv_chunk, &(team_job){.ctx = ctx, .cv = a});
+        kn_pool_run(ctx->pool, kn_pool_chunks(ctx->threads), conv_chunk, &(team_job){.ctx = ctx, .cv = a});
         return;
     }
     float *tmp = kn_ctx_shared_scratch(ctx); /* the thread team fills it */
@@ -184,7 +182,7 @@ static void blas_conv(kn_ctx *ctx, const kn_conv_args *a) {
         float *y = a->y + (size_t)b * a->cout * N;
         for (int j0 = 0; j0 < N; j0 += nb) {
             int cols = N - j0 < nb ? N - j0 : nb;
-            kn_pool_run(ctx->pool, team_chunks(ctx), im2col_chunk,
+            kn_pool_run(ctx->pool, kn_pool_chunks(ctx->threads), im2col_chunk,
                         &(team_job){.ctx = ctx, .cv = a, .b = b, .K = K, .j0 = j0, .cols = cols, .dst = tmp});
             team_sgemm(ctx, 0, 0, a->cout, cols, K, 1.0f, a->wt.ref, K, tmp, cols, 0.0f, y + j0, N);
         }

@@ -22,9 +22,7 @@ static void simd_init(kn_ops *o) {
 
 /* Weights of the GEMM-shaped ops, packed once as the micro-kernel's MR-row panels. */
 static int panel_shape(const kn_weight_info *wi, int *M, int *K) {
-    if (wi->op != KN_OP_conv1x1 && wi->op != KN_OP_conv) return 0;
-    *M = wi->rows, *K = wi->cols * (wi->op == KN_OP_conv ? wi->k * wi->k : 1);
-    return *M > 0 && *K > 0;
+    return kn_weight_gemm_shape(wi, M, K) && *M > 0 && *K > 0;
 }
 
 static size_t simd_prepare_size(const kn_ctx *ctx, const kn_weight_info *wi) {

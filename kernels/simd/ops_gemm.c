@@ -38,7 +38,8 @@ void kn_simd_conv1x1_part(kn_ctx *ctx, const kn_conv1x1_args *a, int part, int n
     kn_gemm_run_part(ctx, &p, part, nparts);
 }
 
-void kn_im2col_row(const kn_conv_args *cv, const float *x, int kg, int j0, int cols, float *d) {
+void kn_im2col_row(const kn_simd_isa *isa, const kn_conv_args *cv, const float *x, int kg, int j0, int cols,
+                   float *d) {
     int kk = cv->k * cv->k, ow = (cv->w + 2 * cv->pad - cv->k) / cv->stride + 1, s = cv->stride;
     int ci = kg / kk, ky = (kg % kk) / cv->k, kx = kg % cv->k;
     const float *xc = x + (size_t)ci * cv->h * cv->w;
@@ -57,9 +58,7 @@ void kn_im2col_row(const kn_conv_args *cv, const float *x, int kg, int j0, int c
             if (thi > run) thi = run;
             if (tlo > thi) tlo = thi;
             for (int t = 0; t < tlo; t++) d[j + t] = 0.0f;
-            if (s == 1) memcpy(d + j + tlo, xr + ix0 + tlo, sizeof(float) * (thi - tlo));
-            else
-                for (int t = tlo; t < thi; t++) d[j + t] = xr[ix0 + t * s];
+            if (thi > tlo) isa->copy_strided(thi - tlo, xr + ix0 + tlo * s, s, d + j + tlo);
             for (int t = thi; t < run; t++) d[j + t] = 0.0f;
         }
         j += run;

@@ -162,8 +162,10 @@ void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, in
 void kn_gemm_run_part(const kn_ctx *ctx, const kn_gemm_problem *p, int part, int nparts);
 
 /* Row kg = (ci, ky, kx) of the im2col matrix of image x (cin x h x w), output pixels
- * [j0, j0+cols): dst[j] = x[ci][oy*s - pad + ky][ox*s - pad + kx], 0 in the padding. */
-void kn_im2col_row(const kn_conv_args *cv, const float *x, int kg, int j0, int cols, float *dst);
+ * [j0, j0+cols): dst[j] = x[ci][oy*s - pad + ky][ox*s - pad + kx], 0 in the padding
+ * (the strided copies through isa->copy_strided). */
+void kn_im2col_row(const kn_simd_isa *isa, const kn_conv_args *cv, const float *x, int kg, int j0, int cols,
+                   float *dst);
 
 /* --- ops, each doing part `part` of nparts: kn_simd_<op>_part(ctx, params, part, nparts) */
 #define KN_OP(name, label, params, args) \
