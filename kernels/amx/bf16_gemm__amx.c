@@ -15,12 +15,19 @@ typedef struct {
     uint8_t rows[16];
 } tile_config;
 
+/* GCC 12's _tile_loadconfig tells the compiler it reads only the first 8 bytes, so the
+ * stores of rows and colsb were dropped and LDTILECFG faulted on stack garbage: the
+ * operand here is the whole configuration. */
+static inline void load_tile_config(const tile_config *cfg) {
+    __asm__ volatile("ldtilecfg %0" ::"m"(*cfg));
+}
+
 void kn_bf16_amx_begin(void) {
     tile_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.palette = 1;
     for (int t = 0; t < 8; t++) cfg.rows[t] = 16, cfg.colsb[t] = 64; /* 16 x 64 bytes each */
-    _tile_loadconfig(&cfg);
+    load_tile_config(&cfg);
 }
 
 void kn_bf16_amx_end(void) { _tile_release(); }
