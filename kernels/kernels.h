@@ -158,6 +158,7 @@ void (*kn_ops_slot(const kn_ops *ops, int op))(void);
 typedef struct {
     int op;             /* KN_OP_conv1x1 | KN_OP_conv | KN_OP_dwconv | KN_OP_linear */
     int rows, cols, k;  /* rows = output channels, cols = input channels */
+    int n;              /* tokens per image the op sees at the model's size (0: unknown): a layout hint */
     const char *name;   /* the tensor's name, for messages */
 } kn_weight_info;
 

@@ -218,21 +218,28 @@ static void test_pointwise(void **state) {
             char shape[128];
             snprintf(shape, sizeof shape, "batch=%d cin=%d cout=%d n=%d act=%d acc=%d gamma=%d bias=%d", c->batch,
                      c->cin, c->cout, c->n, act, accumulate, with_gamma, with_bias);
-            for (int i = 0; i < nimpls; i++) {
-                float *y = dup(y0, ny);
-                use(&impls[i]);
-                void *prep; /* the weight as the model hands it over: with the backend's prepared form */
-                kn_weight_info wi = {.op = KN_OP_conv1x1, .rows = c->cout, .cols = c->cin, .k = 1, .name = "w"};
-                RUN(impls[i], conv1x1, &(kn_conv1x1_args){.batch = c->batch, .cin = c->cin, .cout = c->cout,
-                                                            .n = c->n, .x = x, .w = kn_ctx_weight(impls[i].ctx, &wi, w, &prep),
-                                                            .bias = bias, .act = act,
-                                                            .gamma = gamma, .accumulate = accumulate, .y = y});
-                free(prep);
-                for (int b = 0; b < c->batch; b++)
-                    check("pointwise", impls[i].label, shape, y + (size_t)b * c->cout * c->n,
-                          ref + (size_t)b * rc * c->n, tol + (size_t)b * rc * c->n, (size_t)rc * c->n, 0, 0);
-                free(y);
-            }
+            /* the weight as the model hands it over, with the backend's prepared form for an
+             * unknown token count and for few tokens (simd family: row panels, then the
+             * token-major column panels), whatever this case's n */
+            for (int i = 0; i < nimpls; i++)
+                for (int hint = 0; hint < 2; hint++) {
+                    float *y = dup(y0, ny);
+                    use(&impls[i]);
+                    void *prep;
+                    kn_weight_info wi = {.op = KN_OP_conv1x1, .rows = c->cout, .cols = c->cin, .k = 1,
+                                         .n = hint, .name = "w"};
+                    RUN(impls[i], conv1x1, &(kn_conv1x1_args){.batch = c->batch, .cin = c->cin, .cout = c->cout,
+                                                                .n = c->n, .x = x, .w = kn_ctx_weight(impls[i].ctx, &wi, w, &prep),
+                                                                .bias = bias, .act = act,
+                                                                .gamma = gamma, .accumulate = accumulate, .y = y});
+                    free(prep);
+                    char shape_h[160];
+                    snprintf(shape_h, sizeof shape_h, "%s weight-hint n=%d", shape, hint);
+                    for (int b = 0; b < c->batch; b++)
+                        check("pointwise", impls[i].label, shape_h, y + (size_t)b * c->cout * c->n,
+                              ref + (size_t)b * rc * c->n, tol + (size_t)b * rc * c->n, (size_t)rc * c->n, 0, 0);
+                    free(y);
+                }
             free(x), free(w), free(bias), free(gamma), free(y0), free(ref), free(mag), free(ax), free(aw),
                 free(ab), free(tol);
         }
@@ -734,6 +741,19 @@ static void test_layout(void **state) {
 
 /* ------------------------------------------------- micro-kernels directly -- */
 
+/* The epilogue of kn_gemm_epi on one element in double: sum and mag are the dot product
+ * and its magnitude over kc terms, c0 the old C, ch the row (or column) bias and gamma
+ * index; the tolerance from the reduction length (activations are 1.13-Lipschitz). */
+static void epi_ref(const kn_gemm_epi *e, double sum, double mag, float c0, int ch, int kc, double *t, double *tol) {
+    double v = e->alpha * sum + (e->load_c ? c0 : 0) + (e->bias ? e->bias[ch] : 0);
+    double va = fabs(e->alpha) * mag + (e->load_c ? fabs(c0) : 0) + (e->bias ? fabs(e->bias[ch]) : 0);
+    double g = e->gamma ? e->gamma[ch] : 1.0;
+    v = kn_act_ref(e->act, (float)v) * g;
+    if (e->beta != 0) v += e->beta * c0;
+    *t = v;
+    *tol = 1.2 * fabs(g) * sum_gamma(kc + 2) * va + 12 * U * (fabs(v) + fabs(e->beta * c0)) + 1e-30;
+}
+
 /* Every tile size (mr 1..MR, nr 1..NR) of each ISA's two micro-kernels (A as a panel,
  * A as strided rows in place), with packed and strided B panels, and each epilogue form. */
 static void test_ukernels(void **state) {
@@ -787,15 +807,66 @@ static void test_ukernels(void **state) {
                                     s += (double)a[r * lda + q] * b[q * ldb + j];
                                     mag += fabs((double)a[r * lda + q] * b[q * ldb + j]);
                                 }
-                                double t = e.alpha * s + (e.load_c ? c0[idx] : 0) + (e.bias ? e.bias[r] : 0);
-                                double ta = fabs(e.alpha) * mag + (e.load_c ? fabs(c0[idx]) : 0) + (e.bias ? fabs(e.bias[r]) : 0);
-                                double g = e.gamma ? e.gamma[r] : 1.0;
-                                t = kn_act_ref(e.act, (float)t) * g;
-                                if (e.beta != 0) t += e.beta * c0[idx];
-                                double tol = 1.2 * fabs(g) * sum_gamma(kc + 2) * ta + 12 * U * (fabs(t) + fabs(e.beta * c0[idx])) + 1e-30;
+                                double t, tol;
+                                epi_ref(&e, s, mag, c0[idx], r, kc, &t, &tol);
                                 if (!(fabs(c[idx] - t) <= tol))
                                     fail_msg("%s ukernel panel=%d mr=%d nr=%d kc=%d form=%d at %d,%d: got %.9g want %.9g",
                                              isas[k], panel, mr, nr, kc, form, r, j, c[idx], t);
+                            }
+                        free(a), free(b), free(c0), free(c), free(bias), free(gamma);
+                    }
+    }
+}
+
+/* The transposed micro-kernel (token-major 1x1 convs) of each ISA: every tile size, A
+ * read k-strided in place (stride larger than the tile), C written as C^T with bias and
+ * gamma per column, each epilogue form; nothing outside the tile written. */
+static void test_ukernels_t(void **state) {
+    const char *isas[] = {"avx512", "avx2", "generic"};
+    for (int k = 0; k < 3; k++) {
+        const kn_simd_isa *isa = kn_simd_isa_by_name(isas[k], NULL, 0);
+        if (!isa) {
+            print_message("skip %s transposed micro-kernel: this CPU lacks it\n", isas[k]);
+            continue;
+        }
+        int MR = isa->mr, NR = isa->nr;
+        static const int kcs[] = {0, 1, 7, 64};
+        for (int ki = 0; ki < 4; ki++)
+            for (int form = 0; form < 4; form++)
+                for (int mr = 1; mr <= MR; mr++)
+                    for (int nr = 1; nr <= NR; nr++) {
+                        int kc = kcs[ki];
+                        size_t ska = (size_t)mr + 3 + form, ldb = (size_t)NR, ldc = (size_t)MR + 5;
+                        float *a = rand_buf(ska * (kc + 1), 1), *b = rand_buf((size_t)(kc + 1) * ldb, 1);
+                        float *c0 = rand_buf((size_t)NR * ldc, 1), *bias = rand_buf(NR, 1), *gamma = rand_buf(NR, 2);
+                        kn_gemm_epi e = {.alpha = 1.0f};
+                        switch (form) {
+                        case 0: break;                                                        /* C = AB */
+                        case 1: e.beta = 1.0f, e.bias = bias, e.gamma = gamma; break;          /* residual */
+                        case 2: e.act = KN_ACT_GELU, e.bias = bias; break;                    /* fc1 */
+                        case 3: e.act = KN_ACT_SWISH, e.gamma = gamma, e.load_c = 1, e.alpha = 0.5f; break;
+                        }
+                        float *c = dup(c0, (size_t)NR * ldc);
+                        isa->gemm_t(mr, nr, kc, a, ska, b, ldb, c, ldc, &e);
+                        for (int j = 0; j < NR; j++)
+                            for (int r = 0; r < (int)ldc; r++) {
+                                size_t idx = (size_t)j * ldc + r;
+                                if (r >= mr || j >= nr) {
+                                    if (c[idx] != c0[idx])
+                                        fail_msg("%s ukernel_t mr=%d nr=%d kc=%d form=%d: wrote outside at col %d row %d",
+                                                 isas[k], mr, nr, kc, form, j, r);
+                                    continue;
+                                }
+                                double sum = 0, mag = 0;
+                                for (int q = 0; q < kc; q++) {
+                                    sum += (double)a[q * ska + r] * b[q * ldb + j];
+                                    mag += fabs((double)a[q * ska + r] * b[q * ldb + j]);
+                                }
+                                double t, tol;
+                                epi_ref(&e, sum, mag, c0[idx], j, kc, &t, &tol);
+                                if (!(fabs(c[idx] - t) <= tol))
+                                    fail_msg("%s ukernel_t mr=%d nr=%d kc=%d form=%d at row %d col %d: got %.9g want %.9g",
+                                             isas[k], mr, nr, kc, form, r, j, c[idx], t);
                             }
                         free(a), free(b), free(c0), free(c), free(bias), free(gamma);
                     }
@@ -815,6 +886,7 @@ static void test_every_op_has_cases(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ukernels),
+        cmocka_unit_test(test_ukernels_t),
         cmocka_unit_test(test_act_accuracy),
         cmocka_unit_test(test_gemm),
         cmocka_unit_test(test_every_op_has_cases),

@@ -8,6 +8,8 @@
 
 typedef struct {
     st_model *m;
+    st_geometry g;        /* at the configuration's own input size: the token counts of the layout hints */
+    int have_g;
     unsigned char *base;  /* NULL: measuring */
     size_t used;          /* bytes */
     int rc;
@@ -20,15 +22,17 @@ static const st_tensor_decl *decl_of(const st_model *m, float *const *slot) {
     return NULL;
 }
 
-/* Handle h for weight ref (shaped like the declared *shape_slot) used by `op`; with
- * `used` 0 the forward pass does not read it, so nothing is prepared. */
-static void visit(prep_pass *pp, kn_weight *h, const float *ref, float *const *shape_slot, int op, int used) {
+/* Handle h for weight ref (shaped like the declared *shape_slot) used by `op` on n tokens
+ * per image (0: not a token op; a layout hint for the backend); with `used` 0 the forward
+ * pass does not read it, so nothing is prepared. */
+static void visit_n(prep_pass *pp, kn_weight *h, const float *ref, float *const *shape_slot, int op, int used,
+                    int n) {
     *h = kn_w(ref);
     if (!ref || !used || pp->rc) return;
     const st_tensor_decl *d = decl_of(pp->m, shape_slot);
     if (!d) return;
     kn_weight_info wi = {.op = op, .rows = (int)d->shape[0], .cols = d->ndim > 1 ? (int)d->shape[1] : 1,
-                         .k = d->ndim == 4 ? (int)d->shape[2] : 1, .name = d->name};
+                         .k = d->ndim == 4 ? (int)d->shape[2] : 1, .n = n, .name = d->name};
     size_t bytes = kn_ctx_prepare_size(pp->m->ctx, &wi);
     if (!bytes) return;
     if (pp->base) {
@@ -41,10 +45,21 @@ static void visit(prep_pass *pp, kn_weight *h, const float *ref, float *const *s
     pp->used += (bytes + 63) / 64 * 64;
 }
 
-static void conv_bn(prep_pass *pp, st_conv_bn *cb, int op, int foldable) {
+static void visit(prep_pass *pp, kn_weight *h, const float *ref, float *const *shape_slot, int op, int used) {
+    visit_n(pp, h, ref, shape_slot, op, used, 0);
+}
+
+static void conv_bn(prep_pass *pp, st_conv_bn *cb, int op, int foldable, int n) {
     int fold = foldable && pp->m->fold_bn && cb->fold_w;
-    visit(pp, &cb->hw, cb->w, &cb->w, op, !fold);
-    visit(pp, &cb->fold_hw, cb->fold_w, &cb->w, op, fold);
+    visit_n(pp, &cb->hw, cb->w, &cb->w, op, !fold, n);
+    visit_n(pp, &cb->fold_hw, cb->fold_w, &cb->w, op, fold, n);
+}
+
+/* Tokens per image of stage i's grid (mlp) or of one of its attentions (attn); 0 unknown. */
+static int stage_n(const prep_pass *pp, int i, int attn) {
+    if (!pp->have_g || i < 0 || i >= ST_STAGES) return 0;
+    const st_stage_geo *s = &pp->g.s[i];
+    return attn ? s->tokens : s->h * s->w;
 }
 
 /* DeiT / Swin: the patch conv, qkv (head-major, derived), proj, the MLP, Swin's merging
@@ -52,16 +67,17 @@ static void conv_bn(prep_pass *pp, st_conv_bn *cb, int op, int foldable) {
 static void pass_tokens(prep_pass *pp) {
     st_model *m = pp->m;
     const st_config *c = &m->cfg;
-    conv_bn(pp, &m->stem[0], KN_OP_conv, 0);
+    conv_bn(pp, &m->stem[0], KN_OP_conv, 0, 0);
     for (int i = 0; i < ST_STAGES; i++) {
         st_stage *st = &m->stages[i];
-        visit(pp, &st->merge_hw, st->merge_w, &st->merge_w, KN_OP_conv1x1, 1);
+        int na = stage_n(pp, i, 1), nm = stage_n(pp, i, 0);
+        visit_n(pp, &st->merge_hw, st->merge_w, &st->merge_w, KN_OP_conv1x1, 1, nm);
         for (int j = 0; j < c->depths[i]; j++) {
             st_block *b = &st->blocks[j];
-            visit(pp, &b->qkv_hw, b->qkvh_w, &b->qkv_w, KN_OP_conv1x1, 1);
-            visit(pp, &b->proj_hw, b->proj_w, &b->proj_w, KN_OP_conv1x1, 1);
-            visit(pp, &b->fc1_hw, b->fc1_w, &b->fc1_w, KN_OP_conv1x1, 1);
-            visit(pp, &b->fc2_hw, b->fc2_w, &b->fc2_w, KN_OP_conv1x1, 1);
+            visit_n(pp, &b->qkv_hw, b->qkvh_w, &b->qkv_w, KN_OP_conv1x1, 1, na);
+            visit_n(pp, &b->proj_hw, b->proj_w, &b->proj_w, KN_OP_conv1x1, 1, na);
+            visit_n(pp, &b->fc1_hw, b->fc1_w, &b->fc1_w, KN_OP_conv1x1, 1, nm);
+            visit_n(pp, &b->fc2_hw, b->fc2_w, &b->fc2_w, KN_OP_conv1x1, 1, nm);
         }
     }
     visit(pp, &m->head_hw, m->head_w, &m->head_w, KN_OP_linear, 1);
@@ -74,28 +90,31 @@ static void pass(prep_pass *pp) {
         pass_tokens(pp);
         return;
     }
-    for (int i = 0; i < 4; i++) conv_bn(pp, &m->stem[i], KN_OP_conv, 0); /* the stem's BN follows a GELU */
+    for (int i = 0; i < 4; i++) conv_bn(pp, &m->stem[i], KN_OP_conv, 0, 0); /* the stem's BN follows a GELU */
     for (int i = 0; i < ST_STAGES; i++) {
+        int na = stage_n(pp, i, 1), nm = stage_n(pp, i, 0);
         for (int j = 0; j < c->depths[i]; j++) {
             st_block *b = &m->stages[i].blocks[j];
             visit(pp, &b->cpe_hw, b->cpe_w, &b->cpe_w, KN_OP_dwconv, 1);
-            visit(pp, &b->qkv_hw, b->qkv_w, &b->qkv_w, KN_OP_conv1x1, 1);
-            visit(pp, &b->proj_hw, b->proj_w, &b->proj_w, KN_OP_conv1x1, 1);
+            visit_n(pp, &b->qkv_hw, b->qkv_w, &b->qkv_w, KN_OP_conv1x1, 1, na);
+            visit_n(pp, &b->proj_hw, b->proj_w, &b->proj_w, KN_OP_conv1x1, 1, na);
             for (int l = 0; l < 3; l++)
-                visit(pp, &b->ref_hw[l], b->ref_w[l], &b->ref_w[l], l == 1 ? KN_OP_dwconv : KN_OP_conv1x1, 1);
-            visit(pp, &b->fc1_hw, b->fc1_w, &b->fc1_w, KN_OP_conv1x1, !m->fold_bn);
-            visit(pp, &b->fc1f_hw, b->fc1f_w, &b->fc1_w, KN_OP_conv1x1, m->fold_bn);
+                visit_n(pp, &b->ref_hw[l], b->ref_w[l], &b->ref_w[l], l == 1 ? KN_OP_dwconv : KN_OP_conv1x1, 1, na);
+            visit_n(pp, &b->fc1_hw, b->fc1_w, &b->fc1_w, KN_OP_conv1x1, !m->fold_bn, nm);
+            visit_n(pp, &b->fc1f_hw, b->fc1f_w, &b->fc1_w, KN_OP_conv1x1, m->fold_bn, nm);
             visit(pp, &b->dw_hw, b->dw_w, &b->dw_w, KN_OP_dwconv, 1);
-            visit(pp, &b->fc2_hw, b->fc2_w, &b->fc2_w, KN_OP_conv1x1, 1);
+            visit_n(pp, &b->fc2_hw, b->fc2_w, &b->fc2_w, KN_OP_conv1x1, 1, nm);
         }
-        if (i < ST_STAGES - 1) conv_bn(pp, &m->stages[i].down, KN_OP_conv, 1);
+        if (i < ST_STAGES - 1) conv_bn(pp, &m->stages[i].down, KN_OP_conv, 1, 0);
     }
-    if (c->projection) conv_bn(pp, &m->head_proj, KN_OP_conv1x1, 1);
+    if (c->projection) conv_bn(pp, &m->head_proj, KN_OP_conv1x1, 1, stage_n(pp, ST_STAGES - 1, 0));
     visit(pp, &m->head_hw, m->head_w, &m->head_w, KN_OP_linear, 1);
 }
 
 int st_weights_prepare(st_model *m) {
     prep_pass measure = {.m = m};
+    const st_config *c = &m->cfg; /* the hints' size: the configuration's own (its position table's) or 224 */
+    measure.have_g = st_geometry_make(c, c->pos_h ? c->pos_h : 224, c->pos_w ? c->pos_w : 224, &measure.g) == ST_OK;
     pass(&measure);
     free(m->prepared);
     m->prepared = NULL;
@@ -107,7 +126,7 @@ int st_weights_prepare(st_model *m) {
     if (!m->prepared)
         return st_fail(ST_ERR_NOMEM, "out of memory for %.1f MiB of prepared weights", measure.used / 1048576.0);
     m->prepared_bytes = measure.used;
-    prep_pass fill = {.m = m, .base = m->prepared};
+    prep_pass fill = {.m = m, .base = m->prepared, .g = measure.g, .have_g = measure.have_g};
     pass(&fill);
     return fill.rc;
 }

@@ -54,7 +54,7 @@ int hx_opbench_case(kn_ctx *ctx, int op, int ci, int runs, hx_opbench_result *r)
     case KN_OP_conv1x1: {
         const kn_conv1x1_case *c = &kn_conv1x1_cases[ci];
         void *prep;
-        kn_weight_info wi = {.op = op, .rows = c->cout, .cols = c->cin, .k = 1, .name = "opbench"};
+        kn_weight_info wi = {.op = op, .rows = c->cout, .cols = c->cin, .k = 1, .n = c->n, .name = "opbench"};
         kn_conv1x1_args a = {.batch = c->batch, .cin = c->cin, .cout = c->cout, .n = c->n,
                              .x = buf(&b, (size_t)c->batch * c->cin * c->n, -1),
                              .w = kn_ctx_weight(ctx, &wi, buf(&b, (size_t)c->cout * c->cin, -1), &prep),

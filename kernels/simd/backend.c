@@ -20,20 +20,25 @@ static void simd_init(kn_ops *o) {
     o->attention_scratch = simd_attention_scratch;
 }
 
-/* Weights of the GEMM-shaped ops, packed once as the micro-kernel's MR-row panels. */
-static int panel_shape(const kn_weight_info *wi, int *M, int *K) {
+/* Weights of the GEMM-shaped ops, packed once: as the micro-kernel's MR-row panels, or,
+ * for a 1x1 conv that sees few tokens (wi->n), as NR-column panels of W^T for the
+ * token-major path (kn_gemm_tokens). */
+static int panel_shape(const kn_ctx *ctx, const kn_weight_info *wi, int *M, int *K, int *width, int *cols) {
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
+    *cols = wi->op == KN_OP_conv1x1 && wi->n > 0 && wi->n <= KN_TOKEN_MAJOR_MAX;
+    *width = *cols ? isa->nr : isa->mr;
     return kn_weight_gemm_shape(wi, M, K) && *M > 0 && *K > 0;
 }
 
 static size_t simd_prepare_size(const kn_ctx *ctx, const kn_weight_info *wi) {
-    int M, K;
-    return panel_shape(wi, &M, &K) ? kn_simd_panels_size(M, K, KN_SIMD_ISA(ctx)->mr) : 0;
+    int M, K, width, cols;
+    return panel_shape(ctx, wi, &M, &K, &width, &cols) ? kn_simd_panels_size(M, K, width) : 0;
 }
 
 static int simd_prepare(kn_ctx *ctx, const kn_weight_info *wi, const float *ref, void *dst) {
-    int M, K;
-    if (!panel_shape(wi, &M, &K)) return kn_ctx_fail(ctx, "%s: not a GEMM weight", wi->name);
-    kn_simd_pack_panels(M, K, KN_SIMD_ISA(ctx)->mr, ref, (size_t)K, dst);
+    int M, K, width, cols;
+    if (!panel_shape(ctx, wi, &M, &K, &width, &cols)) return kn_ctx_fail(ctx, "%s: not a GEMM weight", wi->name);
+    kn_simd_pack_panels(M, K, width, cols, ref, (size_t)K, dst);
     return 0;
 }
 

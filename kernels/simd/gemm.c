@@ -21,7 +21,7 @@
 #include "kernels/simd/simd.h"
 
 #ifndef KN_KC
-#define KN_KC 256 /* K block: a kc x 32 B panel is 32 KB, in L1 with the A rows */
+#define KN_KC 384 /* K block: K = 320 (stage 2) in one; a kc x 32 B panel of 48 KB at most */
 #endif
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
@@ -50,18 +50,18 @@ static void pack_a_trans(const kn_gemm_problem *p, int MR, int i0, int mc, int s
     }
 }
 
-size_t kn_simd_panels_size(int M, int K, int mr) {
-    size_t strips = (size_t)(M + mr - 1) / mr;
-    return sizeof(kn_simd_panels) + sizeof(float) * strips * mr * (size_t)K;
+size_t kn_simd_panels_size(int M, int K, int width) {
+    size_t panels = (size_t)(M + width - 1) / width;
+    return sizeof(kn_simd_panels) + sizeof(float) * panels * width * (size_t)K;
 }
 
-void kn_simd_pack_panels(int M, int K, int mr, const float *w, size_t ldw, kn_simd_panels *dst) {
-    dst->M = M, dst->K = K, dst->mr = mr, dst->pad_ = 0;
-    for (int s = 0; s * mr < M; s++) {
-        float *d = dst->data + (size_t)s * K * mr;
-        for (int r = 0; r < mr; r++) {
-            int row = s * mr + r;
-            for (int k = 0; k < K; k++) d[(size_t)k * mr + r] = row < M ? w[(size_t)row * ldw + k] : 0.0f;
+void kn_simd_pack_panels(int M, int K, int width, int cols, const float *w, size_t ldw, kn_simd_panels *dst) {
+    dst->M = M, dst->K = K, dst->mr = cols ? 0 : width, dst->nr = cols ? width : 0;
+    for (int s = 0; s * width < M; s++) {
+        float *d = dst->data + (size_t)s * K * width;
+        for (int r = 0; r < width; r++) {
+            int row = s * width + r;
+            for (int k = 0; k < K; k++) d[(size_t)k * width + r] = row < M ? w[(size_t)row * ldw + k] : 0.0f;
         }
     }
 }
@@ -122,7 +122,7 @@ void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, in
      * whole strips), a transposed A packed here, or a plain A read in place (packing it
      * would cost about what it saves); the last two in strips of nearly equal height */
     const kn_simd_panels *P = p->a_panels;
-    if (P && (P->mr != MR || P->M != p->M || P->K != K)) P = NULL; /* not for this ISA or shape */
+    if (P && (P->mr != MR || P->M != p->M || P->K != K)) P = NULL; /* not this form, ISA or shape */
 
     for (int ic = m0; ic < m1; ic += mc_max) {
         int mc = imin(mc_max, m1 - ic), strips = (mc + MR - 1) / MR;
@@ -200,5 +200,50 @@ void kn_gemm_run_part(const kn_ctx *ctx, const kn_gemm_problem *p, int part, int
     } else {
         kn_split(nu, part, nparts, &lo, &hi);
         kn_gemm_run(ctx, p, 0, p->batch, 0, p->M, imin(lo * isa->nr, p->N), imin(hi * isa->nr, p->N));
+    }
+}
+
+/* Token-major 1x1 conv (see simd.h). Tiles: strips of nearly equal height <= MR within
+ * each image's n tokens (strip t of image b: t = b*spi + i) by NR-channel panels q.
+ * Loops: K blocks of at most KN_KC_T (partial sums in Y, as kn_gemm_run's:
+ * block_epilogue) -> blocks of sb strips whose activations (sb*MR x kc) stay in L2 ->
+ * panels q (kc x NR of the weight: in L1 while its strips stream past) -> strips. The
+ * tiles are numbered in that order and a part takes a contiguous range of them. */
+#ifndef KN_KC_T
+#define KN_KC_T 384 /* a kc x 32 weight panel of 48 KB at most */
+#endif
+#define KN_TOKEN_BLOCK (48 * 1024) /* floats of activations per strip block: 192 KB, in L2 */
+void kn_gemm_tokens(const kn_ctx *ctx, const kn_conv1x1_args *a, const kn_simd_panels *P, int part, int nparts) {
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
+    const int MR = isa->mr, NR = isa->nr, K = a->cin, n = a->n;
+    if (n <= 0 || a->batch <= 0 || a->cout <= 0) return;
+    int spi = (n + MR - 1) / MR, strips = a->batch * spi, panels = (a->cout + NR - 1) / NR;
+    long long tiles = (long long)panels * strips, u0 = tiles * part / nparts, u1 = tiles * (part + 1) / nparts;
+    if (u0 >= u1) return;
+    kn_gemm_problem p = {.K = K, .alpha = 1.0f, .beta = a->accumulate ? 1.0f : 0.0f, .bias = a->bias,
+                         .gamma = a->gamma, .act = a->act};
+    int nblk = K <= KN_KC_T ? 1 : (K + KN_KC_T - 1) / KN_KC_T;
+    if (p.act != KN_ACT_NONE && p.beta != 0.0f) nblk = 1; /* cannot split: one block, any K */
+    int kc_max = K == 0 ? 1 : (K + nblk - 1) / nblk;
+    int sb = KN_TOKEN_BLOCK / (kc_max * MR); /* strips per block, balanced over the blocks */
+    if (sb < 1) sb = 1;
+    int nsb = (strips + sb - 1) / sb;
+    sb = (strips + nsb - 1) / nsb;
+    for (int blk = 0; blk < nblk; blk++) {
+        int k0 = (int)((long long)K * blk / nblk), kc = (int)((long long)K * (blk + 1) / nblk) - k0;
+        kn_gemm_epi epi = block_epilogue(&p, blk, nblk);
+        for (long long u = u0; u < u1; u++) {
+            int tb = (int)(u / ((long long)sb * panels)), s0 = tb * sb, sbk = strips - s0 < sb ? strips - s0 : sb;
+            int rem = (int)(u - (long long)s0 * panels), q = rem / sbk, t = s0 + rem % sbk;
+            int b = t / spi, i = t % spi;
+            int r0 = (int)((long long)n * i / spi), rows = (int)((long long)n * (i + 1) / spi) - r0;
+            int j0 = q * NR, cols = a->cout - j0 < NR ? a->cout - j0 : NR;
+            kn_gemm_epi e = epi;
+            if (e.bias) e.bias += j0;
+            if (e.gamma) e.gamma += j0;
+            const float *x = a->x + (size_t)b * K * n + (size_t)k0 * n + r0;
+            float *y = a->y + ((size_t)b * a->cout + j0) * n + r0;
+            isa->gemm_t(rows, cols, kc, x, (size_t)n, P->data + ((size_t)q * K + k0) * NR, (size_t)NR, y, (size_t)n, &e);
+        }
     }
 }

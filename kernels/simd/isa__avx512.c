@@ -4,4 +4,5 @@
 #define UK_MR 14
 #define UK_NAME kn_gemm_f32_14x32__avx512
 #define UK_NAME_ROWS kn_gemm_f32_14x32_rows__avx512
+#define UK_NAME_T kn_gemm_f32_14x32_t__avx512
 #include "kernels/simd/isa_body.h"

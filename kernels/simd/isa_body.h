@@ -1,8 +1,8 @@
 /* isa_body.h — compiles the templates for one instruction set into its kernel table
  * (kn_simd_isa__<isa>). Included by isa__avx512.c, isa__avx2.c and isa_generic.c after
- * their vec_*.h, UK_MR, UK_NAME and UK_NAME_ROWS (the exported micro-kernels: A as a
- * panel, A as rows in place), made from template_gemm.h unless UK_OWN_KERNEL (then the
- * file defines both and UK_NR). */
+ * their vec_*.h, UK_MR, UK_NAME, UK_NAME_ROWS and UK_NAME_T (the exported micro-kernels:
+ * A as a panel, A as rows in place, C^T from a k-strided A), made from template_gemm.h
+ * unless UK_OWN_KERNEL (then the file defines the three and UK_NR). */
 #include <math.h>
 #include "kernels/simd/simd.h"
 #include "kernels/simd/template_vmath.h"
@@ -15,33 +15,41 @@
 
 /* The instantiations for mr rows and ceil(nr/VW) vectors: A as a panel (LDA 0, a
  * constant, so the row pointers vanish) or as rows read in place (row stride lda). */
-#define UK_SWITCH(LDA)                                                                        \
+#define UK_SWITCH(TILE, LDA)                                                                  \
     switch (mr * 4 + (nr + VW - 1) / VW) {                                                    \
-        UK_CASES(LDA)                                                                         \
+        UK_CASES(TILE, LDA)                                                                   \
     default: return;                                                                          \
     }
-#define UK_CASE(R, LDA)                                                                       \
-    case R * 4 + 1: KN_ISA(gemm_tile)(R, 1, nr, kc, a, LDA, b, ldb, c, ldc, e); return;         \
-    case R * 4 + 2: KN_ISA(gemm_tile)(R, 2, nr, kc, a, LDA, b, ldb, c, ldc, e); return;
+#define UK_CASE(TILE, R, LDA)                                                                 \
+    case R * 4 + 1: KN_ISA(TILE)(R, 1, nr, kc, a, LDA, b, ldb, c, ldc, e); return;              \
+    case R * 4 + 2: KN_ISA(TILE)(R, 2, nr, kc, a, LDA, b, ldb, c, ldc, e); return;
 #if UK_MR >= 14
-#define UK_CASES(LDA)                                                                         \
-    UK_CASE(1, LDA) UK_CASE(2, LDA) UK_CASE(3, LDA) UK_CASE(4, LDA) UK_CASE(5, LDA)             \
-    UK_CASE(6, LDA) UK_CASE(7, LDA) UK_CASE(8, LDA) UK_CASE(9, LDA) UK_CASE(10, LDA)            \
-    UK_CASE(11, LDA) UK_CASE(12, LDA) UK_CASE(13, LDA) UK_CASE(14, LDA)
+#define UK_CASES(T, LDA)                                                                      \
+    UK_CASE(T, 1, LDA) UK_CASE(T, 2, LDA) UK_CASE(T, 3, LDA) UK_CASE(T, 4, LDA)                 \
+    UK_CASE(T, 5, LDA) UK_CASE(T, 6, LDA) UK_CASE(T, 7, LDA) UK_CASE(T, 8, LDA)                 \
+    UK_CASE(T, 9, LDA) UK_CASE(T, 10, LDA) UK_CASE(T, 11, LDA) UK_CASE(T, 12, LDA)              \
+    UK_CASE(T, 13, LDA) UK_CASE(T, 14, LDA)
 #else
-#define UK_CASES(LDA)                                                                         \
-    UK_CASE(1, LDA) UK_CASE(2, LDA) UK_CASE(3, LDA) UK_CASE(4, LDA) UK_CASE(5, LDA) UK_CASE(6, LDA)
+#define UK_CASES(T, LDA)                                                                      \
+    UK_CASE(T, 1, LDA) UK_CASE(T, 2, LDA) UK_CASE(T, 3, LDA) UK_CASE(T, 4, LDA)                 \
+    UK_CASE(T, 5, LDA) UK_CASE(T, 6, LDA)
 #endif
+_Static_assert(UK_MR <= VW, "gemm_t stores a tile column as one vector");
 
 /* C tile from an A panel. */
 void UK_NAME(int mr, int nr, int kc, const float *a, const float *b, size_t ldb, float *c, size_t ldc,
              const kn_gemm_epi *e) {
-    UK_SWITCH(0)
+    UK_SWITCH(gemm_tile, 0)
 }
 /* C tile from mr rows of A in place (row stride lda > 0). */
 void UK_NAME_ROWS(int mr, int nr, int kc, const float *a, size_t lda, const float *b, size_t ldb, float *c,
                   size_t ldc, const kn_gemm_epi *e) {
-    UK_SWITCH(lda)
+    UK_SWITCH(gemm_tile, lda)
+}
+/* C^T tile: c[j*ldc + r] for the mr x nr tile, A(r, k) at a[k*ska + r] (ska >= mr). */
+void UK_NAME_T(int mr, int nr, int kc, const float *a, size_t ska, const float *b, size_t ldb, float *c,
+               size_t ldc, const kn_gemm_epi *e) {
+    UK_SWITCH(gemm_tile_t, ska)
 }
 #undef UK_SWITCH
 #undef UK_CASES
@@ -59,7 +67,8 @@ const kn_simd_isa KN_ISA(kn_simd_isa) = {
     .nr = UK_NR,
     .gemm = UK_NAME,
     .gemm_rows = UK_NAME_ROWS,
-    .copy_strided = KN_ISA(copy_strided),
+    .gemm_t = UK_NAME_T,
+    .im2col_row = KN_ISA(im2col_row),
     .affine_row = KN_ISA(affine_row),
     .axpy_row = KN_ISA(axpy_row),
     .epilogue_row = KN_ISA(epilogue_row),

@@ -1,5 +1,5 @@
 /* ops_gemm.c — the GEMM-shaped ops of the simd backend on the blocked driver:
- * gemm, 1x1 conv (fused epilogue), dense conv (implicit GEMM: im2col packed straight
+ * gemm, 1x1 conv (fused epilogue; token-major when its weight was prepared so), dense conv (implicit GEMM: im2col packed straight
  * into the B panels, no workspace), attention (two GEMMs and a column softmax per
  * head) and Linear (a dot product per output: batch is tiny). */
 #include <math.h>
@@ -22,6 +22,11 @@ void kn_simd_gemm_part(kn_ctx *ctx, int trans_a, int trans_b, int M, int N, int 
 }
 
 void kn_simd_conv1x1_part(kn_ctx *ctx, const kn_conv1x1_args *a, int part, int nparts) {
+    const kn_simd_panels *P = a->w.prep;
+    if (P && P->nr && P->nr == KN_SIMD_ISA(ctx)->nr && P->M == a->cout && P->K == a->cin) {
+        kn_gemm_tokens(ctx, a, P, part, nparts); /* prepared for few tokens: token-major */
+        return;
+    }
     if (a->act != KN_ACT_NONE && a->accumulate && a->cin > kn_gemm_k_cap(ctx)) {
         /* cannot split K here and no room to pack it whole: the reference loop */
         if (part == 0) kn_conv1x1__naive(ctx, a);
@@ -40,36 +45,11 @@ void kn_simd_conv1x1_part(kn_ctx *ctx, const kn_conv1x1_args *a, int part, int n
 
 void kn_im2col_row(const kn_simd_isa *isa, const kn_conv_args *cv, const float *x, int kg, int j0, int cols,
                    float *d) {
-    int kk = cv->k * cv->k, ow = (cv->w + 2 * cv->pad - cv->k) / cv->stride + 1, s = cv->stride;
-    int ci = kg / kk, ky = (kg % kk) / cv->k, kx = kg % cv->k;
-    const float *xc = x + (size_t)ci * cv->h * cv->w;
-    int j = 0, oy = j0 / ow, ox = j0 % ow;
-    while (j < cols) { /* one run of pixels along an output row at a time */
-        int run = ow - ox < cols - j ? ow - ox : cols - j;
-        int iy = oy * s - cv->pad + ky;
-        if (iy < 0 || iy >= cv->h) {
-            memset(d + j, 0, sizeof(float) * run);
-        } else {
-            const float *xr = xc + (size_t)iy * cv->w;
-            int ix0 = ox * s - cv->pad + kx; /* input column of the run's first pixel */
-            /* the run's pixels whose input column is inside [0, w): t in [tlo, thi) */
-            int tlo = ix0 >= 0 ? 0 : (-ix0 + s - 1) / s;
-            int thi = ix0 >= cv->w ? 0 : (cv->w - 1 - ix0) / s + 1;
-            if (thi > run) thi = run;
-            if (tlo > thi) tlo = thi;
-            for (int t = 0; t < tlo; t++) d[j + t] = 0.0f;
-            if (thi > tlo) isa->copy_strided(thi - tlo, xr + ix0 + tlo * s, s, d + j + tlo);
-            for (int t = thi; t < run; t++) d[j + t] = 0.0f;
-        }
-        j += run;
-        ox = 0, oy++;
-    }
+    isa->im2col_row(cv, x, kg, j0, cols, cols, 0, d);
 }
 
 /* im2col of output pixels [j0, j0+nc) x rows k in [k0, k0+kc) as NR-column panels
- * (panel q at dst + q*kc*NR, NR floats per k, zero past nc). Per k row it walks the
- * output pixels once, in runs along output rows cut at panel edges: no divisions or
- * calls per element. */
+ * (panel q at dst + q*kc*NR, NR floats per k, zero past nc): one isa->im2col_row per k. */
 typedef struct {
     const kn_conv_args *cv;
     const kn_simd_isa *isa;
@@ -80,44 +60,12 @@ static void pack_im2col(const kn_gemm_problem *p, int b, int nr_max, int j0, int
     const im2col_job *job = p->pack_ctx;
     const kn_conv_args *cv = job->cv;
     const float *x = cv->x + (size_t)b * cv->cin * cv->h * cv->w;
-    int kk = cv->k * cv->k, ow = (cv->w + 2 * cv->pad - cv->k) / cv->stride + 1, s = cv->stride;
     size_t panel = (size_t)kc * nr_max;
     for (int k = 0; k < kc; k++) {
-        int kg = k0 + k, ci = kg / kk, ky = (kg % kk) / cv->k, kx = kg % cv->k;
-        const float *xc = x + (size_t)ci * cv->h * cv->w;
         float *drow = dst + (size_t)k * nr_max; /* this k's row in panel 0 */
-        int oy = j0 / ow, ox = j0 % ow;
-        for (int j = 0; j < nc;) {
-            int q = j / nr_max, off = j - q * nr_max;
-            int run = ow - ox; /* up to the end of the output row and of the panel */
-            if (run > nr_max - off) run = nr_max - off;
-            if (run > nc - j) run = nc - j;
-            float *d = drow + q * panel + off;
-            int iy = oy * s - cv->pad + ky, ix0 = ox * s - cv->pad + kx;
-            if (iy < 0 || iy >= cv->h) {
-                for (int t = 0; t < run; t++) d[t] = 0.0f;
-            } else {
-                const float *xr = xc + (size_t)iy * cv->w;
-                int tlo, thi; /* the run's pixels with input column inside [0, w) */
-                if (s == 1) {
-                    tlo = ix0 >= 0 ? 0 : -ix0;
-                    thi = cv->w - ix0;
-                } else {
-                    tlo = ix0 >= 0 ? 0 : (-ix0 + s - 1) / s;
-                    thi = ix0 >= cv->w ? 0 : (cv->w - 1 - ix0) / s + 1;
-                }
-                if (thi > run) thi = run;
-                if (tlo > thi) tlo = thi;
-                for (int t = 0; t < tlo; t++) d[t] = 0.0f;
-                if (thi > tlo) job->isa->copy_strided(thi - tlo, xr + ix0 + tlo * s, s, d + tlo);
-                for (int t = thi; t < run; t++) d[t] = 0.0f;
-            }
-            j += run, ox += run;
-            if (ox == ow) ox = 0, oy++;
-        }
+        job->isa->im2col_row(cv, x, k0 + k, j0, nc, nr_max, panel, drow);
         int tail = nc % nr_max; /* zero the last panel past nc */
-        if (tail)
-            for (int t = tail; t < nr_max; t++) drow[(size_t)(nc / nr_max) * panel + t] = 0.0f;
+        if (tail) memset(drow + (size_t)(nc / nr_max) * panel + tail, 0, sizeof(float) * (nr_max - tail));
     }
 }
 
@@ -190,17 +138,25 @@ static void attention_rows(const kn_ctx *ctx, const kn_attention_args *a, int b,
     kn_gemm_run(ctx, &o, 0, 1, 0, hd, 0, rows);
 }
 
+/* Work items: (image, head) units, each cut into qb blocks of query rows when there are
+ * fewer units than parts (blocks of whole NR-column panels, at least two of them: a
+ * thinner block wastes the logits GEMM's B panels and repacks k^T once more). */
 void kn_simd_attention_part(kn_ctx *ctx, const kn_attention_args *a, int part, int nparts) {
-    int units = a->batch * a->heads;
+    int units = a->batch * a->heads, NR = KN_SIMD_ISA(ctx)->nr;
     float *S = a->scratch + (size_t)kn_thread_slot * a->m * a->m; /* this thread's logits */
-    if (units % nparts == 0 || units >= 4 * nparts) { /* whole heads per part */
-        int u0, u1;
-        kn_split(units, part, nparts, &u0, &u1);
-        for (int u = u0; u < u1; u++) attention_rows(ctx, a, u / a->heads, u % a->heads, 0, a->m, S);
-    } else { /* few heads: every part takes a share of the query rows of each */
-        int i0, i1;
-        kn_split(a->m, part, nparts, &i0, &i1);
-        if (i0 < i1)
-            for (int u = 0; u < units; u++) attention_rows(ctx, a, u / a->heads, u % a->heads, i0, i1, S);
+    int qb = 1;
+    if (units < nparts) {
+        int most = (a->m + 2 * NR - 1) / (2 * NR); /* blocks of >= 2 panels */
+        qb = (nparts + units - 1) / units;
+        if (qb > most) qb = most;
+        if (qb < 1) qb = 1;
+    }
+    int rows = (a->m + qb - 1) / qb;
+    rows = (rows + NR - 1) / NR * NR; /* whole panels; the last block takes the rest */
+    int i0, i1;
+    kn_split(units * qb, part, nparts, &i0, &i1);
+    for (int it = i0; it < i1; it++) {
+        int u = it / qb, q0 = (it % qb) * rows, q1 = q0 + rows < a->m ? q0 + rows : a->m;
+        if (q0 < q1) attention_rows(ctx, a, u / a->heads, u % a->heads, q0, q1, S);
     }
 }

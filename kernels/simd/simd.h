@@ -38,6 +38,11 @@ typedef void (*kn_gemm_ukernel)(int mr, int nr, int kc, const float *a, const fl
  * prepared weight, where packing would cost as much as it saves. */
 typedef void (*kn_gemm_ukernel_rows)(int mr, int nr, int kc, const float *a, size_t lda, const float *b,
                                      size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e);
+/* The transposed tile (token-major 1x1 convs): A(r, k) at a[k*ska + r] (tokens r of an
+ * activation read in place, ska its token stride), and the mr x nr result stored as C^T:
+ * element (r, j) at c[j*ldc + r]; bias and gamma index columns j. mr <= VW. */
+typedef void (*kn_gemm_ukernel_t)(int mr, int nr, int kc, const float *a, size_t ska, const float *b,
+                                  size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e);
 
 /* Widest padded image row the super-token kernels take (their row buffers are on
  * the stack); wider images use the naive loops. */
@@ -53,8 +58,12 @@ typedef struct kn_simd_isa {
     int mr, nr;                 /* GEMM micro-tile */
     kn_gemm_ukernel gemm;
     kn_gemm_ukernel_rows gemm_rows;
-    /* dst[t] = src[t * s], t < n (im2col rows) */
-    void (*copy_strided)(int n, const float *src, int s, float *dst);
+    kn_gemm_ukernel_t gemm_t;
+    /* row kg of the im2col matrix of image x, output pixels [j0, j0+cols), pixel j0+t at
+     * dst[(t / pw) * ps + t % pw] (panels of pw columns, ps floats apart; a plain row
+     * when pw >= cols); 0 in the padding */
+    void (*im2col_row)(const kn_conv_args *cv, const float *x, int kg, int j0, int cols, int pw, size_t ps,
+                       float *dst);
     /* y[i] = act(x[i] * scale + shift) for i < n (in-place allowed) */
     void (*affine_row)(int n, const float *x, float scale, float shift, kn_act act, float *y);
     /* y[i] = (accumulate ? y[i] : 0) + gamma * act(t[i] + bias); t may be y if !accumulate */
@@ -125,16 +134,24 @@ static inline void kn_split(int n, int part, int nparts, int *lo, int *hi) {
  * matrix (b_ptr, ldb, trans_b; image b at b_ptr + b*b_stride) or packed by a callback
  * (pack_b; e.g. im2col for convolutions). */
 typedef struct kn_gemm_problem kn_gemm_problem;
-/* A weight matrix (M x K) prepared once as MR-row panels: panel s holds rows
- * [s*MR, s*MR+MR) as K steps of MR floats (rows past M zero), at data + s*K*MR.
- * Written by the simd family's prepare hook; mr says which ISA's tile it is for. */
+/* A weight matrix W (M x K) prepared once by the simd family's prepare hook, in one of
+ * two forms (mr, nr say which, and for which ISA's tile):
+ *   row panels (mr > 0, nr 0): the A operand. Panel s holds rows [s*MR, s*MR+MR) as K
+ *     steps of MR floats (rows past M zero), at data + s*K*MR.
+ *   column panels (nr > 0, mr 0): W^T as the B operand of a token-major 1x1 conv
+ *     (kn_gemm_tokens). Panel q holds rows [q*NR, q*NR+NR) of W as K steps of NR floats
+ *     (rows past M zero), at data + q*K*NR. */
 typedef struct {
-    int M, K, mr, pad_;
+    int M, K, mr, nr;
     float data[];
 } kn_simd_panels;
-/* Bytes of M x K as panels of mr rows, and packing row-major w (row stride ldw) into them. */
-size_t kn_simd_panels_size(int M, int K, int mr);
-void kn_simd_pack_panels(int M, int K, int mr, const float *w, size_t ldw, kn_simd_panels *dst);
+/* Bytes of M x K as panels of `width` rows, and packing row-major w (row stride ldw) into
+ * them: row panels for width = mr (cols 0), column panels for width = nr (cols 1). */
+size_t kn_simd_panels_size(int M, int K, int width);
+void kn_simd_pack_panels(int M, int K, int width, int cols, const float *w, size_t ldw, kn_simd_panels *dst);
+/* Tokens per image up to which a 1x1 conv's weight is prepared as column panels: fewer
+ * than a few NR-wide column panels per image waste lanes along N the other way round. */
+#define KN_TOKEN_MAJOR_MAX 64
 /* Fills columns [j0, j0+nc) x k in [k0, k0+kc) of image b as NR-column panels
  * (panel p at dst + p*kc*NR, NR floats per k), zero-padded past nc. */
 typedef void (*kn_pack_b_fn)(const kn_gemm_problem *p, int b, int nr, int j0, int nc, int k0,
@@ -160,10 +177,15 @@ void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, in
                  int n0, int n1);
 /* Part `part` of nparts: splits along images, rows or columns, whichever balances best. */
 void kn_gemm_run_part(const kn_ctx *ctx, const kn_gemm_problem *p, int part, int nparts);
+/* A 1x1 conv token-major, for a weight prepared as column panels P: per image
+ * Y^T (n x cout) = X^T (n x cin) W^T, tiles of up to MR tokens (X read in place, k-major)
+ * by NR channels (P), written back transposed (isa->gemm_t); the epilogue of a (bias,
+ * gamma, act, accumulate) per channel. Part `part` of nparts of the tiles. */
+void kn_gemm_tokens(const kn_ctx *ctx, const kn_conv1x1_args *a, const kn_simd_panels *P, int part, int nparts);
 
 /* Row kg = (ci, ky, kx) of the im2col matrix of image x (cin x h x w), output pixels
- * [j0, j0+cols): dst[j] = x[ci][oy*s - pad + ky][ox*s - pad + kx], 0 in the padding
- * (the strided copies through isa->copy_strided). */
+ * [j0, j0+cols), contiguous: dst[j] = x[ci][oy*s - pad + ky][ox*s - pad + kx], 0 in the
+ * padding (isa->im2col_row). */
 void kn_im2col_row(const kn_simd_isa *isa, const kn_conv_args *cv, const float *x, int kg, int j0, int cols,
                    float *dst);
 

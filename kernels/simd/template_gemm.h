@@ -34,17 +34,17 @@ static __attribute__((noinline)) void KN_ISA(gemm_epilogue_rows)(int mr, int nr,
     }
 }
 
-static inline __attribute__((always_inline)) void
-KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restrict a, size_t lda,
-                  const float *restrict b, size_t ldb, float *restrict c, size_t ldc,
-                  const kn_gemm_epi *e) {
-    vf acc[UK_MR][UK_NV];
+/* acc[MR][NV] = A (MR x kc) times the B panel (kc rows of NV vectors, row stride ldb).
+ * A(r, k) is at a[r*lda + k] (rows in place) or, with lda 0, at a[k*ska + r]: ska =
+ * UK_MR for a panel, or the token stride of an activation read in place (gemm_t). */
+static inline __attribute__((always_inline)) void KN_ISA(gemm_acc)(const int MR, const int NV, int kc,
+                                                                  const float *restrict a, size_t lda, size_t ska,
+                                                                  const float *restrict b, size_t ldb,
+                                                                  vf acc[UK_MR][UK_NV]) {
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) acc[r][v] = v_zero();
-
-    /* lda 0: A is a panel (UK_MR floats per k, one stream); else MR rows read in place */
     const float *ar[UK_MR];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) ar[r] = a + r * lda;
@@ -58,12 +58,29 @@ KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restr
         for (int v = 0; v < NV; v++) bv[v] = v_ld(b + v * VW);
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++) {
-            vf av = v_set1(lda ? ar[r][k] : a[(size_t)k * UK_MR + r]);
+            vf av = v_set1(lda ? ar[r][k] : a[(size_t)k * ska + r]);
 #pragma GCC unroll 4
             for (int v = 0; v < NV; v++) acc[r][v] = v_fma(av, bv[v], acc[r][v]);
         }
         b += ldb;
     }
+}
+
+/* The tile to the stack, row r's vectors at t + r*NV*VW (for the out-of-line epilogues). */
+static inline __attribute__((always_inline)) void KN_ISA(gemm_spill)(const int MR, const int NV,
+                                                                    vf acc[UK_MR][UK_NV], float *t) {
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) v_st(t + (r * NV + v) * VW, acc[r][v]);
+}
+
+static inline __attribute__((always_inline)) void
+KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restrict a, size_t lda,
+                  const float *restrict b, size_t ldb, float *restrict c, size_t ldc,
+                  const kn_gemm_epi *e) {
+    vf acc[UK_MR][UK_NV];
+    KN_ISA(gemm_acc)(MR, NV, kc, a, lda, UK_MR, b, ldb, acc);
 
     /* t = alpha*acc (+ C) + bias, in registers */
     int tail = nr - (NV - 1) * VW; /* lanes of the last vector, 1..VW */
@@ -81,10 +98,7 @@ KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restr
     }
     if (e->act != KN_ACT_NONE || e->gamma || (e->beta != 0.0f && e->beta != 1.0f)) {
         float t[UK_MR * UK_NV * VW] __attribute__((aligned(64)));
-#pragma GCC unroll 16
-        for (int r = 0; r < MR; r++)
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; v++) v_st(t + (r * NV + v) * VW, acc[r][v]);
+        KN_ISA(gemm_spill)(MR, NV, acc, t);
         KN_ISA(gemm_epilogue_rows)(MR, nr, t, NV * VW, c, ldc, e);
         return;
     }
@@ -104,4 +118,44 @@ KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restr
             }
         }
     }
+}
+
+/* The transposed tile's epilogue (gemm_t): column j of the mr x nr tile t (row stride
+ * ldt) is the run c[j*ldc .. j*ldc + mr) of C, one vector (mr <= VW); bias and gamma
+ * index columns. The same formula as gemm_tile's. */
+static __attribute__((noinline)) void KN_ISA(gemm_epilogue_t)(int mr, int nr, const float *t, int ldt, float *c,
+                                                           size_t ldc, const kn_gemm_epi *e) {
+    const vf alpha = v_set1(e->alpha), beta = v_set1(e->beta);
+    for (int j0 = 0; j0 < nr; j0 += 4) { /* four columns at a time: independent activation chains */
+        int cols = nr - j0 < 4 ? nr - j0 : 4;
+        vf x[4];
+        for (int i = 0; i < cols; i++) {
+            int j = j0 + i;
+            x[i] = v_mul(alpha, v_ld_stride(t + j, ldt, mr));
+            if (e->load_c) x[i] = v_add(x[i], v_ld_n(c + (size_t)j * ldc, mr));
+            if (e->bias) x[i] = v_add(x[i], v_set1(e->bias[j]));
+        }
+        if (e->act != KN_ACT_NONE)
+            for (int i = 0; i < cols; i++) x[i] = v_act(e->act, x[i]);
+        for (int i = 0; i < cols; i++) {
+            int j = j0 + i;
+            float *cj = c + (size_t)j * ldc;
+            if (e->gamma) x[i] = v_mul(x[i], v_set1(e->gamma[j]));
+            if (e->beta != 0.0f) x[i] = v_fma(beta, v_ld_n(cj, mr), x[i]);
+            v_st_n(cj, x[i], mr);
+        }
+    }
+}
+
+/* C^T tile: acc as gemm_tile's with A(r, k) at a[k*ska + r], stored through the stack
+ * as columns (see gemm_epilogue_t). */
+static inline __attribute__((always_inline)) void
+KN_ISA(gemm_tile_t)(const int MR, const int NV, int nr, int kc, const float *restrict a, size_t ska,
+                    const float *restrict b, size_t ldb, float *restrict c, size_t ldc,
+                    const kn_gemm_epi *e) {
+    vf acc[UK_MR][UK_NV];
+    KN_ISA(gemm_acc)(MR, NV, kc, a, 0, ska, b, ldb, acc);
+    float t[UK_MR * UK_NV * VW] __attribute__((aligned(64)));
+    KN_ISA(gemm_spill)(MR, NV, acc, t);
+    KN_ISA(gemm_epilogue_t)(MR, nr, t, NV * VW, c, ldc, e);
 }

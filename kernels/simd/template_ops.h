@@ -10,19 +10,56 @@ static inline void v_st_k(float *p, vf v, int n) {
 }
 #define FOR_VEC(j, n, len) for (int j = 0, len; j < (n) && ((len = (n) - j < VW ? (n) - j : VW), 1); j += VW)
 
-/* dst[t] = src[t * s] for t < n: im2col rows of strided convolutions (stride 2 as
- * pairs of vectors folded to their even lanes; never reading past src[(n-1)*s]). */
-static void KN_ISA(copy_strided)(int n, const float *src, int s, float *dst) {
+/* d[t] = xr[ix0 + t*s] where 0 <= ix0 + t*s < w, else 0, for t < n: one run of an
+ * im2col row (pixels of one output row). The inside part as vector copies (stride 2
+ * folded to the even lanes of pairs), its last vector masked so that nothing past the
+ * row's last needed element is read. */
+static inline int kn_div_s(int a, int s) { return s == 1 ? a : s == 2 ? a >> 1 : a / s; } /* a >= 0 */
+static inline void KN_ISA(im2col_run)(int n, const float *xr, int ix0, int s, int w, float *d) {
+    int tlo = ix0 >= 0 ? 0 : kn_div_s(-ix0 + s - 1, s), thi = ix0 >= w ? 0 : kn_div_s(w - 1 - ix0, s) + 1;
+    if (thi > n) thi = n;
+    if (tlo > thi) tlo = thi;
+    const float *src = xr + ix0; /* pixel t reads src[t*s] */
     int t = 0;
-    if (s == 1) {
-        memcpy(dst, src, sizeof(float) * n);
-        return;
-    }
+    for (; t < tlo; t++) d[t] = 0.0f;
 #if VW > 1
-    if (s == 2)
-        for (; t + VW < n; t += VW) v_st(dst + t, v_even(v_ld(src + 2 * t), v_ld(src + 2 * t + VW)));
+    if (s == 1) {
+        for (; t + VW <= thi; t += VW) v_st(d + t, v_ld(src + t));
+        if (t < thi) v_st_n(d + t, v_ld_n(src + t, thi - t), thi - t), t = thi;
+    } else if (s == 2) {
+        for (; t + VW < thi; t += VW) v_st(d + t, v_even(v_ld(src + 2 * t), v_ld(src + 2 * t + VW)));
+        if (t < thi) { /* m pixels: 2m - 1 elements */
+            int m = thi - t, e = 2 * m - 1;
+            vf lo = v_ld_n(src + 2 * t, e < VW ? e : VW), hi = v_ld_n(src + 2 * t + VW, e > VW ? e - VW : 0);
+            v_st_k(d + t, v_even(lo, hi), m), t = thi;
+        }
+    }
 #endif
-    for (; t < n; t++) dst[t] = src[(size_t)t * s];
+    for (; t < thi; t++) d[t] = src[(size_t)t * s];
+    for (; t < n; t++) d[t] = 0.0f;
+}
+
+/* Row kg = (ci, ky, kx) of the im2col matrix of image x, output pixels [j0, j0+cols):
+ * pixel j0+t goes to dst[(t / pw) * ps + t % pw] (panels of pw columns ps floats apart;
+ * one contiguous row when pw >= cols). Runs along output rows, cut at panel edges. */
+static void KN_ISA(im2col_row)(const kn_conv_args *cv, const float *x, int kg, int j0, int cols, int pw,
+                               size_t ps, float *dst) {
+    int kk = cv->k * cv->k, ow = (cv->w + 2 * cv->pad - cv->k) / cv->stride + 1, s = cv->stride;
+    int ci = kg / kk, ky = (kg % kk) / cv->k, kx = kg % cv->k;
+    const float *xc = x + (size_t)ci * cv->h * cv->w;
+    int oy = j0 / ow, ox = j0 % ow;
+    for (int j = 0, q = 0, off = 0; j < cols;) {
+        int run = ow - ox; /* to the end of the output row, of the panel and of the range */
+        if (run > pw - off) run = pw - off;
+        if (run > cols - j) run = cols - j;
+        float *d = dst + (size_t)q * ps + off;
+        int iy = oy * s - cv->pad + ky;
+        if (iy < 0 || iy >= cv->h) memset(d, 0, sizeof(float) * run);
+        else KN_ISA(im2col_run)(run, xc + (size_t)iy * cv->w, ox * s - cv->pad + kx, s, cv->w, d);
+        j += run, ox += run, off += run;
+        if (ox == ow) ox = 0, oy++;
+        if (off == pw) off = 0, q++;
+    }
 }
 
 /* Four vectors per step: the activations are long dependency chains, and
@@ -112,8 +149,57 @@ static void KN_ISA(layernorm_cols)(int c, int n, int p0, int p1, const float *x,
  * is a plain vector load; wide planes go in strips. */
 #define DW_STRIP 512
 #define DW_KMAX 7
+/* 3x3 depthwise conv (pad 1) of `planes` planes wide enough for whole vectors (w >= 2 VW),
+ * read in place, four output rows at a time: each input row's three column-shifted
+ * vectors (zero past the edges) feed the up to three output rows they touch, 18 loads
+ * per 36 FMAs instead of 36. The sum per pixel: bias, then the rows top to bottom, each
+ * as w0 x[-1] + w1 x[0] + w2 x[+1] added last to first; then the input if add_input. */
+static void KN_ISA(dwconv3_rows)(int h, int w, int planes, const float *x, const float *wt, const float *bias,
+                                 int add_input, float *y) {
+    for (int pl = 0; pl < planes; pl++) {
+        const float *xp = x + (size_t)pl * h * w, *wp = wt + (size_t)pl * 9;
+        float *yp = y + (size_t)pl * h * w;
+        vf wk[9], b = v_set1(bias ? bias[pl] : 0.0f);
+        for (int i = 0; i < 9; i++) wk[i] = v_set1(wp[i]);
+        for (int y0 = 0; y0 < h; y0 += 4) {
+            int R = h - y0 < 4 ? h - y0 : 4;
+            FOR_VEC(j, w, len) {
+                vf acc[4] = {b, b, b, b};
+                int nr = w - 1 - j < len ? w - 1 - j : len; /* right neighbours inside the row */
+#pragma GCC unroll 6
+                for (int t = 0; t < 6; t++) { /* input row y0 - 1 + t */
+                    int iy = y0 - 1 + t;
+                    if (t > R + 1 || iy < 0 || iy >= h) continue;
+                    const float *xr = xp + (size_t)iy * w + j;
+                    vf xl = j > 0 ? v_ld_k(xr - 1, len) : v_ld_lanes(xr - 1, 1, len);
+                    vf xc = v_ld_k(xr, len), xq = v_ld_n(xr + 1, nr);
+#pragma GCC unroll 4
+                    for (int o = 0; o < 4; o++) {
+                        int dy = t - o; /* the tap row of output row y0 + o */
+                        if (dy < 0 || dy > 2 || o >= R) continue;
+                        acc[o] = v_fma(wk[dy * 3 + 2], xq, acc[o]);
+                        acc[o] = v_fma(wk[dy * 3 + 1], xc, acc[o]);
+                        acc[o] = v_fma(wk[dy * 3], xl, acc[o]);
+                    }
+                }
+#pragma GCC unroll 4
+                for (int o = 0; o < 4; o++) {
+                    if (o >= R) continue;
+                    size_t p = (size_t)(y0 + o) * w + j;
+                    vf v = add_input ? v_add(acc[o], v_ld_k(xp + p, len)) : acc[o];
+                    v_st_k(yp + p, v, len);
+                }
+            }
+        }
+    }
+}
+
 static void KN_ISA(dwconv_plane)(int h, int w, int k, const float *x, const float *wt, float bias,
                                  int add_input, float *y) {
+    if (k == 3 && w >= 2 * VW && VW > 1) {
+        KN_ISA(dwconv3_rows)(h, w, 1, x, wt, &bias, add_input, y);
+        return;
+    }
     int r = k / 2;
     float ring[DW_KMAX][DW_STRIP + 2 * DW_KMAX + 2 * VW] __attribute__((aligned(64)));
     for (int x0 = 0; x0 < w; x0 += DW_STRIP) {
@@ -192,7 +278,8 @@ KN_ISA(dwconv_planes_k)(const int k, int h, int w, int planes, const float *x, c
 /* k = 3 and 5 get their own copies, so the tap loops unroll and acc stays in registers. */
 static void KN_ISA(dwconv_planes)(int h, int w, int k, int planes, const float *x, const float *wt,
                                   const float *bias, int add_input, float *y, float *buf) {
-    if (k == 3) KN_ISA(dwconv_planes_k)(3, h, w, planes, x, wt, bias, add_input, y, buf);
+    if (k == 3 && w >= 2 * VW && VW > 1) KN_ISA(dwconv3_rows)(h, w, planes, x, wt, bias, add_input, y);
+    else if (k == 3) KN_ISA(dwconv_planes_k)(3, h, w, planes, x, wt, bias, add_input, y, buf);
     else if (k == 5) KN_ISA(dwconv_planes_k)(5, h, w, planes, x, wt, bias, add_input, y, buf);
     else KN_ISA(dwconv_planes_k)(k, h, w, planes, x, wt, bias, add_input, y, buf);
 }
@@ -252,8 +339,8 @@ static void KN_ISA(softmax_cols)(int n, int cols, float *x, size_t ld) {
  * spread over the pixels of their cells, so neighbour dx is the pointer e + dx*sw. */
 static void KN_ISA(sta_expand)(int ww, int sw, const float *srow, float *e) {
     int w = ww * sw;
-    for (int i = -sw; i < 0; i++) e[i] = 0.0f;
-    for (int i = w; i < w + sw + VW; i++) e[i] = 0.0f;
+    FOR_VEC(i, sw, len) v_st_k(e - sw + i, v_zero(), len);
+    FOR_VEC(i, sw + VW, len) v_st_k(e + w + i, v_zero(), len);
     for (int cx = 0; cx < ww; cx++) {
         vf v = v_set1(srow[cx]);
         FOR_VEC(i, sw, len) v_st_k(e + cx * sw + i, v, len);
@@ -287,31 +374,51 @@ static void KN_ISA(sta_pool_chans)(const kn_sta_shape *g, int c0, int c1, const 
         }
 }
 
-/* Logits accumulate in `a` itself, channel by channel, then a 9-way softmax per pixel. */
+/* Logits of the 9 neighbours per pixel, then a 9-way softmax. Channels go in blocks of
+ * up to 4 whose super-token rows are spread over the pixels first (sta_expand: three
+ * rows per channel, one per dy); per pixel vector the 9 logits stay in registers through
+ * a block (one load and one store of `a` per block, not per channel). Same sums in the
+ * same order as channel by channel. */
+#define KN_STA_EBUF (9 * KN_STA_WMAX + 6 * VW)
 static void KN_ISA(sta_associate_rows)(const kn_sta_shape *g, int cy0, int cy1, const float *x,
                                        const float *s, float scale, float *a) {
     int hh = g->h / g->sh, ww = g->w / g->sw, m = hh * ww, n = g->h * g->w, w = g->w, sh = g->sh, sw = g->sw;
-    float ebuf[3 * KN_STA_WMAX + 2 * VW] __attribute__((aligned(64)));
-    float *e = ebuf + sw;
+    float ebuf[KN_STA_EBUF] __attribute__((aligned(64)));
+    int er = w + 2 * sw + VW; /* floats per expanded row: sw zeros, w pixels, sw + VW zeros */
+    int cb_max = KN_STA_EBUF / (3 * er);
+    if (cb_max > 4) cb_max = 4;
     for (int cy = cy0; cy < cy1; cy++) {
         size_t row0 = (size_t)cy * sh * w; /* first pixel of this cell row */
         for (int k = 0; k < 9; k++) memset(a + (size_t)k * n + row0, 0, sizeof(float) * sh * w);
-        for (int c = 0; c < g->c; c++) {
-            const float *xc = x + (size_t)c * n + row0;
-            for (int dy = -1; dy <= 1; dy++) {
-                int ty = cy + dy;
-                if (ty < 0 || ty >= hh) continue; /* outside: logit stays 0 */
-                KN_ISA(sta_expand)(ww, sw, s + (size_t)c * m + (size_t)ty * ww, e);
-                for (int dx = -1; dx <= 1; dx++) {
-                    const float *se = e + dx * sw;
-                    float *ak = a + (size_t)((dy + 1) * 3 + dx + 1) * n + row0;
-                    for (int yy = 0; yy < sh; yy++)
-                        FOR_VEC(j, w, len) {
-                            size_t p = (size_t)yy * w + j;
-                            v_st_k(ak + p, v_fma(v_ld_k(xc + p, len), v_ld_k(se + j, len), v_ld_k(ak + p, len)), len);
+        int dy0 = cy > 0 ? -1 : 0, dy1 = cy < hh - 1 ? 1 : 0; /* rows outside: logits stay 0 */
+        for (int c0 = 0; c0 < g->c; c0 += cb_max) {
+            int cb = g->c - c0 < cb_max ? g->c - c0 : cb_max;
+            for (int i = 0; i < cb; i++)
+                for (int dy = dy0; dy <= dy1; dy++)
+                    KN_ISA(sta_expand)(ww, sw, s + (size_t)(c0 + i) * m + (size_t)(cy + dy) * ww,
+                                       ebuf + (size_t)(i * 3 + dy + 1) * er + sw);
+            for (int yy = 0; yy < sh; yy++)
+                FOR_VEC(j, w, len) {
+                    size_t p = row0 + (size_t)yy * w + j;
+                    vf l[9];
+#pragma GCC unroll 9
+                    for (int k = 0; k < 9; k++) l[k] = v_ld_k(a + (size_t)k * n + p, len);
+                    for (int i = 0; i < cb; i++) {
+                        vf xv = v_ld_k(x + (size_t)(c0 + i) * n + p, len);
+#pragma GCC unroll 3
+                        for (int dy = -1; dy <= 1; dy++) { /* unrolled: l[] indexed by constants */
+                            if (dy < dy0 || dy > dy1) continue;
+                            const float *e = ebuf + (size_t)(i * 3 + dy + 1) * er + sw + j;
+#pragma GCC unroll 3
+                            for (int dx = -1; dx <= 1; dx++) {
+                                int k = (dy + 1) * 3 + dx + 1;
+                                l[k] = v_fma(xv, v_ld_k(e + dx * sw, len), l[k]);
+                            }
                         }
+                    }
+#pragma GCC unroll 9
+                    for (int k = 0; k < 9; k++) v_st_k(a + (size_t)k * n + p, l[k], len);
                 }
-            }
         }
         vf sc = v_set1(scale);
         FOR_VEC(j, sh * w, len) {

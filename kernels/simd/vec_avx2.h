@@ -18,6 +18,18 @@ static inline __m256i v_tail_mask(int n) {
 /* First n < VW lanes; the others read as 0 / are not written. */
 static inline vf v_ld_n(const float *p, int n) { return _mm256_maskload_ps(p, v_tail_mask(n)); }
 static inline void v_st_n(float *p, vf v, int n) { _mm256_maskstore_ps(p, v_tail_mask(n), v); }
+/* Lanes [lo, hi) of p (0 <= lo <= hi <= VW), 0 in the others, which are not read. */
+static inline vf v_ld_lanes(const float *p, int lo, int hi) {
+    __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i in = _mm256_and_si256(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(lo - 1)),
+                                  _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), idx));
+    return _mm256_maskload_ps(p, in);
+}
+/* p[0], p[s], ..., p[(n-1)s] in the first n lanes (0 < n <= VW), 0 in the others */
+static inline vf v_ld_stride(const float *p, int s, int n) {
+    __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(s));
+    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, idx, _mm256_castsi256_ps(v_tail_mask(n)), 4);
+}
 static inline vf v_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf v_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 static inline vf v_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }

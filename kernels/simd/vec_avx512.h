@@ -14,6 +14,16 @@ static inline __mmask16 v_tail_mask(int n) { return (__mmask16)((1u << n) - 1u);
 /* First n < VW lanes; the others read as 0 / are not written. */
 static inline vf v_ld_n(const float *p, int n) { return _mm512_maskz_loadu_ps(v_tail_mask(n), p); }
 static inline void v_st_n(float *p, vf v, int n) { _mm512_mask_storeu_ps(p, v_tail_mask(n), v); }
+/* Lanes [lo, hi) of p (0 <= lo <= hi <= VW), 0 in the others, which are not read. */
+static inline vf v_ld_lanes(const float *p, int lo, int hi) {
+    return _mm512_maskz_loadu_ps((__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u)), p);
+}
+/* p[0], p[s], ..., p[(n-1)s] in the first n lanes (0 < n <= VW), 0 in the others */
+static inline vf v_ld_stride(const float *p, int s, int n) {
+    __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                     _mm512_set1_epi32(s));
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), v_tail_mask(n), idx, p, 4);
+}
 static inline vf v_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 static inline vf v_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 static inline vf v_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }

@@ -12,6 +12,8 @@ static inline vf v_ld(const float *p) { return *p; }
 static inline void v_st(float *p, vf v) { *p = v; }
 static inline vf v_ld_n(const float *p, int n) { return n > 0 ? *p : 0.0f; }
 static inline void v_st_n(float *p, vf v, int n) { if (n > 0) *p = v; }
+static inline vf v_ld_lanes(const float *p, int lo, int hi) { return lo < hi ? *p : 0.0f; }
+static inline vf v_ld_stride(const float *p, int s, int n) { return n > 0 ? *p : 0.0f; }
 static inline vf v_add(vf a, vf b) { return a + b; }
 static inline vf v_sub(vf a, vf b) { return a - b; }
 static inline vf v_mul(vf a, vf b) { return a * b; }
