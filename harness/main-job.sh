@@ -2,7 +2,7 @@
 # The main job (`make run`): the default sweep, plots, the ablation table, DeiT-S and
 # Swin-T beside STViT-S (baselines.md and its plot) and the pictures for the bundled
 # photos, all written under results/ (or $OUT), named explicitly: the commands alone
-# write into fresh runs/ folders. Takes about 10 minutes on 2 cores (9 min 43 s on 2026-12-02).
+# write into fresh runs/ folders. Takes about 8-10 minutes on 2 cores (7 min 57 s on 2026-12-03).
 set -e
 BIN=${BIN:-build/stvit}
 OUT=${OUT:-results}

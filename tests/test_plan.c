@@ -198,6 +198,36 @@ static const char *string(const js_value *obj, const char *key) {
     return v->string;
 }
 
+/* Planning for another input size prepares the weights again when that size's token
+ * counts differ from the ones their layouts were chosen for (a conv1x1 on few tokens is
+ * packed token-major: stage 3 has 49 tokens at the configuration's 224, 144 at 384):
+ * the logits at each size match the naive backend's, and back at 224 they are the same
+ * bits as the first time. */
+static void test_replan_prepares_for_new_size(void **state) {
+    st_config c = small(ST_ATTN_STA, ST_REFINE_ATTN, ST_POS_CPE, ST_FFN_DW_RESIDUAL, ST_STEM_CONV4);
+    st_model *m, *ref;
+    assert_int_equal(st_model_create(&m, &c, NULL, 1, &kn_backend_simd), ST_OK);
+    assert_int_equal(st_model_create(&ref, &c, NULL, 1, &kn_backend_naive), ST_OK);
+    static const int sizes[] = {224, 384, 224};
+    float first[7];
+    for (int k = 0; k < 3; k++) {
+        int r = sizes[k];
+        assert_int_equal(st_model_plan(m, 1, r, r, 0), ST_OK);
+        assert_int_equal(st_model_plan(ref, 1, r, r, 0), ST_OK);
+        assert_int_equal(m->prep_geo.in_h, r); /* the layouts follow the plan's size */
+        float *in = malloc(sizeof(float) * 3 * r * r), got[7], want[7];
+        tu_fill_random(in, (size_t)3 * r * r, 11);
+        assert_int_equal(st_model_forward(m, in, got), ST_OK);
+        assert_int_equal(st_model_forward(ref, in, want), ST_OK);
+        if (!(tu_rel_l2(got, want, 7) < TOL)) fail_msg("%dx%d: rel L2 %.3g against naive", r, r, tu_rel_l2(got, want, 7));
+        if (k == 0) memcpy(first, got, sizeof first);
+        if (k == 2) assert_memory_equal(first, got, sizeof first);
+        free(in);
+    }
+    st_model_free(m);
+    st_model_free(ref);
+}
+
 /* One profiled pass of the golden model written as a trace: a JSON object whose
  * traceEvents are one "X" complete event per node (name, cat, ts, dur, pid, tid),
  * in node order, not overlapping, after a process_name metadata event. */
@@ -267,6 +297,7 @@ int main(void) {
         cmocka_unit_test(test_sharing_shrinks_workspace),
         cmocka_unit_test(test_poisoned_buffers_keep_golden),
         cmocka_unit_test(test_trace_is_trace_event_json),
+        cmocka_unit_test(test_replan_prepares_for_new_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

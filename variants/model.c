@@ -80,7 +80,7 @@ int st_model_create_with(st_model **out, const st_config *cfg, const char *weigh
     }
     /* derived: folded BN (only backends that ask fold), or the baselines' head-major qkv and tables */
     if ((m->fold_bn || m->cfg.net != ST_NET_STVIT) && (rc = st_weights_derive(m))) goto fail;
-    if ((rc = st_weights_prepare(m))) goto fail;
+    if ((rc = st_weights_prepare(m, NULL))) goto fail;
     *out = m;
     return ST_OK;
 fail:
@@ -145,6 +145,7 @@ int st_model_plan(st_model *m, int batch, int h, int w, unsigned capture) {
     int rc = st_geometry_make(&m->cfg, h, w, &g);
     if (rc) return rc;
     if (too_big(&g, batch, &m->cfg)) goto too_big;
+    if ((rc = st_weights_prepare_for(m, &g))) return rc; /* layouts for this size's token counts */
     st_plan p;
     if ((rc = st_plan_build(m, &g, batch, capture, &p))) return rc;
     if ((rc = st_plan_place(&p)) || (rc = st_plan_check(&p))) { st_plan_free(&p); return rc; }

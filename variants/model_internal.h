@@ -92,6 +92,8 @@ struct st_model {
     size_t derived_floats;
     void *prepared;                /* arena of the backend's prepared weights (kn_backend.prepare) */
     size_t prepared_bytes;
+    st_geometry prep_geo;          /* the sizes whose token counts chose the prepared layouts */
+    int prep_have_geo;             /* 0: none could be made (no layout hints) */
 
     /* run state, sized by st_model_plan */
     st_geometry geo;
@@ -117,6 +119,11 @@ int st_weights_load(st_model *m, const char *path);   /* file already validated 
 int st_weights_derive(st_model *m);                   /* BN folding etc. */
 int st_weights_check_finite(const st_model *m);
 /* prepare.c: fills every kn_weight handle (ref) and runs the backend's prepare on each
- * weight the forward pass uses, into one arena (m->prepared). */
-int st_weights_prepare(st_model *m);
+ * weight the forward pass uses, into one arena (m->prepared), with the token counts of g
+ * as layout hints (NULL: the configuration's own input size). */
+int st_weights_prepare(st_model *m, const st_geometry *g);
+/* Before planning for g: prepares again if g's token counts differ from those the
+ * prepared layouts were chosen for (and the backend prepares anything), dropping the
+ * current plan, whose weight handles would point into the old arena. */
+int st_weights_prepare_for(st_model *m, const st_geometry *g);
 #endif

@@ -111,10 +111,12 @@ static void pass(prep_pass *pp) {
     visit(pp, &m->head_hw, m->head_w, &m->head_w, KN_OP_linear, 1);
 }
 
-int st_weights_prepare(st_model *m) {
+int st_weights_prepare(st_model *m, const st_geometry *g) {
     prep_pass measure = {.m = m};
-    const st_config *c = &m->cfg; /* the hints' size: the configuration's own (its position table's) or 224 */
-    measure.have_g = st_geometry_make(c, c->pos_h ? c->pos_h : 224, c->pos_w ? c->pos_w : 224, &measure.g) == ST_OK;
+    const st_config *c = &m->cfg; /* default hints: the configuration's own size (its position table's) or 224 */
+    if (g) measure.g = *g, measure.have_g = 1;
+    else measure.have_g = st_geometry_make(c, c->pos_h ? c->pos_h : 224, c->pos_w ? c->pos_w : 224, &measure.g) == ST_OK;
+    m->prep_geo = measure.g, m->prep_have_geo = measure.have_g;
     pass(&measure);
     free(m->prepared);
     m->prepared = NULL;
@@ -129,4 +131,20 @@ int st_weights_prepare(st_model *m) {
     prep_pass fill = {.m = m, .base = m->prepared, .g = measure.g, .have_g = measure.have_g};
     pass(&fill);
     return fill.rc;
+}
+
+/* The token counts the hints read (stage_n): the same for both, no new layout. */
+static int same_hints(const st_geometry *a, const st_geometry *b) {
+    for (int i = 0; i < ST_STAGES; i++)
+        if (a->s[i].tokens != b->s[i].tokens || a->s[i].h * a->s[i].w != b->s[i].h * b->s[i].w) return 0;
+    return 1;
+}
+
+int st_weights_prepare_for(st_model *m, const st_geometry *g) {
+    if (!m->prepared_bytes || (m->prep_have_geo && same_hints(&m->prep_geo, g))) return ST_OK;
+    free(m->work); /* the plan's handles point into the arena about to go */
+    m->work = NULL;
+    m->work_floats = 0;
+    st_plan_free(&m->plan);
+    return st_weights_prepare(m, g);
 }
