@@ -22,7 +22,7 @@ static void usage(FILE *f, const hx_option *opts, int n) {
                "case table, on each backend of --backend (default: every plain backend this CPU runs\n"
                "but naive; ISA variants such as simd-avx2 by name): min and median microseconds per\n"
                "call over --runs calls after a warm-up, GFLOP/s from the min (GEMM-shaped and\n"
-               "stencil ops; 0 for data movement) and its fraction of the sgemm peak. Ops: ");
+               "stencil ops; - for copies and activations) and its fraction of the sgemm peak. Ops: ");
     for (int i = 0; i < KN_OP_COUNT; i++) fprintf(f, "%s%s", i ? ", " : "", kn_op_names[i]);
     fprintf(f, ".\n");
     hx_print_options(f, opts, n);
@@ -120,7 +120,10 @@ int hx_cmd_opbench(int argc, char **argv) {
                 hx_row_num(&row, "peak_gflop_per_s", peak);
                 hx_row_num(&row, "peak_fraction", gf / peak);
                 hx_env_to_row(&env, &row);
-                if (!quiet)
+                if (!quiet && isnan(gf)) /* a copy or a failed case: no arithmetic rate */
+                    printf("%-12s %-8s %-14s %-44s %10.1f %10.1f %8s %6s\n", bes[bi]->name, ctx->isa_name,
+                           kn_op_names[opsel[k]], r.shape, r.us_min, r.us_median, "-", "-");
+                else if (!quiet)
                     printf("%-12s %-8s %-14s %-44s %10.1f %10.1f %8.1f %5.1f%%\n", bes[bi]->name, ctx->isa_name,
                            kn_op_names[opsel[k]], r.shape, r.us_min, r.us_median, gf, 100 * gf / peak);
                 if (prc) failed++;
