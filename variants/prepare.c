@@ -8,8 +8,6 @@
 
 typedef struct {
     st_model *m;
-    st_geometry g;        /* at the configuration's own input size: the token counts of the layout hints */
-    int have_g;
     unsigned char *base;  /* NULL: measuring */
     size_t used;          /* bytes */
     int rc;
@@ -57,8 +55,8 @@ static void conv_bn(prep_pass *pp, st_conv_bn *cb, int op, int foldable, int n) 
 
 /* Tokens per image of stage i's grid (mlp) or of one of its attentions (attn); 0 unknown. */
 static int stage_n(const prep_pass *pp, int i, int attn) {
-    if (!pp->have_g || i < 0 || i >= ST_STAGES) return 0;
-    const st_stage_geo *s = &pp->g.s[i];
+    if (!pp->m->prep_have_geo || i < 0 || i >= ST_STAGES) return 0;
+    const st_stage_geo *s = &pp->m->prep_geo.s[i];
     return attn ? s->tokens : s->h * s->w;
 }
 
@@ -112,11 +110,10 @@ static void pass(prep_pass *pp) {
 }
 
 int st_weights_prepare(st_model *m, const st_geometry *g) {
-    prep_pass measure = {.m = m};
     const st_config *c = &m->cfg; /* default hints: the configuration's own size (its position table's) or 224 */
-    if (g) measure.g = *g, measure.have_g = 1;
-    else measure.have_g = st_geometry_make(c, c->pos_h ? c->pos_h : 224, c->pos_w ? c->pos_w : 224, &measure.g) == ST_OK;
-    m->prep_geo = measure.g, m->prep_have_geo = measure.have_g;
+    if (g) m->prep_geo = *g, m->prep_have_geo = 1;
+    else m->prep_have_geo = st_geometry_make(c, c->pos_h ? c->pos_h : 224, c->pos_w ? c->pos_w : 224, &m->prep_geo) == ST_OK;
+    prep_pass measure = {.m = m};
     pass(&measure);
     free(m->prepared);
     m->prepared = NULL;
@@ -128,7 +125,7 @@ int st_weights_prepare(st_model *m, const st_geometry *g) {
     if (!m->prepared)
         return st_fail(ST_ERR_NOMEM, "out of memory for %.1f MiB of prepared weights", measure.used / 1048576.0);
     m->prepared_bytes = measure.used;
-    prep_pass fill = {.m = m, .base = m->prepared, .g = measure.g, .have_g = measure.have_g};
+    prep_pass fill = {.m = m, .base = m->prepared};
     pass(&fill);
     return fill.rc;
 }

@@ -1,7 +1,8 @@
 /* ops_gemm.c — the GEMM-shaped ops of the simd backend on the blocked driver:
- * gemm, 1x1 conv (fused epilogue; token-major when its weight was prepared so), dense conv (implicit GEMM: im2col packed straight
- * into the B panels, no workspace), attention (two GEMMs and a column softmax per
- * head) and Linear (a dot product per output: batch is tiny). */
+ * gemm, 1x1 conv (fused epilogue; token-major when its weight was prepared so), dense
+ * conv (implicit GEMM: im2col packed straight into the B panels, no workspace),
+ * attention (two GEMMs and a column softmax per head) and Linear (a dot product per
+ * output: batch is tiny). */
 #include <math.h>
 #include <string.h>
 #include "kernels/simd/simd.h"
@@ -23,7 +24,7 @@ void kn_simd_gemm_part(kn_ctx *ctx, int trans_a, int trans_b, int M, int N, int 
 
 void kn_simd_conv1x1_part(kn_ctx *ctx, const kn_conv1x1_args *a, int part, int nparts) {
     const kn_simd_panels *P = a->w.prep;
-    if (P && P->nr && P->nr == KN_SIMD_ISA(ctx)->nr && P->M == a->cout && P->K == a->cin) {
+    if (P && P->nr == KN_SIMD_ISA(ctx)->nr && P->M == a->cout && P->K == a->cin) {
         kn_gemm_tokens(ctx, a, P, part, nparts); /* prepared for few tokens: token-major */
         return;
     }

@@ -154,6 +154,9 @@ static void KN_ISA(layernorm_cols)(int c, int n, int p0, int p1, const float *x,
  * vectors (zero past the edges) feed the up to three output rows they touch, 18 loads
  * per 36 FMAs instead of 36. The sum per pixel: bias, then the rows top to bottom, each
  * as w0 x[-1] + w1 x[0] + w2 x[+1] added last to first; then the input if add_input. */
+/* Whether dwconv3_rows takes this plane: 3x3 taps, whole vectors across the row. */
+static inline int KN_ISA(dwconv3_rows_fit)(int k, int w) { return k == 3 && w >= 2 * VW && VW > 1; }
+
 static void KN_ISA(dwconv3_rows)(int h, int w, int planes, const float *x, const float *wt, const float *bias,
                                  int add_input, float *y) {
     for (int pl = 0; pl < planes; pl++) {
@@ -196,7 +199,7 @@ static void KN_ISA(dwconv3_rows)(int h, int w, int planes, const float *x, const
 
 static void KN_ISA(dwconv_plane)(int h, int w, int k, const float *x, const float *wt, float bias,
                                  int add_input, float *y) {
-    if (k == 3 && w >= 2 * VW && VW > 1) {
+    if (KN_ISA(dwconv3_rows_fit)(k, w)) {
         KN_ISA(dwconv3_rows)(h, w, 1, x, wt, &bias, add_input, y);
         return;
     }
@@ -278,7 +281,7 @@ KN_ISA(dwconv_planes_k)(const int k, int h, int w, int planes, const float *x, c
 /* k = 3 and 5 get their own copies, so the tap loops unroll and acc stays in registers. */
 static void KN_ISA(dwconv_planes)(int h, int w, int k, int planes, const float *x, const float *wt,
                                   const float *bias, int add_input, float *y, float *buf) {
-    if (k == 3 && w >= 2 * VW && VW > 1) KN_ISA(dwconv3_rows)(h, w, planes, x, wt, bias, add_input, y);
+    if (KN_ISA(dwconv3_rows_fit)(k, w)) KN_ISA(dwconv3_rows)(h, w, planes, x, wt, bias, add_input, y);
     else if (k == 3) KN_ISA(dwconv_planes_k)(3, h, w, planes, x, wt, bias, add_input, y, buf);
     else if (k == 5) KN_ISA(dwconv_planes_k)(5, h, w, planes, x, wt, bias, add_input, y, buf);
     else KN_ISA(dwconv_planes_k)(k, h, w, planes, x, wt, bias, add_input, y, buf);
