@@ -500,6 +500,15 @@ static void test_act_accuracy(void **state) {
             print_message("%s %s: max error %.2f ulp (at x = %.9g)\n", isas[k], act == KN_ACT_GELU ? "gelu" : "swish",
                           worst, worst_x);
             if (!(worst <= 6.0)) fail_msg("%s act %d: %.2f ulp at x = %.9g", isas[k], act, worst, worst_x);
+            /* the ends: huge and infinite inputs give x or ~0 (never NaN), NaN stays NaN */
+            const float ends[] = {INFINITY, -INFINITY, 1e30f, -1e30f, 3.4e38f, -3.4e38f, NAN};
+            enum { NE = sizeof ends / sizeof *ends };
+            float ye[NE];
+            isa->affine_row(NE, ends, 1.0f, 0.0f, (kn_act)act, ye);
+            for (int i = 0; i < NE; i++) {
+                int ok = isnan(ends[i]) ? isnan(ye[i]) : ends[i] > 0 ? ye[i] == ends[i] : fabsf(ye[i]) <= 1e-35f;
+                if (!ok) fail_msg("%s act %d: f(%g) = %g", isas[k], act, ends[i], ye[i]);
+            }
         }
     }
     free(x), free(y);

@@ -34,8 +34,9 @@ static inline vf v_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf v_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 static inline vf v_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static inline vf v_div(vf a, vf b) { return _mm256_div_ps(a, b); }
-/* 1/a to a few ulp: the 12-bit estimate and one Newton step (no divider) */
-static inline vf v_rcp(vf a) {
+/* 1/a to at least 14 bits, for a Newton step by the caller: the 12-bit estimate and
+ * one Newton step of its own (no divider) */
+static inline vf v_rcp_est(vf a) {
     vf r = _mm256_rcp_ps(a);
     return _mm256_fmadd_ps(r, _mm256_fnmadd_ps(a, r, _mm256_set1_ps(1.0f)), r);
 }

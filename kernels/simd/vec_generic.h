@@ -18,7 +18,7 @@ static inline vf v_add(vf a, vf b) { return a + b; }
 static inline vf v_sub(vf a, vf b) { return a - b; }
 static inline vf v_mul(vf a, vf b) { return a * b; }
 static inline vf v_div(vf a, vf b) { return a / b; }
-static inline vf v_rcp(vf a) { return 1.0f / a; }
+static inline vf v_rcp_est(vf a) { return 1.0f / a; }
 static inline vf v_fma(vf a, vf b, vf c) { return fmaf(a, b, c); }
 static inline vf v_fnma(vf a, vf b, vf c) { return fmaf(-a, b, c); }
 static inline vf v_fms(vf a, vf b, vf c) { return fmaf(a, b, -c); }
