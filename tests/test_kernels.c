@@ -830,6 +830,64 @@ static void test_ukernels(void **state) {
 /* The transposed micro-kernel (token-major 1x1 convs) of each ISA: every tile size, A
  * read k-strided in place (stride larger than the tile), C written as C^T with bias and
  * gamma per column, each epilogue form; nothing outside the tile written. */
+/* The narrow tile of each ISA that has one: every strip height pair (strip 1 empty
+ * or not), column count and epilogue; rows along the lanes, so bias and gamma index
+ * rows across both strips. */
+static void test_ukernels_cols(void **state) {
+    const char *isas[] = {"avx512", "avx2", "generic"};
+    for (int k = 0; k < 3; k++) {
+        const kn_simd_isa *isa = kn_simd_isa_by_name(isas[k], NULL, 0);
+        if (!isa || !isa->gemm_cols) {
+            print_message("skip %s narrow tile: %s\n", isas[k], isa ? "none" : "this CPU lacks it");
+            continue;
+        }
+        int MR = isa->mr, NC = isa->nc;
+        static const int kcs[] = {0, 1, 7, 64};
+        for (int ki = 0; ki < 4; ki++)
+            for (int form = 0; form < 4; form++)
+                for (int h0 = 1; h0 <= MR; h0++)
+                    for (int h1 = 0; h1 <= MR; h1++)
+                        for (int nr = 1; nr <= NC; nr++) {
+                            int kc = kcs[ki], rows = h0 + h1;
+                            size_t ldb = (size_t)isa->nr + 3 * (form & 1), ldc = (size_t)NC + 3;
+                            float *a0 = rand_buf((size_t)MR * (kc + 1), 1), *a1 = rand_buf((size_t)MR * (kc + 1), 1);
+                            float *b = rand_buf((size_t)(kc + 1) * ldb, 1), *c0 = rand_buf((size_t)rows * ldc, 1);
+                            float *bias = rand_buf(rows, 1), *gamma = rand_buf(rows, 2);
+                            kn_gemm_epi e = {.alpha = 1.0f};
+                            switch (form) {
+                            case 0: break;                                               /* C = AB */
+                            case 1: e.beta = 1.0f, e.bias = bias, e.gamma = gamma; break; /* residual */
+                            case 2: e.act = KN_ACT_GELU, e.bias = bias; break;           /* fc1 */
+                            case 3: e.act = KN_ACT_SWISH, e.gamma = gamma, e.load_c = 1, e.alpha = 0.5f, e.beta = -2.0f; break;
+                            }
+                            float *c = dup(c0, (size_t)rows * ldc);
+                            isa->gemm_cols(h0, h1, nr, kc, a0, a1, (size_t)MR, b, ldb, c, ldc, &e);
+                            for (int r = 0; r < rows; r++)
+                                for (int j = 0; j < (int)ldc; j++) {
+                                    size_t idx = (size_t)r * ldc + j;
+                                    if (j >= nr) {
+                                        if (c[idx] != c0[idx])
+                                            fail_msg("%s cols h0=%d h1=%d nr=%d kc=%d form=%d: wrote outside at %d,%d",
+                                                     isas[k], h0, h1, nr, kc, form, r, j);
+                                        continue;
+                                    }
+                                    const float *ar = r < h0 ? a0 + r : a1 + (r - h0);
+                                    double sum = 0, mag = 0;
+                                    for (int q = 0; q < kc; q++) {
+                                        sum += (double)ar[(size_t)q * MR] * b[q * ldb + j];
+                                        mag += fabs((double)ar[(size_t)q * MR] * b[q * ldb + j]);
+                                    }
+                                    double t, tol;
+                                    epi_ref(&e, sum, mag, c0[idx], r, kc, &t, &tol);
+                                    if (!(fabs(c[idx] - t) <= tol))
+                                        fail_msg("%s cols h0=%d h1=%d nr=%d kc=%d form=%d at %d,%d: got %.9g want %.9g",
+                                                 isas[k], h0, h1, nr, kc, form, r, j, c[idx], t);
+                                }
+                            free(a0), free(a1), free(b), free(c0), free(c), free(bias), free(gamma);
+                        }
+    }
+}
+
 static void test_ukernels_t(void **state) {
     const char *isas[] = {"avx512", "avx2", "generic"};
     for (int k = 0; k < 3; k++) {
@@ -895,6 +953,7 @@ static void test_every_op_has_cases(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ukernels),
+        cmocka_unit_test(test_ukernels_cols),
         cmocka_unit_test(test_ukernels_t),
         cmocka_unit_test(test_act_accuracy),
         cmocka_unit_test(test_gemm),

@@ -8,7 +8,8 @@
  * (kn_simd_pack_panels, the simd family's prepare hook), a transposed A is packed per
  * block here; any other A is read in place by the rows kernel. A plain row-major B is
  * read in place, except for a ragged last panel, which is packed zero-padded. im2col B
- * is packed by its callback.
+ * is packed by its callback. A ragged panel of at most isa->nc columns (196 tokens =
+ * 6 x 32 + 4) goes through the narrow tile, two strips at a time, when A is a panel.
  *
  * K is split into blocks of at most KN_KC; the partial sums live in C: linear
  * epilogues apply per block (bias and beta with the first), an activation waits for
@@ -150,6 +151,22 @@ void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, in
                         size_t ldb;
                         if (bdirect && nr == NR) bp = bdirect + jr, ldb = (size_t)p->ldb;
                         else bp = pack_b_buf + (bdirect ? 0 : (size_t)jr * kc), ldb = (size_t)NR;
+                        if (nr <= isa->nc && nr < NR && (P || p->trans_a)) { /* a few columns: narrow tiles */
+                            for (int s = 0, ir = 0; s < strips; s += 2) {
+                                int row = ic + ir, h0 = P ? imin(MR, mc - ir) : strip_rows(mc, strips, s, ir), h1 = 0;
+                                if (s + 1 < strips)
+                                    h1 = P ? imin(MR, mc - ir - h0) : strip_rows(mc, strips, s + 1, ir + h0);
+                                const float *a0 = P ? P->data + ((size_t)row / MR * K + k0) * MR
+                                                    : pack_a_buf + (size_t)s * kc * MR;
+                                kn_gemm_epi e = epi;
+                                if (e.bias) e.bias += row;
+                                if (e.gamma) e.gamma += row;
+                                isa->gemm_cols(h0, h1, nr, kc, a0, a0 + (size_t)(P ? K : kc) * MR, (size_t)MR, bp, ldb,
+                                               C + (size_t)row * p->ldc + jc + jr, p->ldc, &e);
+                                ir += h0 + h1;
+                            }
+                            continue;
+                        }
                         for (int s = 0, ir = 0; s < strips; s++) {
                             int row = ic + ir, rows = P ? imin(MR, mc - ir) : strip_rows(mc, strips, s, ir);
                             kn_gemm_epi e = epi;

@@ -1,8 +1,9 @@
 /* isa_body.h — compiles the templates for one instruction set into its kernel table
  * (kn_simd_isa__<isa>). Included by isa__avx512.c, isa__avx2.c and isa_generic.c after
- * their vec_*.h, UK_MR, UK_NAME, UK_NAME_ROWS and UK_NAME_T (the exported micro-kernels:
- * A as a panel, A as rows in place, C^T from a k-strided A), made from template_gemm.h
- * unless UK_OWN_KERNEL (then the file defines the three and UK_NR). */
+ * their vec_*.h, UK_MR, UK_NAME, UK_NAME_ROWS, UK_NAME_T and UK_NAME_COLS (the exported
+ * micro-kernels: A as a panel, A as rows in place, C^T from a k-strided A, the narrow
+ * tile; UK_NC its widest), made from template_gemm.h unless UK_OWN_KERNEL (then the file
+ * defines the first three and UK_NR, and has no narrow tile). */
 #include <math.h>
 #include "kernels/simd/simd.h"
 #include "kernels/simd/template_vmath.h"
@@ -10,6 +11,9 @@
 
 #ifndef UK_OWN_KERNEL
 #define UK_NV 2
+#ifndef UK_NC
+#define UK_NC 4 /* narrow-tile columns: 2*UK_NC accumulators */
+#endif
 #define UK_NR (UK_NV * VW)
 #include "kernels/simd/template_gemm.h"
 
@@ -54,6 +58,23 @@ void UK_NAME_T(int mr, int nr, int kc, const float *a, size_t ska, const float *
 #undef UK_SWITCH
 #undef UK_CASES
 #undef UK_CASE
+
+/* Narrow tile: strips 0 and 1 (mr1 may be 0) of a panel form by nr <= UK_NC columns. */
+#define UK_COLS_CASE(S, N)                                                                     \
+    case S * 16 + N: KN_ISA(gemm_cols_tile)(S, N, mr0, mr1, kc, a0, a1, ska, b, ldb, c, ldc, e); return;
+void UK_NAME_COLS(int mr0, int mr1, int nr, int kc, const float *a0, const float *a1, size_t ska, const float *b,
+                  size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e) {
+    switch ((mr1 > 0 ? 2 : 1) * 16 + nr) {
+        UK_COLS_CASE(1, 1) UK_COLS_CASE(1, 2) UK_COLS_CASE(1, 3) UK_COLS_CASE(1, 4)
+        UK_COLS_CASE(2, 1) UK_COLS_CASE(2, 2) UK_COLS_CASE(2, 3) UK_COLS_CASE(2, 4)
+#if UK_NC > 4
+        UK_COLS_CASE(1, 5) UK_COLS_CASE(1, 6) UK_COLS_CASE(1, 7) UK_COLS_CASE(1, 8)
+        UK_COLS_CASE(2, 5) UK_COLS_CASE(2, 6) UK_COLS_CASE(2, 7) UK_COLS_CASE(2, 8)
+#endif
+    default: return;
+    }
+}
+#undef UK_COLS_CASE
 #endif
 
 static void KN_ISA(layernorm_cols_)(int c, int n, int p0, int p1, const float *x, const float *gamma,
@@ -68,6 +89,10 @@ const kn_simd_isa KN_ISA(kn_simd_isa) = {
     .gemm = UK_NAME,
     .gemm_rows = UK_NAME_ROWS,
     .gemm_t = UK_NAME_T,
+#ifdef UK_NAME_COLS
+    .gemm_cols = UK_NAME_COLS,
+    .nc = UK_NC,
+#endif
     .im2col_row = KN_ISA(im2col_row),
     .affine_row = KN_ISA(affine_row),
     .axpy_row = KN_ISA(axpy_row),

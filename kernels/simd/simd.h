@@ -43,6 +43,12 @@ typedef void (*kn_gemm_ukernel_rows)(int mr, int nr, int kc, const float *a, siz
  * element (r, j) at c[j*ldc + r]; bias and gamma index columns j. mr <= VW. */
 typedef void (*kn_gemm_ukernel_t)(int mr, int nr, int kc, const float *a, size_t ska, const float *b,
                                   size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e);
+/* The narrow tile (a ragged last B panel of nr <= nc columns): strip 0 (mr0 rows, A(r, k)
+ * at a0[k*ska + r]) and strip 1 (mr1 rows, may be 0; at a1), both <= VW, its rows after
+ * strip 0's in C (row-major, row stride ldc), bias and gamma. */
+typedef void (*kn_gemm_ukernel_cols)(int mr0, int mr1, int nr, int kc, const float *a0, const float *a1,
+                                     size_t ska, const float *b, size_t ldb, float *c, size_t ldc,
+                                     const kn_gemm_epi *e);
 
 /* Widest padded image row the super-token kernels take (their row buffers are on
  * the stack); wider images use the naive loops. */
@@ -59,6 +65,8 @@ typedef struct kn_simd_isa {
     kn_gemm_ukernel gemm;
     kn_gemm_ukernel_rows gemm_rows;
     kn_gemm_ukernel_t gemm_t;
+    kn_gemm_ukernel_cols gemm_cols; /* NULL: ragged panels go through gemm */
+    int nc;                         /* widest narrow tile */
     /* row kg of the im2col matrix of image x, output pixels [j0, j0+cols), pixel j0+t at
      * dst[(t / pw) * ps + t % pw] (panels of pw columns, ps floats apart; a plain row
      * when pw >= cols); 0 in the padding */

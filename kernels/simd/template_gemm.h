@@ -159,3 +159,51 @@ KN_ISA(gemm_tile_t)(const int MR, const int NV, int nr, int kc, const float *res
     KN_ISA(gemm_spill)(MR, NV, acc, t);
     KN_ISA(gemm_epilogue_t)(MR, nr, t, NV * VW, c, ldc, e);
 }
+
+/* The narrow tile (gemm_cols): S strips (1 or 2) of up to MR rows by NC <= UK_NC
+ * columns, the rows along the vector lanes: per k one vector of each strip's A panel
+ * step (its mr floats) times NC broadcasts of B. A ragged last B panel of a few
+ * columns costs a whole row-major tile of VW columns per strip otherwise; here it costs
+ * its own columns (two strips: 2*NC chains, enough to fill the FMA pipes). Strip 1's
+ * rows follow strip 0's in C, bias and gamma. */
+static inline __attribute__((always_inline)) void
+KN_ISA(gemm_cols_tile)(const int S, const int NC, int mr0, int mr1, int kc, const float *restrict a0,
+                       const float *restrict a1, size_t ska, const float *restrict b, size_t ldb,
+                       float *restrict c, size_t ldc, const kn_gemm_epi *e) {
+    vf acc[2][UK_NC];
+#pragma GCC unroll 2
+    for (int s = 0; s < S; s++)
+#pragma GCC unroll 8
+        for (int j = 0; j < NC; j++) acc[s][j] = v_zero();
+    for (int k = 0; k < kc; k++) {
+        vf av[2];
+        av[0] = v_ld_lanes(a0 + (size_t)k * ska, 0, mr0);
+        if (S > 1) av[1] = v_ld_lanes(a1 + (size_t)k * ska, 0, mr1);
+#pragma GCC unroll 8
+        for (int j = 0; j < NC; j++) {
+            vf bj = v_set1(b[j]);
+#pragma GCC unroll 2
+            for (int s = 0; s < S; s++) acc[s][j] = v_fma(av[s], bj, acc[s][j]);
+        }
+        b += ldb;
+    }
+    /* the epilogue on columns (lanes are rows); C's columns are strided: gathered, and
+     * stored through the stack */
+    const vf alpha = v_set1(e->alpha), beta = v_set1(e->beta);
+    for (int s = 0; s < S; s++) {
+        int r0 = s ? mr0 : 0, h = s ? mr1 : mr0;
+        float *cs = c + (size_t)r0 * ldc;
+        vf bias = e->bias ? v_ld_lanes(e->bias + r0, 0, h) : v_zero();
+        vf gamma = e->gamma ? v_ld_lanes(e->gamma + r0, 0, h) : v_set1(1.0f);
+        for (int j = 0; j < NC; j++) {
+            vf x = v_mul(alpha, acc[s][j]);
+            if (e->load_c) x = v_add(x, v_ld_stride(cs + j, (int)ldc, h));
+            x = v_act(e->act, v_add(x, bias));
+            if (e->gamma) x = v_mul(x, gamma);
+            if (e->beta != 0.0f) x = v_fma(beta, v_ld_stride(cs + j, (int)ldc, h), x);
+            float t[VW] __attribute__((aligned(64)));
+            v_st(t, x);
+            for (int r = 0; r < h; r++) cs[(size_t)r * ldc + j] = t[r];
+        }
+    }
+}
