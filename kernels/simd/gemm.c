@@ -18,14 +18,22 @@
  *
  * Packing buffers are the part's slice of the ctx's scratch (planned with the
  * workspace): KN_PACK_A floats for A panels of a transposed A, then KN_PACK_B for B panels. */
+#include <stdint.h>
 #include <string.h>
 #include "kernels/simd/simd.h"
 
 #ifndef KN_KC
 #define KN_KC 384 /* K block: K = 320 (stage 2) in one; a kc x 32 B panel of 48 KB at most */
 #endif
+#ifndef KN_L2_A
+#define KN_L2_A (256 * 1024) /* floats of a prepared A block: 1 MB of the 2 MB L2, B beside it */
+#endif
+#ifndef KN_PACK_B_ROWS
+#define KN_PACK_B_ROWS 256 /* rows of A per part from which a misaligned B is packed */
+#endif
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int imax(int a, int b) { return a > b ? a : b; }
 
 int kn_gemm_k_cap(const kn_ctx *ctx) {
     const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
@@ -117,13 +125,19 @@ void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, in
     int mc_max = (KN_PACK_A / (kc_max * MR)) * MR, nc_max = (KN_PACK_B / (kc_max * NR)) * NR;
     if (mc_max < MR) mc_max = MR;
     if (nc_max < NR) nc_max = NR;
-    int direct_b = !p->pack_b && !p->trans_b;
+    /* a plain B is read in place, unless its rows are off cache lines (196 tokens: 3 of
+     * 4 rows of a panel straddle two lines, each load of them costs two) and enough A
+     * rows pass over each panel to repay packing it */
+    int direct_b = !p->pack_b && !p->trans_b &&
+                   ((p->ldb % 16 == 0 && p->b_stride % 16 == 0 && (uintptr_t)p->b_ptr % 64 == 0) ||
+                    m1 - m0 < KN_PACK_B_ROWS);
 
     /* A: prepared panels (strips fixed at MR rows from row 0; the parts split rows in
      * whole strips), a transposed A packed here, or a plain A read in place (packing it
      * would cost about what it saves); the last two in strips of nearly equal height */
     const kn_simd_panels *P = p->a_panels;
     if (P && (P->mr != MR || P->M != p->M || P->K != K)) P = NULL; /* not this form, ISA or shape */
+    if (P) mc_max = imax(mc_max, KN_L2_A / (kc_max * MR) * MR); /* no packing: all of A's L2 share, B packed once */
 
     for (int ic = m0; ic < m1; ic += mc_max) {
         int mc = imin(mc_max, m1 - ic), strips = (mc + MR - 1) / MR;
@@ -172,6 +186,10 @@ void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, in
                             kn_gemm_epi e = epi;
                             if (e.bias) e.bias += row;
                             if (e.gamma) e.gamma += row;
+                            if (P && jr == 0 && b == b0 && row + MR < m1) { /* first pass over the strips: the next one from DRAM */
+                                e.pf = (const char *)(P->data + ((size_t)row / MR * K + K + k0) * MR);
+                                e.pf_lines = (int)(((size_t)kc * MR * sizeof(float) + 63) / 64);
+                            }
                             float *c = C + (size_t)row * p->ldc + jc + jr;
                             if (P)
                                 isa->gemm(rows, nr, kc, P->data + ((size_t)row / MR * K + k0) * MR, bp, ldb, c,
@@ -258,6 +276,10 @@ void kn_gemm_tokens(const kn_ctx *ctx, const kn_conv1x1_args *a, const kn_simd_p
             kn_gemm_epi e = epi;
             if (e.bias) e.bias += j0;
             if (e.gamma) e.gamma += j0;
+            if (rem % sbk == 0 && q + 1 < panels) { /* a panel's first tile: the next panel from DRAM */
+                e.pf = (const char *)(P->data + ((size_t)(q + 1) * K + k0) * NR);
+                e.pf_lines = (int)(((size_t)kc * NR * sizeof(float) + 63) / 64);
+            }
             const float *x = a->x + (size_t)b * K * n + (size_t)k0 * n + r0;
             float *y = a->y + ((size_t)b * a->cout + j0) * n + r0;
             isa->gemm_t(rows, cols, kc, x, (size_t)n, P->data + ((size_t)q * K + k0) * NR, (size_t)NR, y, (size_t)n, &e);

@@ -20,12 +20,18 @@
  *   t = alpha * acc  (+ C if load_c: a K-split continuation, before the activation)
  *   t = act(t + bias[r]) * gamma[r]
  *   C = (beta != 0 ? beta * C : 0) + t          (C is not read when beta == 0)
- * bias and gamma point at the tile's first row (or are NULL). */
+ * bias and gamma point at the tile's first row (or are NULL). Besides: pf_lines cache
+ * lines from pf (at most 2 per k step), memory a later tile streams (the next weight
+ * panel), fetched into L2 one or two lines per k step while this tile computes: a
+ * weight read once per pass comes from DRAM, and the hardware alone keeps too few
+ * misses in flight to hide it. */
 typedef struct {
     float alpha, beta;
     const float *bias, *gamma;
     kn_act act;
     int load_c;
+    const char *pf;
+    int pf_lines;
 } kn_gemm_epi;
 
 /* C[mr x nr] (row stride ldc) += an A panel (kc steps of MR floats: rows 0..mr-1 of

@@ -40,7 +40,7 @@ static __attribute__((noinline)) void KN_ISA(gemm_epilogue_rows)(int mr, int nr,
 static inline __attribute__((always_inline)) void KN_ISA(gemm_acc)(const int MR, const int NV, int kc,
                                                                   const float *restrict a, size_t lda, size_t ska,
                                                                   const float *restrict b, size_t ldb,
-                                                                  vf acc[UK_MR][UK_NV]) {
+                                                                  const char *pf, int pfl, vf acc[UK_MR][UK_NV]) {
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
@@ -50,6 +50,8 @@ static inline __attribute__((always_inline)) void KN_ISA(gemm_acc)(const int MR,
     for (int r = 0; r < MR; r++) ar[r] = a + r * lda;
     for (int k = 0; k < kc; k++) {
         vf bv[UK_NV];
+        if (k < pfl) __builtin_prefetch(pf + (size_t)k * 64, 0, 2);
+        if (k + kc < pfl) __builtin_prefetch(pf + (size_t)(k + kc) * 64, 0, 2);
         /* an in-place B panel is kc rows far apart: fetch the same rows of the next
          * panel (the hardware cannot track that many streams) */
 #pragma GCC unroll 4
@@ -80,7 +82,7 @@ KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restr
                   const float *restrict b, size_t ldb, float *restrict c, size_t ldc,
                   const kn_gemm_epi *e) {
     vf acc[UK_MR][UK_NV];
-    KN_ISA(gemm_acc)(MR, NV, kc, a, lda, UK_MR, b, ldb, acc);
+    KN_ISA(gemm_acc)(MR, NV, kc, a, lda, UK_MR, b, ldb, e->pf, e->pf_lines, acc);
 
     /* t = alpha*acc (+ C) + bias, in registers */
     int tail = nr - (NV - 1) * VW; /* lanes of the last vector, 1..VW */
@@ -154,7 +156,7 @@ KN_ISA(gemm_tile_t)(const int MR, const int NV, int nr, int kc, const float *res
                     const float *restrict b, size_t ldb, float *restrict c, size_t ldc,
                     const kn_gemm_epi *e) {
     vf acc[UK_MR][UK_NV];
-    KN_ISA(gemm_acc)(MR, NV, kc, a, 0, ska, b, ldb, acc);
+    KN_ISA(gemm_acc)(MR, NV, kc, a, 0, ska, b, ldb, e->pf, e->pf_lines, acc);
     float t[UK_MR * UK_NV * VW] __attribute__((aligned(64)));
     KN_ISA(gemm_spill)(MR, NV, acc, t);
     KN_ISA(gemm_epilogue_t)(MR, nr, t, NV * VW, c, ldc, e);
@@ -187,8 +189,14 @@ KN_ISA(gemm_cols_tile)(const int S, const int NC, int mr0, int mr1, int kc, cons
         }
         b += ldb;
     }
-    /* the epilogue on columns (lanes are rows); C's columns are strided: gathered, and
-     * stored through the stack */
+    /* the epilogue on columns (lanes are rows), from the stack (indexing acc at run time
+     * would keep it in memory throughout the k loop); C's columns are strided: gathered,
+     * and stored through the stack */
+    float tile[2 * UK_NC * VW] __attribute__((aligned(64)));
+#pragma GCC unroll 2
+    for (int s = 0; s < S; s++)
+#pragma GCC unroll 8
+        for (int j = 0; j < NC; j++) v_st(tile + (s * UK_NC + j) * VW, acc[s][j]);
     const vf alpha = v_set1(e->alpha), beta = v_set1(e->beta);
     for (int s = 0; s < S; s++) {
         int r0 = s ? mr0 : 0, h = s ? mr1 : mr0;
@@ -196,7 +204,7 @@ KN_ISA(gemm_cols_tile)(const int S, const int NC, int mr0, int mr1, int kc, cons
         vf bias = e->bias ? v_ld_lanes(e->bias + r0, 0, h) : v_zero();
         vf gamma = e->gamma ? v_ld_lanes(e->gamma + r0, 0, h) : v_set1(1.0f);
         for (int j = 0; j < NC; j++) {
-            vf x = v_mul(alpha, acc[s][j]);
+            vf x = v_mul(alpha, v_ld(tile + (s * UK_NC + j) * VW));
             if (e->load_c) x = v_add(x, v_ld_stride(cs + j, (int)ldc, h));
             x = v_act(e->act, v_add(x, bias));
             if (e->gamma) x = v_mul(x, gamma);
