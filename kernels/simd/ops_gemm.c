@@ -139,25 +139,28 @@ static void attention_rows(const kn_ctx *ctx, const kn_attention_args *a, int b,
     kn_gemm_run(ctx, &o, 0, 1, 0, hd, 0, rows);
 }
 
-/* Work items: (image, head) units, each cut into qb blocks of query rows when there are
- * fewer units than parts (blocks of whole NR-column panels, at least two of them: a
- * thinner block wastes the logits GEMM's B panels and repacks k^T once more). */
+/* Work items: (image, head) units, each cut into qb blocks of query rows when the units
+ * do not share out evenly over the parts (5 heads on 2 threads would leave one waiting
+ * a fifth of the time): the smallest qb whose items do, or the best up to blocks of two
+ * panels. Blocks hold whole NR-column panels, shared as evenly as they go, the ragged
+ * last one in the last block (a thinner block wastes the logits GEMM's B panels and
+ * repacks k^T once more). */
+static double item_imbalance(int items, int nparts) {
+    int per = (items + nparts - 1) / nparts;
+    return (double)per * nparts / items;
+}
+
 void kn_simd_attention_part(kn_ctx *ctx, const kn_attention_args *a, int part, int nparts) {
     int units = a->batch * a->heads, NR = KN_SIMD_ISA(ctx)->nr;
     float *S = a->scratch + (size_t)kn_thread_slot * a->m * a->m; /* this thread's logits */
-    int qb = 1;
-    if (units < nparts) {
-        int most = (a->m + 2 * NR - 1) / (2 * NR); /* blocks of >= 2 panels */
-        qb = (nparts + units - 1) / units;
-        if (qb > most) qb = most;
-        if (qb < 1) qb = 1;
-    }
-    int rows = (a->m + qb - 1) / qb;
-    rows = (rows + NR - 1) / NR * NR; /* whole panels; the last block takes the rest */
+    int full = a->m / NR, qb = 1, most = full / 2 > 1 ? full / 2 : 1; /* blocks of >= 2 full panels */
+    for (int t = 2; t <= most && item_imbalance(units * qb, nparts) > 1.05; t++)
+        if (item_imbalance(units * t, nparts) < item_imbalance(units * qb, nparts) - 0.01) qb = t;
     int i0, i1;
     kn_split(units * qb, part, nparts, &i0, &i1);
     for (int it = i0; it < i1; it++) {
-        int u = it / qb, q0 = (it % qb) * rows, q1 = q0 + rows < a->m ? q0 + rows : a->m;
+        int u = it / qb, blk = it % qb;
+        int q0 = NR * (int)((long long)full * blk / qb), q1 = blk == qb - 1 ? a->m : NR * (int)((long long)full * (blk + 1) / qb);
         if (q0 < q1) attention_rows(ctx, a, u / a->heads, u % a->heads, q0, q1, S);
     }
 }
