@@ -276,9 +276,11 @@ void kn_gemm_tokens(const kn_ctx *ctx, const kn_conv1x1_args *a, const kn_simd_p
             kn_gemm_epi e = epi;
             if (e.bias) e.bias += j0;
             if (e.gamma) e.gamma += j0;
-            if (rem % sbk == 0 && q + 1 < panels) { /* a panel's first tile: the next panel from DRAM */
-                e.pf = (const char *)(P->data + ((size_t)(q + 1) * K + k0) * NR);
-                e.pf_lines = (int)(((size_t)kc * NR * sizeof(float) + 63) / 64);
+            int ti = rem % sbk, spread = sbk < 2 ? sbk : 2; /* the panel's first tiles fetch the next one */
+            if (ti < spread && q + 1 < panels) {
+                int lines = (int)(((size_t)kc * NR * sizeof(float) + 63) / 64), l0 = lines * ti / spread;
+                e.pf = (const char *)(P->data + ((size_t)(q + 1) * K + k0) * NR) + (size_t)l0 * 64;
+                e.pf_lines = lines * (ti + 1) / spread - l0;
             }
             const float *x = a->x + (size_t)b * K * n + (size_t)k0 * n + r0;
             float *y = a->y + ((size_t)b * a->cout + j0) * n + r0;
