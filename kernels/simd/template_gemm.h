@@ -98,19 +98,20 @@ KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restr
             acc[r][v] = v_add(t, bias);
         }
     }
-    if (e->act != KN_ACT_NONE || e->gamma || (e->beta != 0.0f && e->beta != 1.0f)) {
+    if (e->act != KN_ACT_NONE || (e->beta != 0.0f && e->beta != 1.0f)) {
         float t[UK_MR * UK_NV * VW] __attribute__((aligned(64)));
         KN_ISA(gemm_spill)(MR, NV, acc, t);
         KN_ISA(gemm_epilogue_rows)(MR, nr, t, NV * VW, c, ldc, e);
         return;
     }
-    /* plain store, or C += t */
+    /* plain store, or C += t, the layer scale in registers too (fc2, proj: residual) */
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
         float *cr = c + (size_t)r * ldc;
+        vf g = v_set1(e->gamma ? e->gamma[r] : 1.0f);
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) {
-            vf t = acc[r][v];
+            vf t = e->gamma ? v_mul(acc[r][v], g) : acc[r][v];
             if (v < NV - 1 || tail == VW) {
                 if (e->beta != 0.0f) t = v_add(t, v_ld(cr + v * VW));
                 v_st(cr + v * VW, t);
