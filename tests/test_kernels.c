@@ -775,11 +775,12 @@ static void test_ukernels(void **state) {
         }
         int MR = isa->mr, NR = isa->nr;
         static const int kcs[] = {0, 1, 7, 64};
-        for (int ki = 0; ki < 8; ki++)
+        for (int ki = 0; ki < 12; ki++) /* kc x A form: rows in place, panel, panel with B rows by offsets */
             for (int form = 0; form < 5; form++)
                 for (int mr = 1; mr <= MR; mr++)
                     for (int nr = 1; nr <= NR; nr++) {
-                        int kc = kcs[ki / 2], panel = ki % 2;
+                        int kc = kcs[ki / 3], panel = ki % 3;
+                        if (panel == 2 && !isa->gemm_off) continue;
                         size_t ldb = form == 4 ? (size_t)NR + 5 : (size_t)NR, ldc = (size_t)NR + 3;
                         size_t lda = (size_t)kc + 3;
                         float *a = rand_buf(lda * MR, 1), *b = rand_buf((size_t)(kc + 1) * ldb, 1);
@@ -793,11 +794,14 @@ static void test_ukernels(void **state) {
                         case 4: e.act = KN_ACT_SWISH, e.beta = 1.0f; break;    /* strided B */
                         }
                         float *c = dup(c0, (size_t)MR * ldc);
+                        int *boff = malloc(sizeof(int) * (kc + 1)); /* B row q at b + boff[q]: rows reversed */
+                        for (int q = 0; q < kc; q++) boff[q] = (int)((size_t)(kc - 1 - q) * ldb);
                         if (panel) { /* the same A as a panel: MR floats per k */
                             float *ap = rand_buf((size_t)kc * MR + 1, 1);
                             for (int q = 0; q < kc; q++)
                                 for (int r = 0; r < mr; r++) ap[(size_t)q * MR + r] = a[r * lda + q];
-                            isa->gemm(mr, nr, kc, ap, b, ldb, c, ldc, &e);
+                            if (panel == 2) isa->gemm_off(mr, nr, kc, ap, b, boff, c, ldc, &e);
+                            else isa->gemm(mr, nr, kc, ap, b, ldb, c, ldc, &e);
                             free(ap);
                         } else {
                             isa->gemm_rows(mr, nr, kc, a, lda, b, ldb, c, ldc, &e);
@@ -813,8 +817,9 @@ static void test_ukernels(void **state) {
                                 }
                                 double s = 0, mag = 0;
                                 for (int q = 0; q < kc; q++) {
-                                    s += (double)a[r * lda + q] * b[q * ldb + j];
-                                    mag += fabs((double)a[r * lda + q] * b[q * ldb + j]);
+                                    float bq = panel == 2 ? b[boff[q] + j] : b[q * ldb + j];
+                                    s += (double)a[r * lda + q] * bq;
+                                    mag += fabs((double)a[r * lda + q] * bq);
                                 }
                                 double t, tol;
                                 epi_ref(&e, s, mag, c0[idx], r, kc, &t, &tol);
@@ -822,7 +827,7 @@ static void test_ukernels(void **state) {
                                     fail_msg("%s ukernel panel=%d mr=%d nr=%d kc=%d form=%d at %d,%d: got %.9g want %.9g",
                                              isas[k], panel, mr, nr, kc, form, r, j, c[idx], t);
                             }
-                        free(a), free(b), free(c0), free(c), free(bias), free(gamma);
+                        free(a), free(b), free(c0), free(c), free(bias), free(gamma), free(boff);
                     }
     }
 }

@@ -288,3 +288,68 @@ void kn_gemm_tokens(const kn_ctx *ctx, const kn_conv1x1_args *a, const kn_simd_p
         }
     }
 }
+
+/* Direct stride-1 kxk conv (same size out, pad k/2) on prepared panels, no im2col:
+ * the part's output rows in bands of R; each band's input rows, zero-padded, go to the
+ * B scratch (channel ci's R + 2p rows of pw = w + 2p floats at ci*cs), and B row
+ * (ci, ky, kx) of output pixel (oy, ox) is then band[ci*cs + (oy - oy0 + ky)*pw + ox + kx]:
+ * one offset per k (isa->gemm_off). Tiles: per output row, NR-wide pieces of it by MR-row
+ * strips; K in blocks as kn_gemm_run's. 0 when not applicable (the caller uses im2col). */
+int kn_gemm_conv_direct(const kn_ctx *ctx, const kn_conv_args *a, int part, int nparts) {
+    const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
+    const kn_simd_panels *P = a->wt.prep;
+    const int MR = isa->mr, NR = isa->nr, k = a->k, p = k / 2, K = a->cin * k * k;
+    if (!isa->gemm_off || a->stride != 1 || k % 2 == 0 || a->pad != p || !P || P->mr != MR || P->M != a->cout ||
+        P->K != K || K > KN_PACK_A)
+        return 0;
+    const int w = a->w, h = a->h, pw = w + 2 * p;
+    const size_t slack = 4 * (size_t)NR;
+    int R = (int)((KN_PACK_B - slack) / ((size_t)pw * a->cin)) - 2 * p; /* band rows */
+    if (R < 1) return 0;
+    if (R > h) R = h;
+    const size_t cs = (size_t)(R + 2 * p) * pw; /* one channel of the band */
+    float *band = kn_ctx_my_scratch(ctx) + KN_PACK_A;
+    int *boff = (int *)kn_ctx_my_scratch(ctx);
+    for (int ci = 0, q = 0; ci < a->cin; ci++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) boff[q++] = (int)(ci * cs + (size_t)ky * pw + kx);
+    memset(band + (size_t)a->cin * cs, 0, sizeof(float) * slack);
+    int nblk = K <= KN_KC ? 1 : (K + KN_KC - 1) / KN_KC;
+    kn_gemm_problem ep = {.alpha = 1.0f, .bias = a->bias, .act = a->act};
+    int r0, r1;
+    kn_split(a->batch * h, part, nparts, &r0, &r1);
+    for (int r = r0; r < r1;) {
+        int b = r / h, oy0 = r % h, rows = imin(imin(R, h - oy0), r1 - r);
+        const float *x = a->x + (size_t)b * a->cin * h * w;
+        for (int ci = 0; ci < a->cin; ci++)
+            for (int i = 0; i < R + 2 * p; i++) {
+                float *d = band + ci * cs + (size_t)i * pw;
+                int iy = oy0 - p + i;
+                if (i >= rows + 2 * p || iy < 0 || iy >= h) {
+                    memset(d, 0, sizeof(float) * pw);
+                    continue;
+                }
+                memset(d, 0, sizeof(float) * p);
+                memcpy(d + p, x + ((size_t)ci * h + iy) * w, sizeof(float) * w);
+                memset(d + p + w, 0, sizeof(float) * p);
+            }
+        float *C = a->y + (size_t)b * a->cout * h * w;
+        for (int blk = 0; blk < nblk; blk++) {
+            int k0 = (int)((long long)K * blk / nblk), kc = (int)((long long)K * (blk + 1) / nblk) - k0;
+            kn_gemm_epi epi = block_epilogue(&ep, blk, nblk);
+            for (int oy = oy0; oy < oy0 + rows; oy++)
+                for (int jr = 0; jr < w; jr += NR) {
+                    int nr = imin(NR, w - jr);
+                    const float *bp = band + (size_t)(oy - oy0) * pw + jr;
+                    for (int row = 0; row < a->cout; row += MR) {
+                        kn_gemm_epi e = epi;
+                        if (e.bias) e.bias += row;
+                        isa->gemm_off(imin(MR, a->cout - row), nr, kc, P->data + ((size_t)row / MR * K + k0) * MR, bp,
+                                      boff + k0, C + (size_t)row * h * w + (size_t)oy * w + jr, (size_t)h * w, &e);
+                    }
+                }
+        }
+        r += rows;
+    }
+    return 1;
+}

@@ -5,5 +5,6 @@
 #define UK_NAME kn_gemm_f32_6x16__avx2
 #define UK_NAME_ROWS kn_gemm_f32_6x16_rows__avx2
 #define UK_NAME_T kn_gemm_f32_6x16_t__avx2
+#define UK_NAME_OFF kn_gemm_f32_6x16_off__avx2
 #define UK_NAME_COLS kn_gemm_f32_12x4_cols__avx2
 #include "kernels/simd/isa_body.h"

@@ -6,6 +6,7 @@
 #define UK_NAME kn_gemm_f32_14x32__avx512
 #define UK_NAME_ROWS kn_gemm_f32_14x32_rows__avx512
 #define UK_NAME_T kn_gemm_f32_14x32_t__avx512
+#define UK_NAME_OFF kn_gemm_f32_14x32_off__avx512
 #define UK_NAME_COLS kn_gemm_f32_28x8_cols__avx512
 #define UK_NC 8
 #include "kernels/simd/isa_body.h"

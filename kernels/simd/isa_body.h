@@ -1,8 +1,8 @@
 /* isa_body.h — compiles the templates for one instruction set into its kernel table
  * (kn_simd_isa__<isa>). Included by isa__avx512.c, isa__avx2.c and isa_generic.c after
- * their vec_*.h, UK_MR, UK_NAME, UK_NAME_ROWS, UK_NAME_T and UK_NAME_COLS (the exported
- * micro-kernels: A as a panel, A as rows in place, C^T from a k-strided A, the narrow
- * tile; UK_NC its widest), made from template_gemm.h unless UK_OWN_KERNEL (then the file
+ * their vec_*.h, UK_MR, UK_NAME, UK_NAME_ROWS, UK_NAME_T, UK_NAME_COLS and UK_NAME_OFF
+ * (the exported micro-kernels: A as a panel, A as rows in place, C^T from a k-strided A,
+ * the narrow tile (UK_NC its widest), B rows by an offset table), made from template_gemm.h unless UK_OWN_KERNEL (then the file
  * defines the first three and UK_NR, and has no narrow tile). */
 #include <math.h>
 #include "kernels/simd/simd.h"
@@ -59,6 +59,23 @@ void UK_NAME_T(int mr, int nr, int kc, const float *a, size_t ska, const float *
 #undef UK_CASES
 #undef UK_CASE
 
+/* C tile from an A panel and B rows at b + boff[k] (a direct conv). */
+#define UK_OFF_CASE(R)                                                                         \
+    case R * 4 + 1: KN_ISA(gemm_tile_b)(R, 1, nr, kc, a, 0, b, 0, boff, c, ldc, e); return;     \
+    case R * 4 + 2: KN_ISA(gemm_tile_b)(R, 2, nr, kc, a, 0, b, 0, boff, c, ldc, e); return;
+void UK_NAME_OFF(int mr, int nr, int kc, const float *a, const float *b, const int *boff, float *c, size_t ldc,
+                 const kn_gemm_epi *e) {
+    switch (mr * 4 + (nr + VW - 1) / VW) {
+        UK_OFF_CASE(1) UK_OFF_CASE(2) UK_OFF_CASE(3) UK_OFF_CASE(4) UK_OFF_CASE(5) UK_OFF_CASE(6)
+#if UK_MR >= 14
+        UK_OFF_CASE(7) UK_OFF_CASE(8) UK_OFF_CASE(9) UK_OFF_CASE(10) UK_OFF_CASE(11) UK_OFF_CASE(12)
+        UK_OFF_CASE(13) UK_OFF_CASE(14)
+#endif
+    default: return;
+    }
+}
+#undef UK_OFF_CASE
+
 /* Narrow tile: strips 0 and 1 (mr1 may be 0) of a panel form by nr <= UK_NC columns. */
 #define UK_COLS_CASE(S, N)                                                                     \
     case S * 16 + N: KN_ISA(gemm_cols_tile)(S, N, mr0, mr1, kc, a0, a1, ska, b, ldb, c, ldc, e); return;
@@ -92,6 +109,9 @@ const kn_simd_isa KN_ISA(kn_simd_isa) = {
 #ifdef UK_NAME_COLS
     .gemm_cols = UK_NAME_COLS,
     .nc = UK_NC,
+#endif
+#ifdef UK_NAME_OFF
+    .gemm_off = UK_NAME_OFF,
 #endif
     .im2col_row = KN_ISA(im2col_row),
     .affine_row = KN_ISA(affine_row),

@@ -71,6 +71,7 @@ static void pack_im2col(const kn_gemm_problem *p, int b, int nr_max, int j0, int
 }
 
 void kn_simd_conv_part(kn_ctx *ctx, const kn_conv_args *a, int part, int nparts) {
+    if (kn_gemm_conv_direct(ctx, a, part, nparts)) return;
     int oh = (a->h + 2 * a->pad - a->k) / a->stride + 1, ow = (a->w + 2 * a->pad - a->k) / a->stride + 1;
     int K = a->cin * a->k * a->k;
     im2col_job job = {a, KN_SIMD_ISA(ctx)};

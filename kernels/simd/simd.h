@@ -49,6 +49,10 @@ typedef void (*kn_gemm_ukernel_rows)(int mr, int nr, int kc, const float *a, siz
  * element (r, j) at c[j*ldc + r]; bias and gamma index columns j. mr <= VW. */
 typedef void (*kn_gemm_ukernel_t)(int mr, int nr, int kc, const float *a, size_t ska, const float *b,
                                   size_t ldb, float *c, size_t ldc, const kn_gemm_epi *e);
+/* C[mr x nr] from an A panel (as kn_gemm_ukernel) and B row k at b + boff[k]: a direct
+ * stride-1 conv reading its input rows in place (each (ci, ky, kx) one offset). */
+typedef void (*kn_gemm_ukernel_off)(int mr, int nr, int kc, const float *a, const float *b, const int *boff,
+                                    float *c, size_t ldc, const kn_gemm_epi *e);
 /* The narrow tile (a ragged last B panel of nr <= nc columns): strip 0 (mr0 rows, A(r, k)
  * at a0[k*ska + r]) and strip 1 (mr1 rows, may be 0; at a1), both <= VW, its rows after
  * strip 0's in C (row-major, row stride ldc), bias and gamma. */
@@ -73,6 +77,7 @@ typedef struct kn_simd_isa {
     kn_gemm_ukernel_t gemm_t;
     kn_gemm_ukernel_cols gemm_cols; /* NULL: ragged panels go through gemm */
     int nc;                         /* widest narrow tile */
+    kn_gemm_ukernel_off gemm_off;   /* NULL: kxk convs only through im2col */
     /* row kg of the im2col matrix of image x, output pixels [j0, j0+cols), pixel j0+t at
      * dst[(t / pw) * ps + t % pw] (panels of pw columns, ps floats apart; a plain row
      * when pw >= cols); 0 in the padding */
@@ -196,6 +201,10 @@ void kn_gemm_run_part(const kn_ctx *ctx, const kn_gemm_problem *p, int part, int
  * by NR channels (P), written back transposed (isa->gemm_t); the epilogue of a (bias,
  * gamma, act, accumulate) per channel. Part `part` of nparts of the tiles. */
 void kn_gemm_tokens(const kn_ctx *ctx, const kn_conv1x1_args *a, const kn_simd_panels *P, int part, int nparts);
+
+/* A stride-1 kxk conv with pad k/2 on prepared panels, part `part` of nparts, without
+ * im2col (isa->gemm_off on zero-padded input rows); 0 if it does not apply. */
+int kn_gemm_conv_direct(const kn_ctx *ctx, const kn_conv_args *a, int part, int nparts);
 
 /* Row kg = (ci, ky, kx) of the im2col matrix of image x (cin x h x w), output pixels
  * [j0, j0+cols), contiguous: dst[j] = x[ci][oy*s - pad + ky][ox*s - pad + kx], 0 in the

@@ -36,11 +36,14 @@ static __attribute__((noinline)) void KN_ISA(gemm_epilogue_rows)(int mr, int nr,
 
 /* acc[MR][NV] = A (MR x kc) times the B panel (kc rows of NV vectors, row stride ldb).
  * A(r, k) is at a[r*lda + k] (rows in place) or, with lda 0, at a[k*ska + r]: ska =
- * UK_MR for a panel, or the token stride of an activation read in place (gemm_t). */
+ * UK_MR for a panel, or the token stride of an activation read in place (gemm_t). B row
+ * k is at b + k*ldb, or with an offset table (boff, a constant NULL elsewhere) at
+ * b + boff[k] (a direct conv: the input rows of each (ci, ky, kx)). */
 static inline __attribute__((always_inline)) void KN_ISA(gemm_acc)(const int MR, const int NV, int kc,
                                                                   const float *restrict a, size_t lda, size_t ska,
                                                                   const float *restrict b, size_t ldb,
-                                                                  const char *pf, int pfl, vf acc[UK_MR][UK_NV]) {
+                                                                  const int *boff, const char *pf, int pfl,
+                                                                  vf acc[UK_MR][UK_NV]) {
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
@@ -52,19 +55,21 @@ static inline __attribute__((always_inline)) void KN_ISA(gemm_acc)(const int MR,
         vf bv[UK_NV];
         if (k < pfl) __builtin_prefetch(pf + (size_t)k * 64, 0, 2);
         if (k + kc < pfl) __builtin_prefetch(pf + (size_t)(k + kc) * 64, 0, 2);
+        const float *bk = boff ? b + boff[k] : b;
         /* an in-place B panel is kc rows far apart: fetch the same rows of the next
          * panel (the hardware cannot track that many streams) */
+        if (!boff)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++) __builtin_prefetch(b + (NV + v) * VW);
+            for (int v = 0; v < NV; v++) __builtin_prefetch(b + (NV + v) * VW);
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++) bv[v] = v_ld(b + v * VW);
+        for (int v = 0; v < NV; v++) bv[v] = v_ld(bk + v * VW);
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++) {
             vf av = v_set1(lda ? ar[r][k] : a[(size_t)k * ska + r]);
 #pragma GCC unroll 4
             for (int v = 0; v < NV; v++) acc[r][v] = v_fma(av, bv[v], acc[r][v]);
         }
-        b += ldb;
+        if (!boff) b += ldb;
     }
 }
 
@@ -78,11 +83,11 @@ static inline __attribute__((always_inline)) void KN_ISA(gemm_spill)(const int M
 }
 
 static inline __attribute__((always_inline)) void
-KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restrict a, size_t lda,
-                  const float *restrict b, size_t ldb, float *restrict c, size_t ldc,
-                  const kn_gemm_epi *e) {
+KN_ISA(gemm_tile_b)(const int MR, const int NV, int nr, int kc, const float *restrict a, size_t lda,
+                    const float *restrict b, size_t ldb, const int *boff, float *restrict c, size_t ldc,
+                    const kn_gemm_epi *e) {
     vf acc[UK_MR][UK_NV];
-    KN_ISA(gemm_acc)(MR, NV, kc, a, lda, UK_MR, b, ldb, e->pf, e->pf_lines, acc);
+    KN_ISA(gemm_acc)(MR, NV, kc, a, lda, UK_MR, b, ldb, boff, e->pf, e->pf_lines, acc);
 
     /* t = alpha*acc (+ C) + bias, in registers */
     int tail = nr - (NV - 1) * VW; /* lanes of the last vector, 1..VW */
@@ -123,6 +128,13 @@ KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restr
     }
 }
 
+/* The tile with B rows ldb apart (gemm_tile_b with no offset table). */
+static inline __attribute__((always_inline)) void
+KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restrict a, size_t lda,
+                  const float *restrict b, size_t ldb, float *restrict c, size_t ldc, const kn_gemm_epi *e) {
+    KN_ISA(gemm_tile_b)(MR, NV, nr, kc, a, lda, b, ldb, NULL, c, ldc, e);
+}
+
 /* The transposed tile's epilogue (gemm_t): column j of the mr x nr tile t (row stride
  * ldt) is the run c[j*ldc .. j*ldc + mr) of C, one vector (mr <= VW); bias and gamma
  * index columns. The same formula as gemm_tile's. */
@@ -157,7 +169,7 @@ KN_ISA(gemm_tile_t)(const int MR, const int NV, int nr, int kc, const float *res
                     const float *restrict b, size_t ldb, float *restrict c, size_t ldc,
                     const kn_gemm_epi *e) {
     vf acc[UK_MR][UK_NV];
-    KN_ISA(gemm_acc)(MR, NV, kc, a, 0, ska, b, ldb, e->pf, e->pf_lines, acc);
+    KN_ISA(gemm_acc)(MR, NV, kc, a, 0, ska, b, ldb, NULL, e->pf, e->pf_lines, acc);
     float t[UK_MR * UK_NV * VW] __attribute__((aligned(64)));
     KN_ISA(gemm_spill)(MR, NV, acc, t);
     KN_ISA(gemm_epilogue_t)(MR, nr, t, NV * VW, c, ldc, e);
