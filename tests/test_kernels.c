@@ -763,16 +763,27 @@ static void epi_ref(const kn_gemm_epi *e, double sum, double mag, float c0, int 
     *tol = 1.2 * fabs(g) * sum_gamma(kc + 2) * va + 12 * U * (fabs(v) + fabs(e->beta * c0)) + 1e-30;
 }
 
+/* Whether a tile's element `got` is epi_ref's value (into *want) within its tolerance. */
+static int epi_ok(const kn_gemm_epi *e, double sum, double mag, float c0, int ch, int kc, float got, double *want) {
+    double tol;
+    epi_ref(e, sum, mag, c0, ch, kc, want, &tol);
+    return fabs(got - *want) <= tol;
+}
+
 /* Every tile size (mr 1..MR, nr 1..NR) of each ISA's two micro-kernels (A as a panel,
  * A as strided rows in place), with packed and strided B panels, and each epilogue form. */
+/* ISA `name`'s kernel table, or NULL after saying the test of `what` skips it. */
+static const kn_simd_isa *isa_or_skip(const char *name, const char *what) {
+    const kn_simd_isa *isa = kn_simd_isa_by_name(name, NULL, 0);
+    if (!isa) print_message("skip %s %s: this CPU lacks it\n", name, what);
+    return isa;
+}
+
 static void test_ukernels(void **state) {
     const char *isas[] = {"avx512", "avx2", "generic"};
     for (int k = 0; k < 3; k++) {
-        const kn_simd_isa *isa = kn_simd_isa_by_name(isas[k], NULL, 0);
-        if (!isa) {
-            print_message("skip %s micro-kernel: this CPU lacks it\n", isas[k]);
-            continue;
-        }
+        const kn_simd_isa *isa = isa_or_skip(isas[k], "micro-kernel");
+        if (!isa) continue;
         int MR = isa->mr, NR = isa->nr;
         static const int kcs[] = {0, 1, 7, 64};
         for (int ki = 0; ki < 12; ki++) /* kc x A form: rows in place, panel, panel with B rows by offsets */
@@ -821,9 +832,8 @@ static void test_ukernels(void **state) {
                                     s += (double)a[r * lda + q] * bq;
                                     mag += fabs((double)a[r * lda + q] * bq);
                                 }
-                                double t, tol;
-                                epi_ref(&e, s, mag, c0[idx], r, kc, &t, &tol);
-                                if (!(fabs(c[idx] - t) <= tol))
+                                double t;
+                                if (!epi_ok(&e, s, mag, c0[idx], r, kc, c[idx], &t))
                                     fail_msg("%s ukernel panel=%d mr=%d nr=%d kc=%d form=%d at %d,%d: got %.9g want %.9g",
                                              isas[k], panel, mr, nr, kc, form, r, j, c[idx], t);
                             }
@@ -835,17 +845,27 @@ static void test_ukernels(void **state) {
 /* The transposed micro-kernel (token-major 1x1 convs) of each ISA: every tile size, A
  * read k-strided in place (stride larger than the tile), C written as C^T with bias and
  * gamma per column, each epilogue form; nothing outside the tile written. */
+/* The epilogue forms of the column-indexed tests (gemm_t, gemm_cols): plain, the
+ * residual (beta 1, bias, gamma), fc1 (GELU, bias), and Swish with gamma, a K-split
+ * continuation (load_c), alpha and beta. */
+static kn_gemm_epi ukernel_form(int form, const float *bias, const float *gamma) {
+    kn_gemm_epi e = {.alpha = 1.0f};
+    switch (form) {
+    case 1: e.beta = 1.0f, e.bias = bias, e.gamma = gamma; break;
+    case 2: e.act = KN_ACT_GELU, e.bias = bias; break;
+    case 3: e.act = KN_ACT_SWISH, e.gamma = gamma, e.load_c = 1, e.alpha = 0.5f, e.beta = -2.0f; break;
+    }
+    return e;
+}
+
 /* The narrow tile of each ISA that has one: every strip height pair (strip 1 empty
  * or not), column count and epilogue; rows along the lanes, so bias and gamma index
  * rows across both strips. */
 static void test_ukernels_cols(void **state) {
     const char *isas[] = {"avx512", "avx2", "generic"};
     for (int k = 0; k < 3; k++) {
-        const kn_simd_isa *isa = kn_simd_isa_by_name(isas[k], NULL, 0);
-        if (!isa || !isa->gemm_cols) {
-            print_message("skip %s narrow tile: %s\n", isas[k], isa ? "none" : "this CPU lacks it");
-            continue;
-        }
+        const kn_simd_isa *isa = isa_or_skip(isas[k], "narrow tile");
+        if (!isa || !isa->gemm_cols) continue; /* generic has none */
         int MR = isa->mr, NC = isa->nc;
         static const int kcs[] = {0, 1, 7, 64};
         for (int ki = 0; ki < 4; ki++)
@@ -858,13 +878,7 @@ static void test_ukernels_cols(void **state) {
                             float *a0 = rand_buf((size_t)MR * (kc + 1), 1), *a1 = rand_buf((size_t)MR * (kc + 1), 1);
                             float *b = rand_buf((size_t)(kc + 1) * ldb, 1), *c0 = rand_buf((size_t)rows * ldc, 1);
                             float *bias = rand_buf(rows, 1), *gamma = rand_buf(rows, 2);
-                            kn_gemm_epi e = {.alpha = 1.0f};
-                            switch (form) {
-                            case 0: break;                                               /* C = AB */
-                            case 1: e.beta = 1.0f, e.bias = bias, e.gamma = gamma; break; /* residual */
-                            case 2: e.act = KN_ACT_GELU, e.bias = bias; break;           /* fc1 */
-                            case 3: e.act = KN_ACT_SWISH, e.gamma = gamma, e.load_c = 1, e.alpha = 0.5f, e.beta = -2.0f; break;
-                            }
+                            kn_gemm_epi e = ukernel_form(form, bias, gamma);
                             float *c = dup(c0, (size_t)rows * ldc);
                             isa->gemm_cols(h0, h1, nr, kc, a0, a1, (size_t)MR, b, ldb, c, ldc, &e);
                             for (int r = 0; r < rows; r++)
@@ -882,9 +896,8 @@ static void test_ukernels_cols(void **state) {
                                         sum += (double)ar[(size_t)q * MR] * b[q * ldb + j];
                                         mag += fabs((double)ar[(size_t)q * MR] * b[q * ldb + j]);
                                     }
-                                    double t, tol;
-                                    epi_ref(&e, sum, mag, c0[idx], r, kc, &t, &tol);
-                                    if (!(fabs(c[idx] - t) <= tol))
+                                    double t;
+                                    if (!epi_ok(&e, sum, mag, c0[idx], r, kc, c[idx], &t))
                                         fail_msg("%s cols h0=%d h1=%d nr=%d kc=%d form=%d at %d,%d: got %.9g want %.9g",
                                                  isas[k], h0, h1, nr, kc, form, r, j, c[idx], t);
                                 }
@@ -896,11 +909,8 @@ static void test_ukernels_cols(void **state) {
 static void test_ukernels_t(void **state) {
     const char *isas[] = {"avx512", "avx2", "generic"};
     for (int k = 0; k < 3; k++) {
-        const kn_simd_isa *isa = kn_simd_isa_by_name(isas[k], NULL, 0);
-        if (!isa) {
-            print_message("skip %s transposed micro-kernel: this CPU lacks it\n", isas[k]);
-            continue;
-        }
+        const kn_simd_isa *isa = isa_or_skip(isas[k], "transposed micro-kernel");
+        if (!isa) continue;
         int MR = isa->mr, NR = isa->nr;
         static const int kcs[] = {0, 1, 7, 64};
         for (int ki = 0; ki < 4; ki++)
@@ -911,13 +921,7 @@ static void test_ukernels_t(void **state) {
                         size_t ska = (size_t)mr + 3 + form, ldb = (size_t)NR, ldc = (size_t)MR + 5;
                         float *a = rand_buf(ska * (kc + 1), 1), *b = rand_buf((size_t)(kc + 1) * ldb, 1);
                         float *c0 = rand_buf((size_t)NR * ldc, 1), *bias = rand_buf(NR, 1), *gamma = rand_buf(NR, 2);
-                        kn_gemm_epi e = {.alpha = 1.0f};
-                        switch (form) {
-                        case 0: break;                                                        /* C = AB */
-                        case 1: e.beta = 1.0f, e.bias = bias, e.gamma = gamma; break;          /* residual */
-                        case 2: e.act = KN_ACT_GELU, e.bias = bias; break;                    /* fc1 */
-                        case 3: e.act = KN_ACT_SWISH, e.gamma = gamma, e.load_c = 1, e.alpha = 0.5f; break;
-                        }
+                        kn_gemm_epi e = ukernel_form(form, bias, gamma);
                         float *c = dup(c0, (size_t)NR * ldc);
                         isa->gemm_t(mr, nr, kc, a, ska, b, ldb, c, ldc, &e);
                         for (int j = 0; j < NR; j++)
@@ -934,9 +938,8 @@ static void test_ukernels_t(void **state) {
                                     sum += (double)a[q * ska + r] * b[q * ldb + j];
                                     mag += fabs((double)a[q * ska + r] * b[q * ldb + j]);
                                 }
-                                double t, tol;
-                                epi_ref(&e, sum, mag, c0[idx], j, kc, &t, &tol);
-                                if (!(fabs(c[idx] - t) <= tol))
+                                double t;
+                                if (!epi_ok(&e, sum, mag, c0[idx], j, kc, c[idx], &t))
                                     fail_msg("%s ukernel_t mr=%d nr=%d kc=%d form=%d at row %d col %d: got %.9g want %.9g",
                                              isas[k], mr, nr, kc, form, r, j, c[idx], t);
                             }
