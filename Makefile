@@ -32,7 +32,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_COMMON := $(sort $(wildcard tests/common/*.c))
 TEST_COMMON_OBJ := $(TEST_COMMON:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test deps clean run plots sanitize fuzz peers bench-full slurm-test
+.PHONY: all test deps clean run plots sanitize fuzz peers bench-full slurm-test FORCE
 all: $(BUILD)/stvit
 
 define isa_rule
@@ -47,8 +47,14 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/obj/harness/bench/env.o: CFLAGS += -DHX_CFLAGS='"$(HX_BUILD_FLAGS)"'
 # stvit --version names the commit it was built from.
+# A stamp holding it, rewritten only when HEAD moves, rebuilds main.o then (a flag alone
+# would not: --version kept naming the commit main.c last changed in).
 HX_BUILD_GIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 $(BUILD)/obj/harness/cli/main.o: CFLAGS += -DHX_BUILD_GIT='"$(HX_BUILD_GIT)"'
+$(BUILD)/obj/harness/cli/main.o: $(BUILD)/build-git
+$(BUILD)/build-git: FORCE
+	@mkdir -p $(BUILD); echo '$(HX_BUILD_GIT)' | cmp -s - $@ || echo '$(HX_BUILD_GIT)' > $@
+FORCE:
 
 $(BUILD)/libstvit.a: $(LIB_OBJ)
 	@rm -f $@
