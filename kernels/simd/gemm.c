@@ -113,14 +113,25 @@ static kn_gemm_epi block_epilogue(const kn_gemm_problem *p, int blk, int nblk) {
     return e;
 }
 
+/* How many blocks K runs in, of at most `cap` each: one when an activation follows a
+ * beta != 0 (such a GEMM cannot be split; see the top comment). */
+static int k_blocks(const kn_gemm_problem *p, int cap) {
+    if (p->act != KN_ACT_NONE && p->beta != 0.0f) return 1;
+    return p->K <= cap ? 1 : (p->K + cap - 1) / cap;
+}
+/* Block blk of nblk nearly equal blocks of K: k in [*k0, *k0 + *kc). */
+static void k_block(int K, int blk, int nblk, int *k0, int *kc) {
+    *k0 = (int)((long long)K * blk / nblk);
+    *kc = (int)((long long)K * (blk + 1) / nblk) - *k0;
+}
+
 void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, int m0, int m1,
                  int n0, int n1) {
     if (b0 >= b1 || m0 >= m1 || n0 >= n1) return;
     const kn_simd_isa *isa = KN_SIMD_ISA(ctx);
     float *pack_a_buf = kn_ctx_my_scratch(ctx), *pack_b_buf = pack_a_buf + KN_PACK_A;
     const int MR = isa->mr, NR = isa->nr, K = p->K;
-    int nblk = K <= KN_KC ? 1 : (K + KN_KC - 1) / KN_KC;
-    if (p->act != KN_ACT_NONE && p->beta != 0.0f) nblk = 1; /* callers keep K <= kn_gemm_k_cap() */
+    int nblk = k_blocks(p, KN_KC); /* one for act + beta: callers keep K <= kn_gemm_k_cap() */
     int kc_max = K == 0 ? 1 : (K + nblk - 1) / nblk;
     int mc_max = (KN_PACK_A / (kc_max * MR)) * MR, nc_max = (KN_PACK_B / (kc_max * NR)) * NR;
     if (mc_max < MR) mc_max = MR;
@@ -142,7 +153,8 @@ void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, in
     for (int ic = m0; ic < m1; ic += mc_max) {
         int mc = imin(mc_max, m1 - ic), strips = (mc + MR - 1) / MR;
         for (int blk = 0; blk < nblk; blk++) {
-            int k0 = (int)((long long)K * blk / nblk), kc = (int)((long long)K * (blk + 1) / nblk) - k0;
+            int k0, kc;
+            k_block(K, blk, nblk, &k0, &kc);
             if (!P && p->trans_a) pack_a_trans(p, MR, ic, mc, strips, k0, kc, pack_a_buf);
             kn_gemm_epi epi = block_epilogue(p, blk, nblk);
             for (int b = b0; b < b1; b++) {
@@ -208,12 +220,6 @@ void kn_gemm_run(const kn_ctx *ctx, const kn_gemm_problem *p, int b0, int b1, in
     }
 }
 
-/* Cost share of the largest of nparts parts when `units` equal units are dealt out. */
-static double imbalance(int units, int nparts) {
-    int per = (units + nparts - 1) / nparts;
-    return units <= 0 ? 1e9 : (double)per * nparts / units;
-}
-
 void kn_gemm_run_part(const kn_ctx *ctx, const kn_gemm_problem *p, int part, int nparts) {
     if (nparts <= 1) {
         kn_gemm_run(ctx, p, 0, p->batch, 0, p->M, 0, p->N);
@@ -223,8 +229,8 @@ void kn_gemm_run_part(const kn_ctx *ctx, const kn_gemm_problem *p, int part, int
     int mu = (p->M + isa->mr - 1) / isa->mr, nu = (p->N + isa->nr - 1) / isa->nr;
     /* rows first (each part packs only its rows of A), then images, then columns
      * (every part packs all of A); small margins favour the cheaper packing */
-    double by_m = imbalance(mu, nparts), by_b = imbalance(p->batch, nparts) + 0.02,
-           by_n = imbalance(nu, nparts) + 0.04;
+    double by_m = kn_imbalance(mu, nparts), by_b = kn_imbalance(p->batch, nparts) + 0.02,
+           by_n = kn_imbalance(nu, nparts) + 0.04;
     int lo, hi;
     if (by_m <= by_b && by_m <= by_n) {
         kn_split(mu, part, nparts, &lo, &hi);
@@ -257,15 +263,15 @@ void kn_gemm_tokens(const kn_ctx *ctx, const kn_conv1x1_args *a, const kn_simd_p
     if (u0 >= u1) return;
     kn_gemm_problem p = {.K = K, .alpha = 1.0f, .beta = a->accumulate ? 1.0f : 0.0f, .bias = a->bias,
                          .gamma = a->gamma, .act = a->act};
-    int nblk = K <= KN_KC_T ? 1 : (K + KN_KC_T - 1) / KN_KC_T;
-    if (p.act != KN_ACT_NONE && p.beta != 0.0f) nblk = 1; /* cannot split: one block, any K */
+    int nblk = k_blocks(&p, KN_KC_T); /* act + beta: one block, any K */
     int kc_max = K == 0 ? 1 : (K + nblk - 1) / nblk;
     int sb = KN_TOKEN_BLOCK / (kc_max * MR); /* strips per block, balanced over the blocks */
     if (sb < 1) sb = 1;
     int nsb = (strips + sb - 1) / sb;
     sb = (strips + nsb - 1) / nsb;
     for (int blk = 0; blk < nblk; blk++) {
-        int k0 = (int)((long long)K * blk / nblk), kc = (int)((long long)K * (blk + 1) / nblk) - k0;
+        int k0, kc;
+        k_block(K, blk, nblk, &k0, &kc);
         kn_gemm_epi epi = block_epilogue(&p, blk, nblk);
         for (long long u = u0; u < u1; u++) {
             int tb = (int)(u / ((long long)sb * panels)), s0 = tb * sb, sbk = strips - s0 < sb ? strips - s0 : sb;
@@ -314,8 +320,8 @@ int kn_gemm_conv_direct(const kn_ctx *ctx, const kn_conv_args *a, int part, int 
         for (int ky = 0; ky < k; ky++)
             for (int kx = 0; kx < k; kx++) boff[q++] = (int)(ci * cs + (size_t)ky * pw + kx);
     memset(band + (size_t)a->cin * cs, 0, sizeof(float) * slack);
-    int nblk = K <= KN_KC ? 1 : (K + KN_KC - 1) / KN_KC;
-    kn_gemm_problem ep = {.alpha = 1.0f, .bias = a->bias, .act = a->act};
+    kn_gemm_problem ep = {.K = K, .alpha = 1.0f, .bias = a->bias, .act = a->act};
+    int nblk = k_blocks(&ep, KN_KC);
     int r0, r1;
     kn_split(a->batch * h, part, nparts, &r0, &r1);
     for (int r = r0; r < r1;) {
@@ -335,7 +341,8 @@ int kn_gemm_conv_direct(const kn_ctx *ctx, const kn_conv_args *a, int part, int 
             }
         float *C = a->y + (size_t)b * a->cout * h * w;
         for (int blk = 0; blk < nblk; blk++) {
-            int k0 = (int)((long long)K * blk / nblk), kc = (int)((long long)K * (blk + 1) / nblk) - k0;
+            int k0, kc;
+            k_block(K, blk, nblk, &k0, &kc);
             kn_gemm_epi epi = block_epilogue(&ep, blk, nblk);
             for (int oy = oy0; oy < oy0 + rows; oy++)
                 for (int jr = 0; jr < w; jr += NR) {

@@ -1,9 +1,10 @@
 /* isa_body.h — compiles the templates for one instruction set into its kernel table
  * (kn_simd_isa__<isa>). Included by isa__avx512.c, isa__avx2.c and isa_generic.c after
- * their vec_*.h, UK_MR, UK_NAME, UK_NAME_ROWS, UK_NAME_T, UK_NAME_COLS and UK_NAME_OFF
+ * their vec_*.h, UK_MR, UK_NAME, UK_NAME_ROWS, UK_NAME_T, UK_NAME_OFF and UK_NAME_COLS
  * (the exported micro-kernels: A as a panel, A as rows in place, C^T from a k-strided A,
- * the narrow tile (UK_NC its widest), B rows by an offset table), made from template_gemm.h unless UK_OWN_KERNEL (then the file
- * defines the first three and UK_NR, and has no narrow tile). */
+ * B rows by an offset table, the narrow tile of at most UK_NC columns), made from
+ * template_gemm.h unless UK_OWN_KERNEL (then the file defines the first three and UK_NR,
+ * and has neither of the last two). */
 #include <math.h>
 #include "kernels/simd/simd.h"
 #include "kernels/simd/template_vmath.h"
@@ -17,64 +18,54 @@
 #define UK_NR (UK_NV * VW)
 #include "kernels/simd/template_gemm.h"
 
-/* The instantiations for mr rows and ceil(nr/VW) vectors: A as a panel (LDA 0, a
- * constant, so the row pointers vanish) or as rows read in place (row stride lda). */
-#define UK_SWITCH(TILE, LDA)                                                                  \
+/* The instantiations for mr rows and ceil(nr/VW) vectors of a tile function called as
+ * TILE(R, NV, nr, kc, ARGS...): A as a panel (lda 0, a constant, so the row pointers
+ * vanish) or as rows read in place (row stride lda). */
+#define UK_SWITCH(TILE, ...)                                                                  \
     switch (mr * 4 + (nr + VW - 1) / VW) {                                                    \
-        UK_CASES(TILE, LDA)                                                                   \
+        UK_CASES(TILE, __VA_ARGS__)                                                           \
     default: return;                                                                          \
     }
-#define UK_CASE(TILE, R, LDA)                                                                 \
-    case R * 4 + 1: KN_ISA(TILE)(R, 1, nr, kc, a, LDA, b, ldb, c, ldc, e); return;              \
-    case R * 4 + 2: KN_ISA(TILE)(R, 2, nr, kc, a, LDA, b, ldb, c, ldc, e); return;
+#define UK_CASE(TILE, R, ...)                                                                 \
+    case R * 4 + 1: KN_ISA(TILE)(R, 1, nr, kc, __VA_ARGS__); return;                            \
+    case R * 4 + 2: KN_ISA(TILE)(R, 2, nr, kc, __VA_ARGS__); return;
 #if UK_MR >= 14
-#define UK_CASES(T, LDA)                                                                      \
-    UK_CASE(T, 1, LDA) UK_CASE(T, 2, LDA) UK_CASE(T, 3, LDA) UK_CASE(T, 4, LDA)                 \
-    UK_CASE(T, 5, LDA) UK_CASE(T, 6, LDA) UK_CASE(T, 7, LDA) UK_CASE(T, 8, LDA)                 \
-    UK_CASE(T, 9, LDA) UK_CASE(T, 10, LDA) UK_CASE(T, 11, LDA) UK_CASE(T, 12, LDA)              \
-    UK_CASE(T, 13, LDA) UK_CASE(T, 14, LDA)
+#define UK_CASES(T, ...)                                                                      \
+    UK_CASE(T, 1, __VA_ARGS__) UK_CASE(T, 2, __VA_ARGS__) UK_CASE(T, 3, __VA_ARGS__)            \
+    UK_CASE(T, 4, __VA_ARGS__) UK_CASE(T, 5, __VA_ARGS__) UK_CASE(T, 6, __VA_ARGS__)            \
+    UK_CASE(T, 7, __VA_ARGS__) UK_CASE(T, 8, __VA_ARGS__) UK_CASE(T, 9, __VA_ARGS__)            \
+    UK_CASE(T, 10, __VA_ARGS__) UK_CASE(T, 11, __VA_ARGS__) UK_CASE(T, 12, __VA_ARGS__)         \
+    UK_CASE(T, 13, __VA_ARGS__) UK_CASE(T, 14, __VA_ARGS__)
 #else
-#define UK_CASES(T, LDA)                                                                      \
-    UK_CASE(T, 1, LDA) UK_CASE(T, 2, LDA) UK_CASE(T, 3, LDA) UK_CASE(T, 4, LDA)                 \
-    UK_CASE(T, 5, LDA) UK_CASE(T, 6, LDA)
+#define UK_CASES(T, ...)                                                                      \
+    UK_CASE(T, 1, __VA_ARGS__) UK_CASE(T, 2, __VA_ARGS__) UK_CASE(T, 3, __VA_ARGS__)            \
+    UK_CASE(T, 4, __VA_ARGS__) UK_CASE(T, 5, __VA_ARGS__) UK_CASE(T, 6, __VA_ARGS__)
 #endif
 _Static_assert(UK_MR <= VW, "gemm_t stores a tile column as one vector");
 
 /* C tile from an A panel. */
 void UK_NAME(int mr, int nr, int kc, const float *a, const float *b, size_t ldb, float *c, size_t ldc,
              const kn_gemm_epi *e) {
-    UK_SWITCH(gemm_tile, 0)
+    UK_SWITCH(gemm_tile, a, 0, b, ldb, NULL, c, ldc, e)
 }
 /* C tile from mr rows of A in place (row stride lda > 0). */
 void UK_NAME_ROWS(int mr, int nr, int kc, const float *a, size_t lda, const float *b, size_t ldb, float *c,
                   size_t ldc, const kn_gemm_epi *e) {
-    UK_SWITCH(gemm_tile, lda)
+    UK_SWITCH(gemm_tile, a, lda, b, ldb, NULL, c, ldc, e)
 }
 /* C^T tile: c[j*ldc + r] for the mr x nr tile, A(r, k) at a[k*ska + r] (ska >= mr). */
 void UK_NAME_T(int mr, int nr, int kc, const float *a, size_t ska, const float *b, size_t ldb, float *c,
                size_t ldc, const kn_gemm_epi *e) {
-    UK_SWITCH(gemm_tile_t, ska)
+    UK_SWITCH(gemm_tile_t, a, ska, b, ldb, c, ldc, e)
+}
+/* C tile from an A panel and B rows at b + boff[k] (a direct conv). */
+void UK_NAME_OFF(int mr, int nr, int kc, const float *a, const float *b, const int *boff, float *c, size_t ldc,
+                 const kn_gemm_epi *e) {
+    UK_SWITCH(gemm_tile, a, 0, b, 0, boff, c, ldc, e)
 }
 #undef UK_SWITCH
 #undef UK_CASES
 #undef UK_CASE
-
-/* C tile from an A panel and B rows at b + boff[k] (a direct conv). */
-#define UK_OFF_CASE(R)                                                                         \
-    case R * 4 + 1: KN_ISA(gemm_tile_b)(R, 1, nr, kc, a, 0, b, 0, boff, c, ldc, e); return;     \
-    case R * 4 + 2: KN_ISA(gemm_tile_b)(R, 2, nr, kc, a, 0, b, 0, boff, c, ldc, e); return;
-void UK_NAME_OFF(int mr, int nr, int kc, const float *a, const float *b, const int *boff, float *c, size_t ldc,
-                 const kn_gemm_epi *e) {
-    switch (mr * 4 + (nr + VW - 1) / VW) {
-        UK_OFF_CASE(1) UK_OFF_CASE(2) UK_OFF_CASE(3) UK_OFF_CASE(4) UK_OFF_CASE(5) UK_OFF_CASE(6)
-#if UK_MR >= 14
-        UK_OFF_CASE(7) UK_OFF_CASE(8) UK_OFF_CASE(9) UK_OFF_CASE(10) UK_OFF_CASE(11) UK_OFF_CASE(12)
-        UK_OFF_CASE(13) UK_OFF_CASE(14)
-#endif
-    default: return;
-    }
-}
-#undef UK_OFF_CASE
 
 /* Narrow tile: strips 0 and 1 (mr1 may be 0) of a panel form by nr <= UK_NC columns. */
 #define UK_COLS_CASE(S, N)                                                                     \

@@ -146,17 +146,12 @@ static void attention_rows(const kn_ctx *ctx, const kn_attention_args *a, int b,
  * panels. Blocks hold whole NR-column panels, shared as evenly as they go, the ragged
  * last one in the last block (a thinner block wastes the logits GEMM's B panels and
  * repacks k^T once more). */
-static double item_imbalance(int items, int nparts) {
-    int per = (items + nparts - 1) / nparts;
-    return (double)per * nparts / items;
-}
-
 void kn_simd_attention_part(kn_ctx *ctx, const kn_attention_args *a, int part, int nparts) {
     int units = a->batch * a->heads, NR = KN_SIMD_ISA(ctx)->nr;
     float *S = a->scratch + (size_t)kn_thread_slot * a->m * a->m; /* this thread's logits */
     int full = a->m / NR, qb = 1, most = full / 2 > 1 ? full / 2 : 1; /* blocks of >= 2 full panels */
-    for (int t = 2; t <= most && item_imbalance(units * qb, nparts) > 1.05; t++)
-        if (item_imbalance(units * t, nparts) < item_imbalance(units * qb, nparts) - 0.01) qb = t;
+    for (int t = 2; t <= most && kn_imbalance(units * qb, nparts) > 1.05; t++)
+        if (kn_imbalance(units * t, nparts) < kn_imbalance(units * qb, nparts) - 0.01) qb = t;
     int i0, i1;
     kn_split(units * qb, part, nparts, &i0, &i1);
     for (int it = i0; it < i1; it++) {

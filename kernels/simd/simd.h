@@ -145,6 +145,12 @@ static inline void kn_split(int n, int part, int nparts, int *lo, int *hi) {
     *lo = (int)((long long)n * part / nparts);
     *hi = (int)((long long)n * (part + 1) / nparts);
 }
+/* Cost share of the largest of nparts parts when `units` equal units are dealt out
+ * whole (1 = even; huge for no units). */
+static inline double kn_imbalance(int units, int nparts) {
+    int per = (units + nparts - 1) / nparts;
+    return units <= 0 ? 1e9 : (double)per * nparts / units;
+}
 
 /* --- GEMM driver (gemm.c) ------------------------------------------------------- */
 

@@ -82,10 +82,12 @@ static inline __attribute__((always_inline)) void KN_ISA(gemm_spill)(const int M
         for (int v = 0; v < NV; v++) v_st(t + (r * NV + v) * VW, acc[r][v]);
 }
 
+/* The row-major tile: A as gemm_acc's (a panel when lda is 0), B rows ldb apart or at
+ * the offsets boff (a constant NULL but in the direct-conv kernel). */
 static inline __attribute__((always_inline)) void
-KN_ISA(gemm_tile_b)(const int MR, const int NV, int nr, int kc, const float *restrict a, size_t lda,
-                    const float *restrict b, size_t ldb, const int *boff, float *restrict c, size_t ldc,
-                    const kn_gemm_epi *e) {
+KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restrict a, size_t lda,
+                  const float *restrict b, size_t ldb, const int *boff, float *restrict c, size_t ldc,
+                  const kn_gemm_epi *e) {
     vf acc[UK_MR][UK_NV];
     KN_ISA(gemm_acc)(MR, NV, kc, a, lda, UK_MR, b, ldb, boff, e->pf, e->pf_lines, acc);
 
@@ -126,13 +128,6 @@ KN_ISA(gemm_tile_b)(const int MR, const int NV, int nr, int kc, const float *res
             }
         }
     }
-}
-
-/* The tile with B rows ldb apart (gemm_tile_b with no offset table). */
-static inline __attribute__((always_inline)) void
-KN_ISA(gemm_tile)(const int MR, const int NV, int nr, int kc, const float *restrict a, size_t lda,
-                  const float *restrict b, size_t ldb, float *restrict c, size_t ldc, const kn_gemm_epi *e) {
-    KN_ISA(gemm_tile_b)(MR, NV, nr, kc, a, lda, b, ldb, NULL, c, ldc, e);
 }
 
 /* The transposed tile's epilogue (gemm_t): column j of the mr x nr tile t (row stride
